@@ -1,0 +1,104 @@
+//! The catalog: every check, sorted by ID. A new check is one file, one `mod` line and one entry.
+
+mod auth_login;
+mod auth_secret;
+mod net_dns;
+mod net_tcp;
+mod redis_ha_replica;
+mod redis_noeviction;
+mod redis_non_cluster;
+mod redis_role;
+mod values_schema;
+
+pub use auth_login::AuthLogin;
+pub use auth_secret::AuthSecret;
+pub use net_dns::NetDns;
+pub use net_tcp::NetTcp;
+pub use redis_ha_replica::RedisHaReplica;
+pub use redis_noeviction::RedisNoeviction;
+pub use redis_non_cluster::RedisNonCluster;
+pub use redis_role::RedisRole;
+pub use values_schema::ValuesSchema;
+
+use crate::check::Check;
+
+/// Every check, sorted by ID; `list` prints them in this order.
+pub static CATALOG: &[&dyn Check] = &[
+    &AuthLogin,
+    &AuthSecret,
+    &NetDns,
+    &NetTcp,
+    &RedisHaReplica,
+    &RedisNoeviction,
+    &RedisNonCluster,
+    &RedisRole,
+    &ValuesSchema,
+];
+
+/// The check with this ID.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    CATALOG.iter().copied().find(|c| c.meta().id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTRACT_IDS: &[&str] = &[
+        "values.schema",
+        "net.dns",
+        "net.tcp",
+        "auth.secret",
+        "auth.login",
+        "redis.role",
+        "redis.non-cluster",
+        "redis.noeviction",
+        "redis.ha-replica",
+    ];
+
+    #[test]
+    fn ids_are_unique_sorted_and_well_formed() {
+        let ids: Vec<&str> = CATALOG.iter().map(|c| c.meta().id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            ids, sorted,
+            "CATALOG must be sorted by ID without duplicates"
+        );
+        for id in ids {
+            let (category, name) = id.split_once('.').expect("IDs are category.name");
+            assert!(!category.is_empty() && !name.is_empty(), "{id}");
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '.' || c == '-'),
+                "{id}"
+            );
+            assert_eq!(find(id).unwrap().meta().category, category);
+        }
+    }
+
+    #[test]
+    fn every_contract_id_is_present() {
+        for id in CONTRACT_IDS {
+            assert!(find(id).is_some(), "missing {id}");
+        }
+    }
+
+    #[test]
+    fn every_explanation_has_its_sections_and_prerequisites_exist() {
+        for check in CATALOG {
+            let meta = check.meta();
+            for section in ["## What it checks", "## Why Gloo needs it", "## How to fix"] {
+                assert!(
+                    meta.explain.contains(section),
+                    "{} lacks {section}",
+                    meta.id
+                );
+            }
+            for req in meta.requires {
+                assert!(find(req).is_some(), "{} requires unknown {req}", meta.id);
+            }
+        }
+    }
+}

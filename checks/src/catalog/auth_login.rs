@@ -1,0 +1,210 @@
+use crate::check::{Check, Meta, Subject, Verdict, go_duration};
+use crate::facts::{Observed, Reply, TargetFacts};
+
+crate::check! {
+    /// ## What it checks
+    /// The server accepts the credentials from the auth secret, sent as go-redis sends them
+    /// (`AUTH username password`, or `AUTH password` without a username), within the
+    /// components' `readTimeout`. Warns when the server lets anybody in without credentials.
+    ///
+    /// ## Why Gloo needs it
+    /// A rejected login makes every component fail its first command; a server that never
+    /// answers (a TLS port spoken to in plaintext, a proxy with no backend) stalls them.
+    ///
+    /// ## How to fix
+    /// `WRONGPASS`: the password (or the ACL user) does not match; check the secret and that
+    /// the user is `on`. `NOAUTH`: the server needs a password but the values turn auth off.
+    /// "no password configured": the values send one to a server that has none.
+    ///
+    /// ## On managed services
+    /// ElastiCache AUTH tokens and Memorystore AUTH strings are passwords of the `default` user.
+    AuthLogin {
+        id: "auth.login",
+        title: "the server accepts the configured credentials",
+        scope: Target,
+        requires: ["net.tcp", "auth.secret"],
+    }
+}
+
+impl Check for AuthLogin {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let session = match &t.session {
+            Observed::Ok { value } => value,
+            other => {
+                let why = other.problem().unwrap_or_default();
+                return Verdict::fail(format!("no Redis session with {}: {why}", t.address))
+                    .fix("check that the address points at a Redis server and that TLS matches what it speaks");
+            }
+        };
+        let secret = format!("{}/{}", t.auth.namespace, t.auth.secret_name);
+        match &session.login {
+            None => match &session.unauthenticated_ping {
+                Reply::Ok => Verdict::warn(format!(
+                    "the server accepts connections without credentials ({} is false); anyone who reaches it can read and change Gloo's data",
+                    t.auth.enabled_key
+                ))
+                .fix("require a password on the server (ACL user or requirepass) and turn on auth in the values"),
+                Reply::Error { code, message } if code == "NOAUTH" => Verdict::fail(format!(
+                    "the server requires authentication (NOAUTH {message}) but {} is false",
+                    t.auth.enabled_key
+                ))
+                .with("reply", format!("{code} {message}"))
+                .fix(format!("set {} to true and name the secret holding the credentials", t.auth.enabled_key)),
+                other => reply_failure(t, other),
+            },
+            Some(login) => match &login.reply {
+                Reply::Ok if session.unauthenticated_ping == Reply::Ok => Verdict::warn(
+                    "the credentials are accepted, but the server needs none: anyone who reaches it can read and change Gloo's data",
+                )
+                .fix("require a password for every user (ACL `user default off`, or requirepass)"),
+                Reply::Ok => Verdict::pass(format!(
+                    "the server accepts the credentials from secret {secret} ({})",
+                    if login.with_username { "AUTH username password" } else { "AUTH password" }
+                )),
+                Reply::Error { code, message } => {
+                    let evidence = format!("{code} {message}");
+                    let fix = if message.contains("without any password configured") {
+                        "the server has no password: remove auth from the values, or configure the password on the server".to_string()
+                    } else if message.contains("wrong number of arguments") {
+                        "the server predates Redis 6 and has no ACL users: remove the username from the secret, or upgrade Redis".to_string()
+                    } else {
+                        format!("check the password in secret {secret} and, with ACL users, that the user exists and is `on`")
+                    };
+                    Verdict::fail(format!("the server rejects the credentials from secret {secret}: {evidence}"))
+                        .with("reply", evidence)
+                        .fix(fix)
+                }
+                other => reply_failure(t, other),
+            },
+        }
+    }
+}
+
+fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
+    match reply {
+        Reply::Timeout { after_ms } => Verdict::fail(format!(
+            "no answer within readTimeout {} from {}: the server accepted the connection but never replied",
+            go_duration(*after_ms),
+            t.address
+        ))
+        .with("read_timeout", go_duration(*after_ms))
+        .fix("check that this port is Redis and whether it expects TLS (a TLS port waits for a handshake)"),
+        Reply::Broken { error } => Verdict::fail(format!("{} did not answer as a Redis server: {error}", t.address))
+            .fix("check that the address points at Redis and that TLS on/off matches the server"),
+        Reply::Error { code, message } => Verdict::fail(format!("the server refused the connection: {code} {message}"))
+            .with("reply", format!("{code} {message}"))
+            .fix("see the server's reply; check the server's ACL rules and logs"),
+        Reply::Ok => Verdict::pass("the server answered"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{facts, healthy_target, session};
+    use reports::Outcome;
+
+    fn judge(t: TargetFacts) -> Verdict {
+        let f = facts(vec![t]);
+        AuthLogin.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    fn err(code: &str, message: &str) -> Reply {
+        Reply::Error {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn with_credentials() {
+        let cases = [
+            (
+                Reply::Ok,
+                Outcome::Pass,
+                "accepts the credentials from secret gloo-mesh/redis-auth-secrets",
+            ),
+            (
+                err(
+                    "WRONGPASS",
+                    "invalid username-password pair or user is disabled.",
+                ),
+                Outcome::Fail,
+                "rejects the credentials",
+            ),
+            (
+                Reply::Timeout { after_ms: 3000 },
+                Outcome::Fail,
+                "no answer within readTimeout 3s",
+            ),
+            (
+                Reply::Broken {
+                    error: "unexpected byte".into(),
+                },
+                Outcome::Fail,
+                "did not answer as a Redis server",
+            ),
+        ];
+        for (reply, outcome, fragment) in cases {
+            let mut t = healthy_target("snapshot");
+            session(&mut t).login.as_mut().unwrap().reply = reply;
+            let v = judge(t);
+            assert_eq!(v.outcome, outcome);
+            assert!(v.message.contains(fragment), "{}", v.message);
+        }
+    }
+
+    #[test]
+    fn without_credentials() {
+        let cases = [
+            (
+                Reply::Ok,
+                Outcome::Warn,
+                "accepts connections without credentials",
+            ),
+            (
+                err("NOAUTH", "Authentication required."),
+                Outcome::Fail,
+                "requires authentication",
+            ),
+            (
+                Reply::Timeout { after_ms: 3000 },
+                Outcome::Fail,
+                "no answer within readTimeout 3s",
+            ),
+        ];
+        for (ping, outcome, fragment) in cases {
+            let mut t = healthy_target("snapshot");
+            let s = session(&mut t);
+            s.login = None;
+            s.unauthenticated_ping = ping;
+            let v = judge(t);
+            assert_eq!(v.outcome, outcome);
+            assert!(v.message.contains(fragment), "{}", v.message);
+        }
+    }
+
+    #[test]
+    fn a_server_that_needs_no_credentials_warns_even_when_they_are_accepted() {
+        let mut t = healthy_target("snapshot");
+        session(&mut t).unauthenticated_ping = Reply::Ok;
+        assert_eq!(judge(t).outcome, Outcome::Warn);
+    }
+
+    #[test]
+    fn no_session_fails() {
+        let mut t = healthy_target("snapshot");
+        t.session = Observed::Failed {
+            error: "connection reset".into(),
+        };
+        assert_eq!(judge(t).outcome, Outcome::Fail);
+    }
+}

@@ -1,0 +1,154 @@
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::facts::Observed;
+
+crate::check! {
+    /// ## What it checks
+    /// At least one replica is connected to the primary and online (`INFO replication`:
+    /// `slaveN:…,state=online`), or, where INFO is refused, listed by `ROLE`. For the chart's
+    /// built-in Redis (a proof-of-concept setup) a missing replica only warns.
+    ///
+    /// ## Why Gloo needs it
+    /// Without a replica, a restart or node loss of Redis loses the management server's
+    /// snapshot and the add-ons' API keys and sessions, and Gloo stalls until it is rebuilt.
+    ///
+    /// ## How to fix
+    /// Run at least one replica (`replicaof <primary> <port>`) and check it reaches
+    /// `state=online`; for production, bring your own HA Redis instead of the built-in one.
+    ///
+    /// ## On managed services
+    /// ElastiCache: a replication group with at least one replica and Multi-AZ automatic
+    /// failover. Memorystore: the Standard tier.
+    RedisHaReplica {
+        id: "redis.ha-replica",
+        title: "at least one replica is online",
+        scope: Target,
+        requires: ["auth.login", "redis.role"],
+    }
+}
+
+impl Check for RedisHaReplica {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let Observed::Ok { value: s } = &t.session else {
+            return Verdict::skip("no Redis session");
+        };
+        let replicas: Vec<(String, String)> = match s.info.ok() {
+            Some(info) => info
+                .iter()
+                .filter(|(k, _)| {
+                    k.starts_with("slave")
+                        && k[5..].chars().all(|c| c.is_ascii_digit())
+                        && k.len() > 5
+                })
+                .map(|(_, v)| (field(v, "ip") + ":" + &field(v, "port"), field(v, "state")))
+                .collect(),
+            None => match s.role.ok() {
+                // ROLE lists connected replicas without their state.
+                Some(role) => role
+                    .iter()
+                    .skip(2)
+                    .map(|r| (r.clone(), "connected".into()))
+                    .collect(),
+                None => {
+                    return Verdict::unknown(format!(
+                        "neither INFO nor ROLE could be read ({}); verify by hand that a replica is online",
+                        s.info.problem().unwrap_or("no answer")
+                    ))
+                    .fix("check the replica count in the provider's console");
+                }
+            },
+        };
+        let listed: Vec<String> = replicas
+            .iter()
+            .map(|(a, st)| format!("{a} ({st})"))
+            .collect();
+        let online = replicas
+            .iter()
+            .filter(|(_, st)| st == "online" || st == "connected")
+            .count();
+        let v = if online > 0 {
+            Verdict::pass(format!("{online} replica(s) online: {}", listed.join(", ")))
+        } else {
+            let found = if replicas.is_empty() {
+                "no replica is connected (connected_slaves:0)".to_string()
+            } else {
+                format!("no replica is online: {}", listed.join(", "))
+            };
+            if t.builtin {
+                Verdict::warn(format!("{found}; acceptable for the built-in proof-of-concept Redis, not for production"))
+                    .fix("bring your own Redis with at least one replica for production")
+            } else {
+                Verdict::fail(format!("{found}; a restart or node loss would lose Gloo's data"))
+                    .fix("add at least one replica and wait for state=online (on ElastiCache: a replica with Multi-AZ failover)")
+            }
+        };
+        v.with("replicas", listed)
+    }
+}
+
+/// One `name=value` field of an `INFO replication` replica line.
+fn field(line: &str, name: &str) -> String {
+    line.split(',')
+        .find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+        .unwrap_or("?")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{facts, healthy_target, refused, session, set_info};
+    use reports::Outcome;
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        let f = facts(vec![t.clone()]);
+        RedisHaReplica.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    #[test]
+    fn outcomes() {
+        let mut t = healthy_target("s");
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert!(
+            v.message.contains("10.0.0.2:6379 (online)"),
+            "{}",
+            v.message
+        );
+
+        set_info(
+            &mut t,
+            "slave0",
+            Some("ip=10.0.0.2,port=6379,state=wait_bgsave,offset=0,lag=0"),
+        );
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .contains("no replica is online: 10.0.0.2:6379 (wait_bgsave)")
+        );
+
+        set_info(&mut t, "slave0", None);
+        set_info(&mut t, "connected_slaves", Some("0"));
+        assert_eq!(judge(&t).outcome, Outcome::Fail);
+        t.builtin = true;
+        assert_eq!(judge(&t).outcome, Outcome::Warn);
+    }
+
+    #[test]
+    fn restricted_users_fall_back_to_role_then_unknown() {
+        let mut t = healthy_target("s");
+        session(&mut t).info = refused("info");
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+        session(&mut t).role = refused("role");
+        assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+}

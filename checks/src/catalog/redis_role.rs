@@ -1,0 +1,128 @@
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::facts::Observed;
+
+crate::check! {
+    /// ## What it checks
+    /// The address is a writable primary (`ROLE` says `master`), not a replica or a reader
+    /// endpoint. Falls back to `HELLO` and `INFO replication` when `ROLE` is refused.
+    ///
+    /// ## Why Gloo needs it
+    /// The management server writes its snapshot continuously; on a replica every write fails
+    /// with `READONLY`, and the UI shows stale or no data.
+    ///
+    /// ## How to fix
+    /// Point the address at the primary: the primary endpoint of the replication group, not a
+    /// node or reader endpoint.
+    ///
+    /// ## On managed services
+    /// ElastiCache: use the "Primary endpoint" (`master.…` with TLS), not the "Reader endpoint"
+    /// (`replica.…` / `-ro.…`). Memorystore: use the primary IP, not the read endpoint.
+    RedisRole {
+        id: "redis.role",
+        title: "the address is a writable primary",
+        scope: Target,
+        requires: ["auth.login"],
+    }
+}
+
+impl Check for RedisRole {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let Observed::Ok { value: s } = &t.session else {
+            return Verdict::skip("no Redis session");
+        };
+        let (role, source) = if let Some(r) = s.role.ok().and_then(|r| r.first()) {
+            (r.as_str(), "ROLE")
+        } else if let Some(r) = s.hello_field("role") {
+            (r, "HELLO")
+        } else if let Some(r) = s.info_field("role") {
+            (r, "INFO replication")
+        } else {
+            return Verdict::unknown(format!(
+                "ROLE, HELLO and INFO were all refused ({}); verify by hand that {} is the primary endpoint",
+                s.role.problem().unwrap_or("no answer"),
+                t.address
+            ))
+            .fix("ask the Redis administrator for the primary endpoint, or grant the user `+role`");
+        };
+        let evidence = |v: Verdict| v.with("role", role).with("source", source);
+        match role {
+            "master" => evidence(Verdict::pass(format!(
+                "{} is a primary (role master, per {source})",
+                t.address
+            ))),
+            "slave" | "replica" => {
+                let primary = match (s.info_field("master_host"), s.info_field("master_port")) {
+                    (Some(h), Some(p)) => format!(" of {h}:{p}"),
+                    _ => String::new(),
+                };
+                evidence(Verdict::fail(format!(
+                    "{} is a read-only replica{primary} (role {role}, per {source}); Gloo's writes would fail with READONLY",
+                    t.address
+                )))
+                .fix(format!("set {} to the primary endpoint", t.address_key))
+            }
+            other => evidence(Verdict::fail(format!(
+                "{} has role {other} (per {source}); Gloo needs a Redis primary",
+                t.address
+            )))
+            .fix(format!(
+                "set {} to the Redis primary, not a Sentinel or proxy admin port",
+                t.address_key
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{facts, healthy_target, refused, session, set_info};
+    use reports::Outcome;
+
+    fn judge(t: TargetFacts) -> Verdict {
+        let f = facts(vec![t]);
+        RedisRole.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(judge(healthy_target("s")).outcome, Outcome::Pass);
+
+        let mut replica = healthy_target("s");
+        session(&mut replica).role = Observed::Ok {
+            value: vec!["slave".into(), "10.0.0.1".into(), "6379".into()],
+        };
+        set_info(&mut replica, "master_host", Some("10.0.0.1"));
+        set_info(&mut replica, "master_port", Some("6379"));
+        let v = judge(replica);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("read-only replica of 10.0.0.1:6379"),
+            "{}",
+            v.message
+        );
+
+        // A restricted user: ROLE and INFO refused, HELLO still tells.
+        let mut restricted = healthy_target("s");
+        let s = session(&mut restricted);
+        s.role = refused("role");
+        s.info = refused("info");
+        let v = judge(restricted.clone());
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert!(v.message.contains("per HELLO"));
+
+        session(&mut restricted).hello = refused("hello");
+        let v = judge(restricted);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("verify by hand"));
+    }
+}

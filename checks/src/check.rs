@@ -1,0 +1,223 @@
+//! The `Check` trait, its metadata and its verdict.
+
+use reports::Outcome;
+use serde_json::{Map, Value};
+
+use crate::facts::{Facts, TargetFacts};
+
+/// Whether a check judges one target or the whole install.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Runs once per target.
+    Target,
+    /// Runs once, reported under target `*`.
+    Install,
+}
+
+/// Static description of a check; `explain` is its doc comment.
+#[derive(Debug)]
+pub struct Meta {
+    /// Stable ID, e.g. `redis.noeviction`.
+    pub id: &'static str,
+    /// The passing condition, e.g. "maxmemory-policy is noeviction".
+    pub title: &'static str,
+    /// The ID's first segment.
+    pub category: &'static str,
+    /// Profiles that run the check.
+    pub profiles: &'static [&'static str],
+    /// Per target or per install.
+    pub scope: Scope,
+    /// Checks that must pass (or warn) first; otherwise this one is `skip`.
+    pub requires: &'static [&'static str],
+    /// Markdown text: What it checks / Why Gloo needs it / How to fix / On managed services.
+    pub explain: &'static str,
+}
+
+/// What the engine hands a check: the whole observation, and the target being judged.
+#[derive(Clone, Copy)]
+pub struct Subject<'a> {
+    /// Everything observed.
+    pub facts: &'a Facts,
+    /// The target being judged; `None` for install-wide checks.
+    pub target: Option<&'a TargetFacts>,
+}
+
+impl<'a> Subject<'a> {
+    /// The target; install-wide checks never call this.
+    pub fn target(&self) -> &'a TargetFacts {
+        self.target
+            .expect("a per-target check is always given a target")
+    }
+}
+
+/// A check: a pure function from facts to a verdict.
+pub trait Check: Sync {
+    /// The check's static description.
+    fn meta(&self) -> &'static Meta;
+    /// Judges the subject. No I/O, no clock: everything comes from the facts.
+    fn judge(&self, subject: Subject<'_>) -> Verdict;
+}
+
+/// A check's judgement: outcome, message, evidence and the fix for the cause found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// What was found, observed first then expected.
+    pub message: String,
+    /// Observed key → value pairs (never a secret value).
+    pub evidence: Map<String, Value>,
+    /// How to fix the cause found.
+    pub remediation: Option<String>,
+}
+
+impl Verdict {
+    fn new(outcome: Outcome, message: impl Into<String>) -> Verdict {
+        Verdict {
+            outcome,
+            message: message.into(),
+            evidence: Map::new(),
+            remediation: None,
+        }
+    }
+
+    /// A passing verdict.
+    pub fn pass(message: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Pass, message)
+    }
+
+    /// A warning.
+    pub fn warn(message: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Warn, message)
+    }
+
+    /// A failure.
+    pub fn fail(message: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Fail, message)
+    }
+
+    /// Not applicable, or a prerequisite is missing.
+    pub fn skip(message: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Skip, message)
+    }
+
+    /// Could not be determined.
+    pub fn unknown(message: impl Into<String>) -> Verdict {
+        Verdict::new(Outcome::Unknown, message)
+    }
+
+    /// Adds one piece of evidence.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Verdict {
+        self.evidence.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Sets the fix for the cause found.
+    pub fn fix(mut self, remediation: impl Into<String>) -> Verdict {
+        self.remediation = Some(remediation.into());
+        self
+    }
+}
+
+/// Declares a check type whose `///` doc comment becomes [`Meta::explain`].
+///
+/// ```ignore
+/// check! {
+///     /// ## What it checks
+///     /// ...
+///     RedisNoeviction {
+///         id: "redis.noeviction",
+///         title: "maxmemory-policy is noeviction",
+///         scope: Target,
+///         requires: ["auth.login"],
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! check {
+    (
+        $(#[doc = $doc:expr])*
+        $name:ident {
+            id: $id:literal,
+            title: $title:literal,
+            scope: $scope:ident,
+            requires: [$($req:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            /// This check's static description.
+            pub const META: $crate::check::Meta = $crate::check::Meta {
+                id: $id,
+                title: $title,
+                category: match ::core::str::from_utf8($id.as_bytes().split_at($crate::check::dot($id)).0) {
+                    Ok(s) => s,
+                    Err(_) => panic!("check IDs are ASCII"),
+                },
+                profiles: $crate::check::ALL_PROFILES,
+                scope: $crate::check::Scope::$scope,
+                requires: &[$($req),*],
+                explain: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// Every profile; checks run in all of them unless they say otherwise.
+pub const ALL_PROFILES: &[&str] = &["preflight", "post-upgrade", "ci"];
+
+/// Position of the first `.` in a check ID (const, for the `check!` macro).
+pub const fn dot(id: &str) -> usize {
+    let bytes = id.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'.' {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// A duration in milliseconds as a Go-style duration string (`3s`, `512ms`, `1m30s`).
+pub fn go_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let (h, m, s, rest) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut out = String::new();
+    if h > 0 {
+        out += &format!("{h}h");
+    }
+    if h > 0 || m > 0 {
+        out += &format!("{m}m");
+    }
+    if rest == 0 {
+        out += &format!("{s}s");
+    } else {
+        out += &format!("{s}.{}s", format!("{rest:03}").trim_end_matches('0'));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn go_duration_reads_like_go() {
+        for (ms, text) in [
+            (0, "0s"),
+            (512, "512ms"),
+            (3000, "3s"),
+            (90_000, "1m30s"),
+            (1500, "1.5s"),
+            (3_600_000, "1h0m0s"),
+        ] {
+            assert_eq!(super::go_duration(ms), text);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! What the probes observed, as plain serialisable data. Nothing here is judged, and nothing
+//! here is a secret: credentials are described by their shape, never their value.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything one run observed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Facts {
+    /// Unix time (seconds) at which the facts were gathered; the checks' only clock.
+    pub observed_at: i64,
+    /// Problems found in the Helm values, in file order.
+    pub values_issues: Vec<ValuesIssue>,
+    /// One entry per Redis endpoint the values point a component at.
+    pub targets: Vec<TargetFacts>,
+}
+
+/// A problem in the Redis-related Helm values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ValuesIssue {
+    /// `error` problems make Gloo misbehave; `warning` ones may be harmless (an unknown key).
+    pub severity: Severity,
+    /// The values file that set the key (or `--set`), when known.
+    pub source: Option<String>,
+    /// Dotted key path, e.g. `redis.connection.dialTimeout`.
+    pub key: String,
+    /// What was found and what was expected.
+    pub message: String,
+}
+
+/// How bad a [`ValuesIssue`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Wrong type, bad duration, bad address.
+    Error,
+    /// Unknown key, or a suspicious but readable value.
+    Warning,
+}
+
+/// An observation that may have been refused, may have failed, or may not have been tried.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Observed<T> {
+    /// Observed.
+    Ok {
+        /// What was observed.
+        value: T,
+    },
+    /// The server refused the command (ACL, renamed or blocked command); not a failure of the target.
+    Refused {
+        /// The server's error text.
+        error: String,
+    },
+    /// The attempt failed.
+    Failed {
+        /// Why.
+        error: String,
+    },
+    /// Not attempted.
+    NotAttempted {
+        /// Why not.
+        because: String,
+    },
+}
+
+impl<T> Observed<T> {
+    /// The value, when observed.
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Observed::Ok { value } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A one-line description of a non-`Ok` observation.
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            Observed::Ok { .. } => None,
+            Observed::Refused { error } | Observed::Failed { error } => Some(error),
+            Observed::NotAttempted { because } => Some(because),
+        }
+    }
+
+    /// Shorthand for [`Observed::NotAttempted`].
+    pub fn not_attempted(because: impl Into<String>) -> Self {
+        Observed::NotAttempted {
+            because: because.into(),
+        }
+    }
+}
+
+/// One Redis endpoint as a set of Gloo components dials it, and what was seen there.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetFacts {
+    /// Target name: the use case (`snapshot`), or `<use case>/<component>` for extra endpoints.
+    pub name: String,
+    /// The components that dial this endpoint.
+    pub components: Vec<String>,
+    /// `host:port` as written in the values.
+    pub address: String,
+    /// The values key that set the address, e.g. `redis.address`.
+    pub address_key: String,
+    /// Host part of the address.
+    pub host: String,
+    /// Port part of the address.
+    pub port: u16,
+    /// The values deploy the chart's built-in (proof-of-concept) Redis for this use case.
+    pub builtin: bool,
+    /// The values turn TLS on.
+    pub tls: bool,
+    /// Cluster mode is expected (`rateLimiter.redis.clustered`).
+    pub expect_cluster: bool,
+    /// The components' dial timeout (go-redis `DialTimeout`), in milliseconds.
+    pub dial_timeout_ms: u64,
+    /// The components' read timeout, in milliseconds; `None` when the values disable it.
+    pub read_timeout_ms: Option<u64>,
+    /// Credentials the values configure.
+    pub auth: AuthFacts,
+    /// Name resolution of `host`.
+    pub dns: Observed<Dns>,
+    /// TCP connect to the first resolved address.
+    pub tcp: Observed<Tcp>,
+    /// The Redis session: login and reads.
+    pub session: Observed<Session>,
+}
+
+/// Credentials as the values configure them and the secret holds them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AuthFacts {
+    /// The values turn authentication on.
+    pub enabled: bool,
+    /// The values key that does, e.g. `redis.auth.enabled`.
+    pub enabled_key: String,
+    /// Namespace of the secret.
+    pub namespace: String,
+    /// Name of the secret.
+    pub secret_name: String,
+    /// Key holding the username.
+    pub username_key: String,
+    /// Key holding the password.
+    pub password_key: String,
+    /// What the secret lookup found.
+    pub secret: SecretLookup,
+}
+
+/// The result of looking up the auth secret.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SecretLookup {
+    /// Authentication is off; no secret was read.
+    #[default]
+    NotNeeded,
+    /// The secret exists.
+    Found {
+        /// Every key the secret holds (names only).
+        keys: Vec<String>,
+        /// Shape of the username value, when its key is present.
+        username: Option<Credential>,
+        /// Shape of the password value, when its key is present.
+        password: Option<Credential>,
+    },
+    /// No such secret.
+    NotFound {
+        /// Where the lookup looked (e.g. the manifest files).
+        searched: String,
+    },
+    /// The secret could not be read (RBAC, API server unreachable, no kubeconfig).
+    Unavailable {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The shape of a credential value, never the value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    /// Length in bytes.
+    pub len: usize,
+    /// Leading or trailing whitespace (a newline from `echo` is the usual culprit).
+    pub stray_whitespace: bool,
+}
+
+/// Name resolution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dns {
+    /// The host was an IP literal; nothing was asked.
+    pub literal: bool,
+    /// Resolved addresses.
+    pub addresses: Vec<String>,
+    /// Time taken, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// A TCP connection.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tcp {
+    /// The address connected to.
+    pub peer: String,
+    /// Time taken, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// A server's reply to one command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Reply {
+    /// Accepted.
+    Ok,
+    /// An error reply.
+    Error {
+        /// Error code, e.g. `WRONGPASS`, `NOAUTH`, `NOPERM`, `ERR`.
+        code: String,
+        /// The server's text after the code.
+        message: String,
+    },
+    /// No answer within the deadline.
+    Timeout {
+        /// The deadline, in milliseconds.
+        after_ms: u64,
+    },
+    /// The connection broke, or the answer was not Redis protocol.
+    Broken {
+        /// What happened.
+        error: String,
+    },
+}
+
+/// The Redis session: how login went and what the server told about itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// `PING` before any `AUTH`: does the server let anybody in?
+    pub unauthenticated_ping: Reply,
+    /// `AUTH` as go-redis sends it; `None` when the values configure no credentials.
+    pub login: Option<Login>,
+    /// `HELLO 2` (Redis 6+): server, version, mode, role, even for restricted users.
+    pub hello: Observed<BTreeMap<String, String>>,
+    /// `INFO`: every `field:value` line of the default sections.
+    pub info: Observed<BTreeMap<String, String>>,
+    /// `ROLE`, flattened to strings (`master`, offset, …).
+    pub role: Observed<Vec<String>>,
+    /// `CONFIG GET` of single parameters (`maxmemory-policy`, `timeout`, `maxclients`).
+    pub config: BTreeMap<String, Observed<String>>,
+    /// Time of the whole session, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// One login attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Login {
+    /// A username was sent (`AUTH user pass`), else `AUTH pass`.
+    pub with_username: bool,
+    /// The reply to the credentials exactly as stored.
+    pub reply: Reply,
+    /// When the stored values carry stray whitespace and the raw login failed, the reply to the
+    /// trimmed values.
+    pub trimmed_reply: Option<Reply>,
+}
+
+impl Session {
+    /// Whether the session got as far as reading: logged in, or let in without credentials.
+    pub fn admitted(&self) -> bool {
+        match &self.login {
+            Some(login) => login.reply == Reply::Ok,
+            None => self.unauthenticated_ping == Reply::Ok,
+        }
+    }
+
+    /// An `INFO` field, when INFO was readable.
+    pub fn info_field(&self, field: &str) -> Option<&str> {
+        self.info.ok()?.get(field).map(String::as_str)
+    }
+
+    /// A `HELLO` field, when HELLO was readable.
+    pub fn hello_field(&self, field: &str) -> Option<&str> {
+        self.hello.ok()?.get(field).map(String::as_str)
+    }
+}

@@ -1,0 +1,149 @@
+//! Hand-made facts for the checks' table tests: a healthy target to start from, and helpers
+//! to change one observation at a time.
+
+use std::collections::BTreeMap;
+
+use crate::facts::*;
+
+/// Facts holding `targets`, observed at a fixed time.
+pub fn facts(targets: Vec<TargetFacts>) -> Facts {
+    Facts {
+        observed_at: 1_795_000_000,
+        values_issues: Vec::new(),
+        targets,
+    }
+}
+
+/// A target every check passes: resolvable, reachable, authenticated, a noeviction primary
+/// with one online replica, cluster mode off.
+pub fn healthy_target(name: &str) -> TargetFacts {
+    let info: BTreeMap<String, String> = [
+        ("redis_version", "7.2.4"),
+        ("redis_mode", "standalone"),
+        ("run_id", "0123456789abcdef0123456789abcdef01234567"),
+        ("role", "master"),
+        ("connected_slaves", "1"),
+        (
+            "slave0",
+            "ip=10.0.0.2,port=6379,state=online,offset=100,lag=0",
+        ),
+        ("maxmemory_policy", "noeviction"),
+        ("cluster_enabled", "0"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let hello = [
+        ("server", "redis"),
+        ("version", "7.2.4"),
+        ("mode", "standalone"),
+        ("role", "master"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    TargetFacts {
+        name: name.to_string(),
+        components: vec!["management-server".into()],
+        address: "redis.example:6379".into(),
+        address_key: "redis.address".into(),
+        host: "redis.example".into(),
+        port: 6379,
+        builtin: false,
+        tls: false,
+        expect_cluster: false,
+        dial_timeout_ms: 5000,
+        read_timeout_ms: Some(3000),
+        auth: AuthFacts {
+            enabled: true,
+            enabled_key: "redis.auth.enabled".into(),
+            namespace: "gloo-mesh".into(),
+            secret_name: "redis-auth-secrets".into(),
+            username_key: "username".into(),
+            password_key: "password".into(),
+            secret: SecretLookup::Found {
+                keys: vec!["password".into(), "username".into()],
+                username: Some(Credential {
+                    len: 4,
+                    stray_whitespace: false,
+                }),
+                password: Some(Credential {
+                    len: 12,
+                    stray_whitespace: false,
+                }),
+            },
+        },
+        dns: Observed::Ok {
+            value: Dns {
+                literal: false,
+                addresses: vec!["10.0.0.1".into()],
+                duration_ms: 1.0,
+            },
+        },
+        tcp: Observed::Ok {
+            value: Tcp {
+                peer: "10.0.0.1:6379".into(),
+                duration_ms: 0.5,
+            },
+        },
+        session: Observed::Ok {
+            value: Session {
+                unauthenticated_ping: Reply::Error {
+                    code: "NOAUTH".into(),
+                    message: "Authentication required.".into(),
+                },
+                login: Some(Login {
+                    with_username: true,
+                    reply: Reply::Ok,
+                    trimmed_reply: None,
+                }),
+                hello: Observed::Ok { value: hello },
+                info: Observed::Ok { value: info },
+                role: Observed::Ok {
+                    value: vec!["master".into(), "100".into(), "10.0.0.2:6379".into()],
+                },
+                config: [
+                    ("maxmemory-policy", "noeviction"),
+                    ("timeout", "0"),
+                    ("maxclients", "10000"),
+                ]
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        Observed::Ok {
+                            value: v.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+                duration_ms: 2.0,
+            },
+        },
+    }
+}
+
+/// The session of a target built by [`healthy_target`], for changing one observation.
+pub fn session(target: &mut TargetFacts) -> &mut Session {
+    match &mut target.session {
+        Observed::Ok { value } => value,
+        _ => panic!("the target has no session"),
+    }
+}
+
+/// Sets (or, with `None`, removes) one INFO field.
+pub fn set_info(target: &mut TargetFacts, field: &str, value: Option<&str>) {
+    if let Observed::Ok { value: info } = &mut session(target).info {
+        match value {
+            Some(v) => info.insert(field.to_string(), v.to_string()),
+            None => info.remove(field),
+        };
+    }
+}
+
+/// A refusal as a restricted ACL user or a managed service would answer.
+pub fn refused<T>(command: &str) -> Observed<T> {
+    Observed::Refused {
+        error: format!("NOPERM User app has no permissions to run the '{command}' command"),
+    }
+}
