@@ -1,1 +1,36 @@
-fn main() {}
+//! redis-preflight: checks the Redis instances behind Gloo Mesh Enterprise.
+
+mod catalog_cmd;
+mod cli;
+mod error;
+mod inputs;
+mod plan;
+mod probe;
+mod run;
+mod schema;
+mod secrets;
+
+use clap::Parser;
+use reports::exit_codes;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let code = match cli.command {
+        cli::Command::Run(args) => match tokio::runtime::Runtime::new() {
+            Ok(rt) => match rt.block_on(run::run(args)) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    exit_codes::INPUT
+                }
+            },
+            Err(e) => {
+                eprintln!("error: cannot start the runtime: {e}");
+                exit_codes::INTERNAL
+            }
+        },
+        cli::Command::List => catalog_cmd::list(),
+        cli::Command::Explain { id } => catalog_cmd::explain(&id),
+    };
+    std::process::exit(code);
+}

@@ -35,6 +35,29 @@ pub static CATALOG: &[&dyn Check] = &[
     &ValuesSchema,
 ];
 
+/// Categories in the order a connection meets them; reports list checks in this order.
+const CATEGORY_ORDER: &[&str] = &["values", "net", "tls", "auth", "redis", "layout", "data"];
+
+/// The catalog in report order: by category as a connection meets them, then after every
+/// prerequisite, then by ID.
+pub fn report_order() -> Vec<&'static dyn Check> {
+    fn depth(id: &str) -> usize {
+        let reqs = find(id).map_or(&[][..], |c| c.meta().requires);
+        reqs.iter().map(|r| depth(r) + 1).max().unwrap_or(0)
+    }
+    let rank = |c: &&dyn Check| {
+        let m = c.meta();
+        let cat = CATEGORY_ORDER
+            .iter()
+            .position(|k| *k == m.category)
+            .unwrap_or(CATEGORY_ORDER.len());
+        (cat, depth(m.id), m.id)
+    };
+    let mut order: Vec<&'static dyn Check> = CATALOG.to_vec();
+    order.sort_by_key(rank);
+    order
+}
+
 /// The check with this ID.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
     CATALOG.iter().copied().find(|c| c.meta().id == id)
@@ -76,6 +99,18 @@ mod tests {
             );
             assert_eq!(find(id).unwrap().meta().category, category);
         }
+    }
+
+    #[test]
+    fn report_order_puts_prerequisites_first() {
+        let order: Vec<&str> = report_order().iter().map(|c| c.meta().id).collect();
+        for (i, id) in order.iter().enumerate() {
+            for req in find(id).unwrap().meta().requires {
+                let at = order.iter().position(|o| o == req).unwrap();
+                assert!(at < i, "{req} must come before {id} in {order:?}");
+            }
+        }
+        assert_eq!(order[0], "values.schema");
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use reports::Outcome;
 
-use crate::catalog::{CATALOG, find};
+use crate::catalog::{find, report_order};
 use crate::check::{Meta, Scope, Subject, Verdict};
-use crate::facts::{Facts, TargetFacts};
+use crate::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
 
 /// One check's verdict on one target (`*` for install-wide checks).
 #[derive(Clone, Debug)]
@@ -22,7 +22,7 @@ pub struct Judged {
 }
 
 /// Judges every target with every per-target check, then the install-wide checks.
-/// The result is in report order: targets in facts order, checks in catalog order.
+/// The result is in report order: targets in facts order, checks in [`report_order`].
 pub fn evaluate(facts: &Facts) -> Vec<Judged> {
     let mut out = Vec::new();
     for target in &facts.targets {
@@ -42,8 +42,8 @@ fn judge_scope(facts: &Facts, target: Option<&TargetFacts>, scope: Scope) -> Vec
     let subject = Subject { facts, target };
     let mut memo: HashMap<&'static str, Memo> = HashMap::new();
     let name = target.map_or("*", |t| t.name.as_str());
-    CATALOG
-        .iter()
+    report_order()
+        .into_iter()
         .filter(|c| c.meta().scope == scope)
         .map(|c| {
             let verdict = judge_with_prerequisites(c.meta().id, subject, &mut memo).clone();
@@ -69,15 +69,20 @@ fn judge_with_prerequisites<'m>(
             judge_with_prerequisites(req, subject, memo);
             let prerequisite = &memo[req];
             if prerequisite.blocks {
-                let v = &prerequisite.verdict;
-                blocked_by = Some((*req, v.outcome, v.message.clone()));
+                blocked_by = Some(blocked_skip(req, &prerequisite.verdict));
                 break;
             }
         }
         let entry = match blocked_by {
-            Some((req, outcome, message)) => Memo {
-                verdict: Verdict::skip(format!("skipped: {req} {}: {message}", past(outcome)))
-                    .with("blocked_by", req),
+            Some(verdict) => Memo {
+                verdict,
+                blocks: true,
+            },
+            None if subject.target.is_some_and(|t| unfinished(id, t)) => Memo {
+                verdict: Verdict::unknown(format!(
+                    "{DEADLINE_REACHED} before this check's probe finished"
+                ))
+                .fix("raise --timeout, or look at why the target answers so slowly"),
                 blocks: true,
             },
             None => {
@@ -91,11 +96,35 @@ fn judge_with_prerequisites<'m>(
     &memo[id].verdict
 }
 
-fn past(outcome: Outcome) -> &'static str {
-    match outcome {
+/// The skip a blocked prerequisite causes. A prerequisite that was itself skipped passes its
+/// message on, so every dependant names the check that actually failed.
+fn blocked_skip(req: &'static str, prerequisite: &Verdict) -> Verdict {
+    if prerequisite.outcome == Outcome::Skip {
+        return prerequisite.clone();
+    }
+    let past = match prerequisite.outcome {
         Outcome::Fail => "failed",
-        Outcome::Unknown => "could not be determined",
-        _ => "was skipped",
+        _ => "could not be determined",
+    };
+    Verdict::skip(format!("skipped: {req} {past}: {}", prerequisite.message))
+        .with("blocked_by", req)
+}
+
+/// Whether the run deadline stopped the probe phase this check judges.
+fn unfinished(id: &str, target: &TargetFacts) -> bool {
+    let cut = |because: Option<&str>| because == Some(DEADLINE_REACHED);
+    match id {
+        "net.dns" => cut(not_attempted(&target.dns)),
+        "net.tcp" => cut(not_attempted(&target.tcp)),
+        "auth.secret" => false,
+        _ => cut(not_attempted(&target.session)),
+    }
+}
+
+fn not_attempted<T>(observed: &Observed<T>) -> Option<&str> {
+    match observed {
+        Observed::NotAttempted { because } => Some(because),
+        _ => None,
     }
 }
 
@@ -112,7 +141,6 @@ fn phase_duration(id: &str, target: &TargetFacts) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::Observed;
     use crate::testing::{facts, healthy_target};
 
     fn outcome_of<'a>(judged: &'a [Judged], id: &str) -> &'a Verdict {
@@ -138,6 +166,17 @@ mod tests {
             assert!(v.message.contains("net.tcp failed"), "{id}: {}", v.message);
         }
         assert_eq!(outcome_of(&judged, "net.dns").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_probe_cut_short_by_the_run_deadline_is_unknown() {
+        let mut t = healthy_target("snapshot");
+        t.session = Observed::not_attempted(DEADLINE_REACHED);
+        let judged = evaluate(&facts(vec![t]));
+        let login = outcome_of(&judged, "auth.login");
+        assert_eq!(login.outcome, Outcome::Unknown);
+        assert!(login.message.contains("run deadline reached"));
+        assert_eq!(outcome_of(&judged, "redis.role").outcome, Outcome::Skip);
     }
 
     #[test]

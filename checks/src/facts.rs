@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Why an observation is missing when the run's `--timeout` cut it short.
+pub const DEADLINE_REACHED: &str = "run deadline reached";
+
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {

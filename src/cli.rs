@@ -1,0 +1,105 @@
+//! The command line (see the README for the contract).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redis-preflight",
+    version,
+    about = "Checks the Redis instances behind Gloo Mesh Enterprise before they fail the install"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the values and secrets, probe every Redis, judge, report.
+    Run(RunArgs),
+    /// Print the check catalog: ID, title, profiles, prerequisites.
+    List,
+    /// Explain one check: what it verifies, why Gloo needs it, how to fix it.
+    Explain {
+        /// A check ID, e.g. redis.noeviction.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Helm values file; repeatable, merged in order as Helm does.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Helm-style override PATH=VALUE; repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Kubernetes Secret manifests to read secrets from; repeatable.
+    #[arg(long = "secrets", value_name = "FILE")]
+    pub secrets: Vec<PathBuf>,
+    /// Namespace of the management-plane secrets.
+    #[arg(short = 'n', long, default_value = "gloo-mesh")]
+    pub namespace: String,
+    /// Namespace of the add-on secrets.
+    #[arg(long, default_value = "gloo-mesh-addons")]
+    pub addons_namespace: String,
+    /// Which moment this run serves.
+    #[arg(long, value_enum, default_value_t = Profile::Preflight)]
+    pub profile: Profile,
+    /// Report format; repeatable.
+    #[arg(long = "format", value_enum)]
+    pub formats: Vec<FormatArg>,
+    /// Write report files (report.json, …) into this directory.
+    #[arg(short = 'o', long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Run only checks whose ID matches this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Leave out checks whose ID matches this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub skip: Vec<String>,
+    /// Warn and unknown outcomes gate too (exit 3).
+    #[arg(long)]
+    pub strict: bool,
+    /// Deadline for the whole run, as a Go duration.
+    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    pub timeout: String,
+    /// Ask this DNS server (IP:PORT) instead of the system resolver.
+    #[arg(long, value_name = "IP:PORT")]
+    pub dns_server: Option<SocketAddr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    Preflight,
+    PostUpgrade,
+    Ci,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Preflight => "preflight",
+            Profile::PostUpgrade => "post-upgrade",
+            Profile::Ci => "ci",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FormatArg {
+    Terminal,
+    Json,
+}
+
+impl FormatArg {
+    pub fn format(self) -> reports::Format {
+        match self {
+            FormatArg::Terminal => reports::Format::Terminal,
+            FormatArg::Json => reports::Format::Json,
+        }
+    }
+}

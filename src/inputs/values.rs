@@ -1,0 +1,244 @@
+//! Helm values: files merged in order as Helm does (maps deep-merged, later wins), then `--set`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::error::InputError;
+
+/// Merged values, and which file (or `--set`) last set each key.
+#[derive(Debug, Default)]
+pub struct Values {
+    pub root: Value,
+    /// Dotted key path → the file that set it.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl Values {
+    /// Reads and merges `files`, then applies `sets`.
+    pub fn load(files: &[PathBuf], sets: &[String]) -> Result<Values, InputError> {
+        let mut values = Values {
+            root: Value::Object(Map::new()),
+            sources: BTreeMap::new(),
+        };
+        for path in files {
+            let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path.display().to_string();
+            values.merge_yaml(&name, &text)?;
+        }
+        for arg in sets {
+            values.apply_set(arg)?;
+        }
+        Ok(values)
+    }
+
+    /// Merges one YAML document (a values file's text) over the current values.
+    pub fn merge_yaml(&mut self, name: &str, text: &str) -> Result<(), InputError> {
+        let parsed: Value =
+            serde_saphyr::from_str(text).map_err(|e| InputError::malformed(name, e))?;
+        match parsed {
+            Value::Null => Ok(()),
+            Value::Object(map) => {
+                let root = self.root.as_object_mut().expect("the root is a map");
+                merge(root, map, "", name, &mut self.sources);
+                Ok(())
+            }
+            other => Err(InputError::malformed(
+                name,
+                format!(
+                    "expected a mapping of values at the top level, found {}",
+                    kind(&other)
+                ),
+            )),
+        }
+    }
+
+    /// Applies one `--set a.b=c[,d.e=f]`, typing the value as Helm does.
+    pub fn apply_set(&mut self, arg: &str) -> Result<(), InputError> {
+        for assignment in split_unescaped(arg, ',') {
+            let Some((path, raw)) = assignment.split_once('=') else {
+                return Err(InputError::BadSet {
+                    arg: arg.to_string(),
+                    message: format!("\"{assignment}\" is not PATH=VALUE"),
+                });
+            };
+            let keys: Vec<String> = split_unescaped(path, '.');
+            if keys.iter().any(|k| k.is_empty()) {
+                return Err(InputError::BadSet {
+                    arg: arg.to_string(),
+                    message: format!("\"{path}\" has an empty key"),
+                });
+            }
+            let mut node = &mut self.root;
+            for key in &keys[..keys.len() - 1] {
+                let map = ensure_map(node);
+                node = map
+                    .entry(key.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+            }
+            ensure_map(node).insert(keys[keys.len() - 1].clone(), typed(raw));
+            self.sources.insert(keys.join("."), "--set".to_string());
+        }
+        Ok(())
+    }
+
+    /// The value at a dotted path, if present.
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        path.split('.')
+            .try_fold(&self.root, |node, key| node.get(key))
+    }
+
+    /// Where a key was set, for messages.
+    pub fn source(&self, path: &str) -> Option<String> {
+        self.sources.get(path).cloned()
+    }
+}
+
+fn ensure_map(node: &mut Value) -> &mut Map<String, Value> {
+    if !node.is_object() {
+        *node = Value::Object(Map::new());
+    }
+    node.as_object_mut().expect("just made a map")
+}
+
+fn merge(
+    into: &mut Map<String, Value>,
+    from: Map<String, Value>,
+    prefix: &str,
+    source: &str,
+    sources: &mut BTreeMap<String, String>,
+) {
+    for (key, value) in from {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match (into.get_mut(&key), value) {
+            (Some(Value::Object(existing)), Value::Object(incoming)) => {
+                merge(existing, incoming, &path, source, sources);
+            }
+            (_, value) => {
+                record(&value, &path, source, sources);
+                into.insert(key, value);
+            }
+        }
+    }
+}
+
+fn record(value: &Value, path: &str, source: &str, sources: &mut BTreeMap<String, String>) {
+    sources.insert(path.to_string(), source.to_string());
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            record(v, &format!("{path}.{k}"), source, sources);
+        }
+    }
+}
+
+/// Helm's `--set` typing: booleans, integers and `null` are typed; everything else is a string.
+fn typed(raw: &str) -> Value {
+    match raw {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "null" => Value::Null,
+        _ => match raw.parse::<i64>() {
+            Ok(n) if !(raw.len() > 1 && raw.starts_with('0')) => Value::from(n),
+            _ => Value::String(raw.replace("\\,", ",").replace("\\.", ".")),
+        },
+    }
+}
+
+fn split_unescaped(text: &str, sep: char) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut escaped = false;
+    for c in text.chars() {
+        if escaped {
+            if c != sep {
+                parts.last_mut().unwrap().push('\\');
+            }
+            parts.last_mut().unwrap().push(c);
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == sep {
+            parts.push(String::new());
+        } else {
+            parts.last_mut().unwrap().push(c);
+        }
+    }
+    parts
+}
+
+/// A value's YAML kind, for messages.
+pub fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_deep_merge_and_later_wins() {
+        let mut v = Values::default();
+        v.root = Value::Object(Map::new());
+        v.merge_yaml(
+            "a.yaml",
+            "redis:\n  address: a:1\n  auth: {enabled: true, secretName: s}\n",
+        )
+        .unwrap();
+        v.merge_yaml("b.yaml", "redis:\n  auth: {secretName: t}\n")
+            .unwrap();
+        assert_eq!(v.get("redis.address").unwrap(), "a:1");
+        assert_eq!(v.get("redis.auth.enabled").unwrap(), true);
+        assert_eq!(v.get("redis.auth.secretName").unwrap(), "t");
+        assert_eq!(v.source("redis.auth.secretName").unwrap(), "b.yaml");
+        assert_eq!(v.source("redis.address").unwrap(), "a.yaml");
+    }
+
+    #[test]
+    fn set_types_values_like_helm() {
+        let mut v = Values {
+            root: Value::Object(Map::new()),
+            ..Default::default()
+        };
+        v.apply_set("redis.auth.enabled=true,redis.db=2").unwrap();
+        v.apply_set("redis.address=host:6379").unwrap();
+        v.apply_set("redis.certs.caCertKey=ca\\.crt").unwrap();
+        assert_eq!(v.get("redis.auth.enabled").unwrap(), true);
+        assert_eq!(v.get("redis.db").unwrap(), 2);
+        assert_eq!(v.get("redis.address").unwrap(), "host:6379");
+        assert_eq!(v.root["redis"]["certs"]["caCertKey"], "ca.crt");
+        assert!(v.apply_set("redis.address").is_err());
+    }
+
+    #[test]
+    fn malformed_yaml_is_one_line_naming_the_file() {
+        let mut v = Values {
+            root: Value::Object(Map::new()),
+            ..Default::default()
+        };
+        let err = v
+            .merge_yaml("values.yaml", "redis:\n  address: [\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("values.yaml: "), "{err}");
+        assert!(!err.contains('\n'));
+        let err = v
+            .merge_yaml("values.yaml", "- a\n- b\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a mapping"), "{err}");
+    }
+}

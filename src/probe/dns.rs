@@ -1,0 +1,123 @@
+//! Name resolution, telling a name that does not exist apart from a resolver that does not answer.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use checks::facts::{Dns, Observed};
+use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::{Resolver, TokioResolver};
+
+use super::elapsed_ms;
+
+/// A resolver shared by all targets: the system's, or `--dns-server`.
+pub struct Dialer {
+    resolver: Option<TokioResolver>,
+    setup_error: Option<String>,
+}
+
+impl Dialer {
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Dialer {
+        let builder = match server {
+            Some(addr) => {
+                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+                for c in &mut ns.connections {
+                    c.port = addr.port();
+                }
+                Ok(Resolver::builder_with_config(
+                    ResolverConfig::from_name_servers(vec![ns]),
+                    TokioRuntimeProvider::default(),
+                ))
+            }
+            None => TokioResolver::builder_tokio(),
+        };
+        match builder {
+            Ok(mut b) => {
+                b.options_mut().timeout = timeout;
+                b.options_mut().attempts = 1;
+                match b.build() {
+                    Ok(r) => Dialer {
+                        resolver: Some(r),
+                        setup_error: None,
+                    },
+                    Err(e) => Dialer {
+                        resolver: None,
+                        setup_error: Some(e.to_string()),
+                    },
+                }
+            }
+            Err(e) => Dialer {
+                resolver: None,
+                setup_error: Some(e.to_string()),
+            },
+        }
+    }
+
+    /// Resolves `host` within `deadline`.
+    pub async fn resolve(&self, host: &str, deadline: Duration) -> Observed<Dns> {
+        let start = Instant::now();
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Observed::Ok {
+                value: Dns {
+                    literal: true,
+                    addresses: vec![ip.to_string()],
+                    duration_ms: 0.0,
+                },
+            };
+        }
+        let Some(resolver) = &self.resolver else {
+            return Observed::Failed {
+                error: format!(
+                    "no resolver: {}",
+                    self.setup_error.as_deref().unwrap_or("unknown")
+                ),
+            };
+        };
+        let lookup = tokio::time::timeout(deadline, resolver.lookup_ip(host)).await;
+        match lookup {
+            Ok(Ok(found)) => {
+                let addresses: Vec<String> = found.iter().map(|ip| ip.to_string()).collect();
+                if addresses.is_empty() {
+                    Observed::Failed {
+                        error: "the name has no A or AAAA record".into(),
+                    }
+                } else {
+                    Observed::Ok {
+                        value: Dns {
+                            literal: false,
+                            addresses,
+                            duration_ms: elapsed_ms(start),
+                        },
+                    }
+                }
+            }
+            Ok(Err(e)) => Observed::Failed {
+                error: describe(&e, deadline),
+            },
+            Err(_) => Observed::Failed {
+                error: timeout_message(deadline),
+            },
+        }
+    }
+}
+
+fn timeout_message(deadline: Duration) -> String {
+    format!("no answer from the resolver within {:?}", deadline)
+}
+
+fn describe(e: &NetError, deadline: Duration) -> String {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr))
+            if nr.response_code == ResponseCode::NXDomain =>
+        {
+            "NXDOMAIN: the name does not exist".into()
+        }
+        NetError::Dns(DnsError::NoRecordsFound(_)) => {
+            "the name exists but has no A or AAAA record".into()
+        }
+        NetError::Timeout => timeout_message(deadline),
+        other => format!("lookup failed: {other}"),
+    }
+}

@@ -1,0 +1,13 @@
+//! Probes observe; they never judge. Each phase runs under its own deadline and records what
+//! it saw as facts.
+
+pub mod dns;
+pub mod session;
+pub mod tcp;
+
+use std::time::Instant;
+
+/// Milliseconds since `start`, for the facts' phase durations.
+pub fn elapsed_ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}

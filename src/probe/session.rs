@@ -1,0 +1,300 @@
+//! The Redis session: log in as go-redis does, then read what the checks need in one
+//! pipelined round trip. Only reading commands are sent (see the README's command table).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use checks::facts::{Login, Observed, Reply, Session};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::elapsed_ms;
+
+/// Credentials as the secret holds them. `Debug` never shows them.
+#[derive(Clone)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(<redacted>)")
+    }
+}
+
+impl Credentials {
+    fn has_stray_whitespace(&self) -> bool {
+        let stray = |s: &str| s.trim() != s;
+        stray(&self.password) || self.username.as_deref().is_some_and(stray)
+    }
+
+    fn trimmed(&self) -> Credentials {
+        Credentials {
+            username: self.username.as_ref().map(|u| u.trim().to_string()),
+            password: self.password.trim().to_string(),
+        }
+    }
+
+    /// `AUTH user pass`, or `AUTH pass` without a username, as go-redis sends it.
+    fn command(&self) -> redis::Cmd {
+        let mut cmd = redis::cmd("AUTH");
+        if let Some(user) = self.username.as_deref().filter(|u| !u.is_empty()) {
+            cmd.arg(user);
+        }
+        cmd.arg(&self.password);
+        cmd
+    }
+}
+
+/// Runs the session over an established stream. `read` bounds every reply.
+pub async fn probe<S>(
+    stream: S,
+    credentials: Option<&Credentials>,
+    read: Duration,
+) -> Observed<Session>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let start = Instant::now();
+    // No username, password, db or library name: redis-rs then sends nothing on its own, and
+    // every command on the wire is one this module chose.
+    let info = RedisConnectionInfo::default().set_skip_set_lib_name();
+    let config = AsyncConnectionConfig::new()
+        .set_response_timeout(None)
+        .set_connection_timeout(None);
+    let (conn, driver) = match MultiplexedConnection::new_with_config(&info, stream, config).await {
+        Ok(pair) => pair,
+        Err(e) => {
+            return Observed::Failed {
+                error: format!("could not start a session: {e}"),
+            };
+        }
+    };
+    tokio::spawn(driver);
+
+    let ping = redis::cmd("PING");
+    let (unauthenticated_ping, reply) = tokio::join!(send(&conn, &ping, read), async {
+        match credentials {
+            Some(c) => Some(send(&conn, &c.command(), read).await),
+            None => None,
+        }
+    });
+    let mut login = None;
+    if let (Some(c), Some(reply)) = (credentials, reply) {
+        let reply = reply.map(|_| ()).map_or_else(|r| r, |_| Reply::Ok);
+        let trimmed_reply = if reply != Reply::Ok && c.has_stray_whitespace() && is_error(&reply) {
+            Some(
+                send(&conn, &c.trimmed().command(), read)
+                    .await
+                    .map_or_else(|r| r, |_| Reply::Ok),
+            )
+        } else {
+            None
+        };
+        login = Some(Login {
+            with_username: c.username.as_deref().is_some_and(|u| !u.is_empty()),
+            reply,
+            trimmed_reply,
+        });
+    }
+    let unauthenticated_ping = unauthenticated_ping.map_or_else(|r| r, |_| Reply::Ok);
+
+    let mut session = Session {
+        unauthenticated_ping,
+        login,
+        hello: Observed::not_attempted("not admitted"),
+        info: Observed::not_attempted("not admitted"),
+        role: Observed::not_attempted("not admitted"),
+        config: BTreeMap::new(),
+        duration_ms: 0.0,
+    };
+    if session.admitted() {
+        read_server(&conn, read, &mut session).await;
+    }
+    session.duration_ms = elapsed_ms(start);
+    Observed::Ok { value: session }
+}
+
+fn is_error(reply: &Reply) -> bool {
+    matches!(reply, Reply::Error { .. })
+}
+
+/// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
+async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut Session) {
+    let hello = redis::cmd("HELLO").arg(2).clone();
+    let info = redis::cmd("INFO").clone();
+    let role = redis::cmd("ROLE").clone();
+    let params = ["maxmemory-policy", "timeout", "maxclients"];
+    let gets: Vec<redis::Cmd> = params
+        .iter()
+        .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
+        .collect();
+    let (hello, info, role, configs) = tokio::join!(
+        send(conn, &hello, read),
+        send(conn, &info, read),
+        send(conn, &role, read),
+        futures_join_all(conn, &gets, read),
+    );
+    session.hello = observe(hello, |v| Some(pairs(&v)));
+    session.info = observe(info, |v| Some(parse_info(&text(&v)?)));
+    session.role = observe(role, |v| Some(flatten_role(&v)));
+    for (param, reply) in params.iter().zip(configs) {
+        let value = observe(reply, |v| config_value(&v));
+        session.config.insert(param.to_string(), value);
+    }
+}
+
+async fn futures_join_all(
+    conn: &MultiplexedConnection,
+    cmds: &[redis::Cmd],
+    read: Duration,
+) -> Vec<Result<Value, Reply>> {
+    let mut handles = Vec::new();
+    for cmd in cmds {
+        let conn = conn.clone();
+        let cmd = cmd.clone();
+        handles.push(tokio::spawn(async move { send(&conn, &cmd, read).await }));
+    }
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap_or_else(|e| {
+            Err(Reply::Broken {
+                error: e.to_string(),
+            })
+        }));
+    }
+    out
+}
+
+/// Sends one command and waits at most `read` for its reply.
+async fn send(
+    conn: &MultiplexedConnection,
+    cmd: &redis::Cmd,
+    read: Duration,
+) -> Result<Value, Reply> {
+    let mut conn = conn.clone();
+    match tokio::time::timeout(read, cmd.query_async::<Value>(&mut conn)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(classify(&e)),
+        Err(_) => Err(Reply::Timeout {
+            after_ms: read.as_millis() as u64,
+        }),
+    }
+}
+
+fn classify(e: &RedisError) -> Reply {
+    match e.code() {
+        Some(code) => Reply::Error {
+            code: code.to_string(),
+            message: e.detail().unwrap_or_default().to_string(),
+        },
+        None if e.is_timeout() => Reply::Timeout { after_ms: 0 },
+        None => Reply::Broken {
+            error: e.to_string(),
+        },
+    }
+}
+
+/// A refused command is an observation (`Refused`), not a failure of the target.
+fn observe<T>(reply: Result<Value, Reply>, parse: impl FnOnce(Value) -> Option<T>) -> Observed<T> {
+    match reply {
+        Ok(value) => match parse(value) {
+            Some(v) => Observed::Ok { value: v },
+            None => Observed::Failed {
+                error: "unexpected reply shape".into(),
+            },
+        },
+        Err(Reply::Error { code, message }) => Observed::Refused {
+            error: format!("{code} {message}"),
+        },
+        Err(Reply::Timeout { after_ms }) => Observed::Failed {
+            error: format!("no answer within {after_ms} ms"),
+        },
+        Err(Reply::Broken { error }) => Observed::Failed { error },
+        Err(Reply::Ok) => Observed::Failed {
+            error: "unexpected reply".into(),
+        },
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::BulkString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        Value::SimpleString(s) => Some(s.clone()),
+        Value::VerbatimString { text, .. } => Some(text.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Okay => Some("OK".into()),
+        _ => None,
+    }
+}
+
+/// `field:value` lines of INFO, section headers and blanks skipped.
+pub fn parse_info(body: &str) -> BTreeMap<String, String> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// HELLO's reply as string pairs; nested values (modules) are left out.
+fn pairs(value: &Value) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    match value {
+        Value::Array(items) => {
+            for pair in items.chunks(2) {
+                if let [k, v] = pair {
+                    if let (Some(k), Some(v)) = (text(k), text(v)) {
+                        out.insert(k, v);
+                    }
+                }
+            }
+        }
+        Value::Map(items) => {
+            for (k, v) in items {
+                if let (Some(k), Some(v)) = (text(k), text(v)) {
+                    out.insert(k, v);
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// ROLE as strings; nested replica entries become `ip:port`.
+fn flatten_role(value: &Value) -> Vec<String> {
+    let Value::Array(items) = value else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Value::Array(nested) => {
+                for entry in nested {
+                    match entry {
+                        Value::Array(fields) => {
+                            let f: Vec<String> = fields.iter().filter_map(text).collect();
+                            if f.len() >= 2 {
+                                out.push(format!("{}:{}", f[0], f[1]));
+                            }
+                        }
+                        other => out.extend(text(other)),
+                    }
+                }
+            }
+            other => out.extend(text(other)),
+        }
+    }
+    out
+}
+
+fn config_value(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) if items.len() >= 2 => text(&items[1]),
+        Value::Map(items) => items.first().and_then(|(_, v)| text(v)),
+        _ => None,
+    }
+}

@@ -1,0 +1,322 @@
+//! The whole pipeline, in one place: inputs → plan → probes → facts → checks → reports.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use checks::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
+use reports::{Format, Report, Row, TargetInfo};
+use serde_json::{Map, Value};
+
+use crate::cli::RunArgs;
+use crate::error::InputError;
+use crate::inputs::duration;
+use crate::inputs::secrets::SecretFiles;
+use crate::inputs::values::Values;
+use crate::plan::{self, Namespaces, TargetPlan};
+use crate::probe::dns::Dialer;
+use crate::probe::session::{self, Credentials};
+use crate::probe::{elapsed_ms, tcp};
+use crate::schema;
+use crate::secrets::SecretSource;
+
+/// What the user asked for, checked before any probe runs.
+struct Request {
+    timeout: Duration,
+    only: Vec<glob::Pattern>,
+    skip: Vec<glob::Pattern>,
+    stdout: Option<Format>,
+    files: Vec<Format>,
+}
+
+/// Runs `redis-preflight run` and returns its exit code.
+pub async fn run(args: RunArgs) -> Result<i32, InputError> {
+    let started_at = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let request = validate(&args)?;
+    let values = Values::load(&args.values, &args.set)?;
+    let secrets = if args.secrets.is_empty() {
+        SecretSource::Unavailable(
+            "no --secrets manifest given, and reading live cluster secrets is not supported in this version".into(),
+        )
+    } else {
+        SecretSource::Files(SecretFiles::load(&args.secrets)?)
+    };
+    let namespaces = Namespaces {
+        management: args.namespace.clone(),
+        addons: args.addons_namespace.clone(),
+    };
+    let plans = plan::targets(&values, &namespaces);
+
+    let facts = Facts {
+        observed_at: started_at.unix_timestamp(),
+        values_issues: schema::validate(&values),
+        targets: probe_all(&plans, &secrets, request.timeout, args.dns_server).await,
+    };
+
+    let mut report = Report::new(
+        args.profile.name(),
+        args.strict || args.profile == crate::cli::Profile::Ci,
+    );
+    report.started_at = started_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    report.targets = facts.targets.iter().map(target_info).collect();
+    report.results = checks::evaluate(&facts)
+        .into_iter()
+        .filter(|j| selected(&request, j.meta.id))
+        .map(|j| Row {
+            check: j.meta.id.to_string(),
+            target: j.target,
+            outcome: j.verdict.outcome,
+            title: j.meta.title.to_string(),
+            message: j.verdict.message,
+            remediation: j.verdict.remediation,
+            evidence: j.verdict.evidence,
+            duration_ms: j.duration_ms,
+        })
+        .collect();
+    report.duration_ms = elapsed_ms(clock);
+    if let Some(dir) = &args.output_dir {
+        write_files(&report, &request.files, dir)?;
+    }
+    if let Some(format) = request.stdout {
+        let result = format.write(&report, &mut std::io::stdout().lock());
+        // A closed pipe (`| head`) is the reader's choice, not an error of the run.
+        if let Err(e) = result.and_then(|_| std::io::Write::flush(&mut std::io::stdout()))
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("error: cannot write to stdout: {e}");
+        }
+    }
+    Ok(report.exit_code())
+}
+
+fn validate(args: &RunArgs) -> Result<Request, InputError> {
+    let bad = |flag: &str, message: String| InputError::BadFlag {
+        flag: flag.into(),
+        message,
+    };
+    let timeout = match duration::parse(&args.timeout) {
+        Ok(ns) if ns > 0 => Duration::from_nanos(ns as u64),
+        _ => {
+            return Err(bad(
+                "--timeout",
+                format!(
+                    "\"{}\" is not a positive Go duration (expected e.g. 60s)",
+                    args.timeout
+                ),
+            ));
+        }
+    };
+    let globs = |flag: &str, list: &[String]| {
+        list.iter()
+            .map(|g| {
+                glob::Pattern::new(g).map_err(|e| bad(flag, format!("\"{g}\" is not a glob: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let mut formats: Vec<Format> = args.formats.iter().map(|f| f.format()).collect();
+    formats.sort();
+    formats.dedup();
+    let file_formats: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| f.file_name().is_some())
+        .collect();
+    let (stdout, files) = match &args.output_dir {
+        Some(_) if file_formats.is_empty() => (Some(Format::Terminal), vec![Format::Json]),
+        Some(_) => (Some(Format::Terminal), file_formats),
+        None if formats.len() > 1 => {
+            return Err(bad(
+                "--format",
+                "only one format can go to stdout; pass --output-dir to write several".into(),
+            ));
+        }
+        None => (
+            Some(formats.first().copied().unwrap_or(Format::Terminal)),
+            Vec::new(),
+        ),
+    };
+    Ok(Request {
+        timeout,
+        only: globs("--only", &args.only)?,
+        skip: globs("--skip", &args.skip)?,
+        stdout,
+        files,
+    })
+}
+
+fn selected(request: &Request, id: &str) -> bool {
+    (request.only.is_empty() || request.only.iter().any(|p| p.matches(id)))
+        && !request.skip.iter().any(|p| p.matches(id))
+}
+
+/// Probes every target concurrently; whatever the run deadline cuts short stays
+/// `NotAttempted { DEADLINE_REACHED }`.
+async fn probe_all(
+    plans: &[TargetPlan],
+    secrets: &SecretSource,
+    deadline: Duration,
+    dns: Option<SocketAddr>,
+) -> Vec<TargetFacts> {
+    let dialer = Arc::new(Dialer::new(dns, plan::DEFAULT_DIAL));
+    let mut slots = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for plan in plans {
+        let (auth, credentials) = secrets.auth(&plan.auth);
+        let slot = Arc::new(Mutex::new(initial_facts(plan, auth)));
+        slots.push(slot.clone());
+        let (plan, dialer) = (plan.clone(), dialer.clone());
+        tasks.spawn(async move { probe_target(&plan, credentials, &dialer, &slot).await });
+    }
+    let _ = tokio::time::timeout(deadline, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    tasks.abort_all();
+    slots
+        .iter()
+        .map(|s| s.lock().expect("probe slot").clone())
+        .collect()
+}
+
+fn initial_facts(plan: &TargetPlan, auth: checks::facts::AuthFacts) -> TargetFacts {
+    let (host, port) = plan
+        .endpoint
+        .clone()
+        .unwrap_or_else(|_| (plan.address.clone(), 0));
+    TargetFacts {
+        name: plan.name.clone(),
+        components: plan.components.clone(),
+        address: plan.address.clone(),
+        address_key: plan.address_key.clone(),
+        host,
+        port,
+        builtin: plan.builtin,
+        tls: plan.tls,
+        expect_cluster: plan.expect_cluster,
+        dial_timeout_ms: plan.dial_timeout.as_millis() as u64,
+        read_timeout_ms: plan.read_timeout.map(|d| d.as_millis() as u64),
+        auth,
+        dns: Observed::not_attempted(DEADLINE_REACHED),
+        tcp: Observed::not_attempted(DEADLINE_REACHED),
+        session: Observed::not_attempted(DEADLINE_REACHED),
+    }
+}
+
+async fn probe_target(
+    plan: &TargetPlan,
+    credentials: Option<Credentials>,
+    dialer: &Dialer,
+    slot: &Mutex<TargetFacts>,
+) {
+    let update = |f: &dyn Fn(&mut TargetFacts)| f(&mut slot.lock().expect("probe slot"));
+    let (host, port) = match &plan.endpoint {
+        Ok(endpoint) => endpoint.clone(),
+        Err(why) => {
+            update(&|t| {
+                t.dns = Observed::Failed {
+                    error: format!("the address cannot be dialled: {why}"),
+                };
+                t.tcp = Observed::not_attempted("no address");
+                t.session = Observed::not_attempted("no address");
+            });
+            return;
+        }
+    };
+    let dns = dialer.resolve(&host, plan.dial_timeout).await;
+    let addresses: Vec<SocketAddr> = dns
+        .ok()
+        .map(|d| {
+            d.addresses
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok())
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect()
+        })
+        .unwrap_or_default();
+    let resolved = dns.ok().is_some();
+    update(&|t| t.dns = dns.clone());
+    if !resolved {
+        update(&|t| {
+            t.tcp = Observed::not_attempted("the host did not resolve");
+            t.session = Observed::not_attempted("the host did not resolve");
+        });
+        return;
+    }
+    let (tcp, stream) = tcp::connect(&addresses, plan.dial_timeout).await;
+    update(&|t| t.tcp = tcp.clone());
+    let Some(stream) = stream else {
+        update(&|t| t.session = Observed::not_attempted("no TCP connection"));
+        return;
+    };
+    if plan.tls {
+        update(&|t| {
+            t.session = Observed::Failed {
+                error: "the values turn TLS on, and this version does not speak TLS yet".into(),
+            }
+        });
+        return;
+    }
+    // With readTimeout disabled (-1) the components wait forever; the probe still needs a bound.
+    let read = plan.read_timeout.unwrap_or(plan::DEFAULT_READ * 10);
+    let session = session::probe(stream, credentials.as_ref(), read).await;
+    update(&|t| t.session = session.clone());
+}
+
+fn target_info(t: &TargetFacts) -> TargetInfo {
+    let mut server = Map::new();
+    if let Some(s) = t.session.ok() {
+        let version = s
+            .info_field("redis_version")
+            .or_else(|| s.hello_field("version"));
+        let role = s
+            .role
+            .ok()
+            .and_then(|r| r.first().map(String::as_str))
+            .or_else(|| s.info_field("role"))
+            .or_else(|| s.hello_field("role"));
+        for (key, value) in [
+            ("version", version),
+            ("run_id", s.info_field("run_id")),
+            ("role", role),
+        ] {
+            if let Some(v) = value {
+                server.insert(key.into(), Value::String(v.to_string()));
+            }
+        }
+    }
+    TargetInfo {
+        name: t.name.clone(),
+        components: t.components.clone(),
+        address: t.address.clone(),
+        tls: t.tls,
+        auth: t.auth.enabled,
+        server: (!server.is_empty()).then_some(server),
+    }
+}
+
+fn write_files(report: &Report, formats: &[Format], dir: &Path) -> Result<(), InputError> {
+    let unwritable = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| InputError::Unwritable { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(unwritable(dir))?;
+    for format in formats {
+        let name = format.file_name().expect("file formats have names");
+        let path = dir.join(name);
+        // Written beside the target and renamed, so a CI job never reads half a report.
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            format.write(report, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            drop(out);
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(unwritable(&path))?;
+    }
+    Ok(())
+}
