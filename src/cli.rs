@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read the values and secrets, probe every Redis, judge, report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print the check catalog: ID, title, profiles, prerequisites.
     List,
     /// Explain one check: what it verifies, why Gloo needs it, how to fix it.

@@ -14,10 +14,20 @@ use clap::Parser;
 use reports::exit_codes;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // One line, as every input error: clap's first line names the flag and the problem.
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (see redis-preflight --help)");
+            std::process::exit(exit_codes::INPUT);
+        }
+    };
     let code = match cli.command {
         cli::Command::Run(args) => match tokio::runtime::Runtime::new() {
-            Ok(rt) => match rt.block_on(run::run(args)) {
+            Ok(rt) => match rt.block_on(run::run(*args)) {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -79,6 +79,19 @@ fn snapshot(values: &Values, ns: &Namespaces) -> TargetPlan {
     plan
 }
 
+/// A value as the chart's templates test it: `{{ if … }}` treats any non-empty string as
+/// true, so `enabled: "false"` turns the feature on (values.schema flags the quotes).
+fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(m)) => !m.is_empty(),
+        Some(Value::Null) | None => false,
+    }
+}
+
 /// A values block in the shape of `redis:` (address, auth, certs, connection).
 struct Block<'a> {
     values: &'a Values,
@@ -102,7 +115,7 @@ impl Block<'_> {
     }
 
     fn flag(&self, rest: &str) -> bool {
-        self.get(rest).and_then(Value::as_bool).unwrap_or(false)
+        truthy(self.get(rest))
     }
 
     /// A duration as go-redis applies it; bad values fall back to the default (values.schema says so).

@@ -136,7 +136,7 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
         (Bool, Value::String(s)) if s == "true" || s == "false" => issue(
             Severity::Error,
             format!(
-                "is the string \"{s}\", expected a boolean (write {s} without quotes: a non-empty string is always true in the chart's templates)"
+                "is the string \"{s}\", expected a boolean: the chart's templates read any non-empty string as true; write {s} without quotes"
             ),
         ),
         (Duration, _) => {

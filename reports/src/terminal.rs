@@ -47,13 +47,12 @@ fn write_row(row: &Row, out: &mut dyn io::Write) -> io::Result<()> {
         row.check,
         row.message
     )?;
-    if matches!(
+    let needs_fix = matches!(
         row.outcome,
         Outcome::Fail | Outcome::Warn | Outcome::Unknown
-    ) {
-        if let Some(fix) = &row.remediation {
-            writeln!(out, "         fix: {fix}")?;
-        }
+    );
+    if let (true, Some(fix)) = (needs_fix, &row.remediation) {
+        writeln!(out, "         fix: {fix}")?;
     }
     Ok(())
 }

@@ -194,12 +194,12 @@ items:
     fn bad_manifests_name_file_document_and_key() {
         let mut files = SecretFiles::default();
         let err = files
-            .add("s.yaml", "kind: Secret\nmetadata: {name: a}\n---\nkind: Secret\nmetadata: {name: c, namespace: n}\ndata: {ca.crt: '!!notbase64'}\n")
+            .add("s.yaml", "kind: Secret\nmetadata: {name: a}\n---\nkind: Secret\nmetadata: {name: c, namespace: ns1}\ndata: {ca.crt: '!!notbase64'}\n")
             .unwrap_err()
             .to_string();
         assert_eq!(
             err,
-            "s.yaml: document 2 (Secret n/c): data.ca.crt is not valid base64"
+            "s.yaml: document 2 (Secret ns1/c): data.ca.crt is not valid base64"
         );
         let err = files
             .add("s.yaml", "kind: ConfigMap\n")

@@ -8,20 +8,26 @@ use serde_json::{Map, Value};
 use crate::error::InputError;
 
 /// Merged values, and which file (or `--set`) last set each key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Values {
     pub root: Value,
     /// Dotted key path → the file that set it.
     pub sources: BTreeMap<String, String>,
 }
 
+impl Default for Values {
+    fn default() -> Values {
+        Values {
+            root: Value::Object(Map::new()),
+            sources: BTreeMap::new(),
+        }
+    }
+}
+
 impl Values {
     /// Reads and merges `files`, then applies `sets`.
     pub fn load(files: &[PathBuf], sets: &[String]) -> Result<Values, InputError> {
-        let mut values = Values {
-            root: Value::Object(Map::new()),
-            sources: BTreeMap::new(),
-        };
+        let mut values = Values::default();
         for path in files {
             let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
                 path: path.clone(),
@@ -192,7 +198,6 @@ mod tests {
     #[test]
     fn files_deep_merge_and_later_wins() {
         let mut v = Values::default();
-        v.root = Value::Object(Map::new());
         v.merge_yaml(
             "a.yaml",
             "redis:\n  address: a:1\n  auth: {enabled: true, secretName: s}\n",

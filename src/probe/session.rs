@@ -245,10 +245,10 @@ fn pairs(value: &Value) -> BTreeMap<String, String> {
     match value {
         Value::Array(items) => {
             for pair in items.chunks(2) {
-                if let [k, v] = pair {
-                    if let (Some(k), Some(v)) = (text(k), text(v)) {
-                        out.insert(k, v);
-                    }
+                if let [k, v] = pair
+                    && let (Some(k), Some(v)) = (text(k), text(v))
+                {
+                    out.insert(k, v);
                 }
             }
         }

@@ -1,1 +1,20 @@
-fn main() {}
+//! Integration tests against real redis-server processes (started by `ci/lab`), run by a
+//! libtest-mimic harness: one trial per scenario file in `tests/scenarios/`, plus the safety
+//! trials (read-only on the wire, no secret in any output, deadlines).
+
+mod lab;
+mod safety;
+mod scenario;
+mod tool;
+
+use libtest_mimic::{Arguments, Trial};
+
+fn main() {
+    let args = Arguments::from_args();
+    let lab = lab::Lab::start();
+    let mut trials: Vec<Trial> = scenario::trials(&lab);
+    trials.extend(safety::trials(&lab));
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(lab);
+    conclusion.exit();
+}

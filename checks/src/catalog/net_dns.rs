@@ -46,14 +46,21 @@ impl Check for NetDns {
             .with("addresses", value.addresses.clone()),
             other => {
                 let why = other.problem().unwrap_or_default();
-                Verdict::fail(format!("{} does not resolve: {why}", t.host))
-                    .with("host", t.host.clone())
-                    .with("address_key", t.address_key.clone())
-                    .fix(format!(
+                let fix = if why.contains("no answer") {
+                    "the resolver did not answer: check the DNS servers in /etc/resolv.conf (or --dns-server) \
+                     and that DNS traffic is allowed"
+                        .to_string()
+                } else {
+                    format!(
                         "check the host in {}; a Service name resolves only inside the cluster \
                          (run the preflight there, or pass --dns-server with the cluster DNS)",
                         t.address_key
-                    ))
+                    )
+                };
+                Verdict::fail(format!("{} does not resolve: {why}", t.host))
+                    .with("host", t.host.clone())
+                    .with("address_key", t.address_key.clone())
+                    .fix(fix)
             }
         }
     }

@@ -1,0 +1,60 @@
+//! The lab of `ci/lab`, started once for the whole test binary on its own ports.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+/// A running lab; stopped on drop.
+#[derive(Clone)]
+pub struct Lab(Arc<Inner>);
+
+pub struct Inner {
+    pub dir: PathBuf,
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Lab {
+    pub fn start() -> Lab {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = std::env::temp_dir().join(format!("redis-preflight-lab-{}", std::process::id()));
+        // Far from the demo lab's 17000, and different per process so parallel runs do not meet.
+        let base = 20000 + (std::process::id() % 900) * 10;
+        let status = Command::new(root.join("ci/lab"))
+            .args(["start", dir.to_str().unwrap(), &base.to_string()])
+            .status()
+            .expect("ci/lab runs");
+        assert!(status.success(), "ci/lab start failed");
+        let env = std::fs::read_to_string(dir.join("ports.env")).expect("ports.env");
+        let mut vars: BTreeMap<String, String> = env
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vars.insert("LAB".into(), dir.display().to_string());
+        Lab(Arc::new(Inner { dir, vars }))
+    }
+
+    pub fn port(&self, name: &str) -> String {
+        self.0.vars[&format!("{name}_PORT")].clone()
+    }
+
+    /// Replaces every `${NAME}` with the lab's value.
+    pub fn substitute(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in &self.0.vars {
+            out = out.replace(&format!("${{{k}}}"), v);
+        }
+        out
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let _ = Command::new(root.join("ci/lab"))
+            .args(["stop", self.dir.to_str().unwrap()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
