@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// Leave out checks whose ID matches this glob; repeatable.
     #[arg(long, value_name = "GLOB")]
     pub skip: Vec<String>,
+    /// The instance layout your policy demands across use cases.
+    #[arg(long, value_enum, default_value_t = Layout::Any)]
+    pub layout: Layout,
     /// Warn and unknown outcomes gate too (exit 3).
     #[arg(long)]
     pub strict: bool,
@@ -85,6 +88,23 @@ impl Profile {
             Profile::Preflight => "preflight",
             Profile::PostUpgrade => "post-upgrade",
             Profile::Ci => "ci",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Layout {
+    Any,
+    Shared,
+    Separate,
+}
+
+impl Layout {
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Any => "any",
+            Layout::Shared => "shared",
+            Layout::Separate => "separate",
         }
     }
 }

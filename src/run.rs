@@ -51,6 +51,9 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
 
     let facts = Facts {
         observed_at: started_at.unix_timestamp(),
+        profile: args.profile.name().to_string(),
+        layout_policy: args.layout.name().to_string(),
+        api_key_secret: plan::api_key_match(&values),
         values_issues: schema::validate(&values),
         targets: probe_all(&plans, &secrets, request.timeout, args.dns_server).await,
     };
@@ -166,10 +169,13 @@ async fn probe_all(
     let mut tasks = tokio::task::JoinSet::new();
     for plan in plans {
         let (auth, credentials) = secrets.auth(&plan.auth);
+        let env_unset = matches!(auth.secret, checks::facts::SecretLookup::EnvUnset { .. });
         let slot = Arc::new(Mutex::new(initial_facts(plan, auth)));
         slots.push(slot.clone());
         let (plan, dialer) = (plan.clone(), dialer.clone());
-        tasks.spawn(async move { probe_target(&plan, credentials, &dialer, &slot).await });
+        tasks.spawn(
+            async move { probe_target(&plan, credentials, env_unset, &dialer, &slot).await },
+        );
     }
     let _ = tokio::time::timeout(deadline, async {
         while tasks.join_next().await.is_some() {}
@@ -189,16 +195,19 @@ fn initial_facts(plan: &TargetPlan, auth: checks::facts::AuthFacts) -> TargetFac
         .unwrap_or_else(|_| (plan.address.clone(), 0));
     TargetFacts {
         name: plan.name.clone(),
+        use_case: plan.use_case.to_string(),
         components: plan.components.clone(),
         address: plan.address.clone(),
         address_key: plan.address_key.clone(),
         host,
         port,
         builtin: plan.builtin,
-        tls: plan.tls,
+        tls: plan.tls.enabled,
         expect_cluster: plan.expect_cluster,
         dial_timeout_ms: plan.dial_timeout.as_millis() as u64,
         read_timeout_ms: plan.read_timeout.map(|d| d.as_millis() as u64),
+        idle_timeout_ms: plan.idle_timeout.map(|d| d.as_millis() as u64),
+        pool_size: plan.pool_size,
         auth,
         dns: Observed::not_attempted(DEADLINE_REACHED),
         tcp: Observed::not_attempted(DEADLINE_REACHED),
@@ -209,6 +218,7 @@ fn initial_facts(plan: &TargetPlan, auth: checks::facts::AuthFacts) -> TargetFac
 async fn probe_target(
     plan: &TargetPlan,
     credentials: Option<Credentials>,
+    env_unset: bool,
     dialer: &Dialer,
     slot: &Mutex<TargetFacts>,
 ) {
@@ -252,7 +262,15 @@ async fn probe_target(
         update(&|t| t.session = Observed::not_attempted("no TCP connection"));
         return;
     };
-    if plan.tls {
+    if env_unset {
+        update(&|t| {
+            t.session = Observed::not_attempted(
+                "the credentials come from an environment variable that is not set here",
+            )
+        });
+        return;
+    }
+    if plan.tls.enabled {
         update(&|t| {
             t.session = Observed::Failed {
                 error: "the values turn TLS on, and this version does not speak TLS yet".into(),

@@ -21,6 +21,8 @@ pub enum Kind {
     Map(&'static [(&'static str, Kind)]),
     /// Known children typed, unknown children allowed (blocks the chart passes through).
     Open(&'static [(&'static str, Kind)]),
+    /// A string from a fixed set.
+    OneOf(&'static [&'static str]),
 }
 
 use Kind::*;
@@ -77,8 +79,120 @@ const REDIS_STORE: Kind = Map(&[
     ("snapshot", STORE),
 ]);
 
+const EXT_AUTH_SERVICE: Kind = Open(&[
+    ("enabled", Bool),
+    (
+        "extAuth",
+        Open(&[(
+            "apiKeyStorage",
+            Map(&[
+                ("config", Map(&[("connection", Map(&[("host", Address)]))])),
+                ("enabled", Bool),
+                ("name", Str),
+                ("secretKey", Str),
+            ]),
+        )]),
+    ),
+]);
+const PORTAL_SERVER: Kind = Open(&[
+    ("enabled", Bool),
+    (
+        "apiKeyStorage",
+        Map(&[
+            ("configPath", Str),
+            ("redis", Map(&[("address", Address), ("enabled", Bool)])),
+            ("secretKey", Str),
+            ("type", Str),
+        ]),
+    ),
+]);
+const RATE_LIMITER: Kind = Open(&[
+    ("enabled", Bool),
+    (
+        "redis",
+        Map(&[
+            ("auth", AUTH),
+            (
+                "certs",
+                Map(&[
+                    ("caCert", Str),
+                    ("enabled", Bool),
+                    ("mountPoint", Str),
+                    ("secretName", Str),
+                    ("signingKey", Str),
+                ]),
+            ),
+            ("clustered", Bool),
+            ("enabled", Bool),
+            ("hostname", Str),
+            ("image", Open(&[])),
+            ("resources", Open(&[])),
+            (
+                "service",
+                Map(&[
+                    ("name", Str),
+                    ("port", Int),
+                    ("socket", OneOf(&["unix", "tcp", "tls"])),
+                ]),
+            ),
+        ]),
+    ),
+]);
+/// One `redisstream/*` OTel exporter.
+const EXPORTER: Kind = Open(&[
+    ("endpoint", Address),
+    ("password", Str),
+    (
+        "tls",
+        Open(&[
+            ("ca_file", Str),
+            ("cert_file", Str),
+            ("insecure", Bool),
+            ("insecure_skip_verify", Bool),
+            ("key_file", Str),
+        ]),
+    ),
+    ("username", Str),
+]);
+
 /// The top-level blocks this tool validates.
-pub const ROOTS: &[(&str, Kind)] = &[("redis", REDIS), ("redisStore", REDIS_STORE)];
+pub const ROOTS: &[(&str, Kind)] = &[
+    ("extAuthService", EXT_AUTH_SERVICE),
+    ("glooPortalServer", PORTAL_SERVER),
+    ("rateLimiter", RATE_LIMITER),
+    ("redis", REDIS),
+    ("redisStore", REDIS_STORE),
+];
+
+/// Blocks holding OTel exporters by name; the `redisstream/*` ones are validated.
+const EXPORTER_BLOCKS: &[&str] = &[
+    "telemetryGatewayCustomization.extraExporters",
+    "telemetryCollectorCustomization.extraExporters",
+];
+
+/// Pairs of keys that both turn TLS on; set to disagreeing values they deserve a look.
+const TLS_SWITCHES: &[(&str, &str)] = &[
+    (
+        "redisStore.extAuthService.client.certs.enabled",
+        "redisStore.extAuthService.client.socketType",
+    ),
+    (
+        "redisStore.rateLimiter.client.certs.enabled",
+        "redisStore.rateLimiter.client.socketType",
+    ),
+    (
+        "redisStore.snapshot.client.certs.enabled",
+        "redisStore.snapshot.client.socketType",
+    ),
+    (
+        "redisStore.insights.client.certs.enabled",
+        "redisStore.insights.client.socketType",
+    ),
+    (
+        "rateLimiter.redis.certs.enabled",
+        "rateLimiter.redis.service.socket",
+    ),
+];
 
 /// Every problem in the Redis-related values.
 pub fn validate(values: &Values) -> Vec<ValuesIssue> {
@@ -86,6 +200,37 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
     for (key, kind) in ROOTS {
         if let Some(v) = values.get(key) {
             walk(values, key, v, *kind, &mut issues);
+        }
+    }
+    for block in EXPORTER_BLOCKS {
+        if let Some(Value::Object(exporters)) = values.get(block) {
+            for (name, config) in exporters
+                .iter()
+                .filter(|(n, _)| n.starts_with("redisstream"))
+            {
+                walk(
+                    values,
+                    &format!("{block}.{name}"),
+                    config,
+                    EXPORTER,
+                    &mut issues,
+                );
+            }
+        }
+    }
+    for (certs, socket) in TLS_SWITCHES {
+        if let (Some(Value::Bool(on)), Some(Value::String(kind))) =
+            (values.get(certs), values.get(socket))
+            && *on != (kind == "tls")
+        {
+            issues.push(ValuesIssue {
+                severity: Severity::Warning,
+                source: values.source(socket),
+                key: socket.to_string(),
+                message: format!(
+                    "\"{kind}\" disagrees with {certs}: {on}; TLS is on when either says so, check which one you meant"
+                ),
+            });
         }
     }
     issues
@@ -149,6 +294,14 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
                 issue(Severity::Error, message);
             }
         }
+        (OneOf(choices), Value::String(s)) => {
+            if !choices.contains(&s.as_str()) {
+                issue(
+                    Severity::Error,
+                    format!("\"{s}\" is not one of {}", choices.join(", ")),
+                );
+            }
+        }
         (expected, other) => issue(
             Severity::Error,
             format!(
@@ -168,6 +321,7 @@ fn describe(kind: Kind) -> &'static str {
         Str => "a string",
         Duration => "a Go duration such as 5s",
         Address => "host:port",
+        OneOf(_) => "one of a fixed set of strings",
         Map(_) | Open(_) => "a mapping",
     }
 }
@@ -314,6 +468,60 @@ mod tests {
             );
         }
         assert_eq!(found.len(), expect.len(), "{keys:?}");
+    }
+
+    #[test]
+    fn add_on_and_telemetry_blocks_are_validated() {
+        let found = issues(
+            "rateLimiter:\n  redis: {hostnme: x, service: {socket: ssl}}\nglooPortalServer:\n  apiKeyStorage: {redis: {adress: a:1}}\ntelemetryGatewayCustomization:\n  extraExporters:\n    redisstream/basic: {endpoint: nohost}\n    otlp/x: {whatever: 1}\n",
+        );
+        let keys: Vec<(&str, &str)> = found
+            .iter()
+            .map(|i| (i.key.as_str(), i.message.as_str()))
+            .collect();
+        assert!(
+            keys.contains(&(
+                "rateLimiter.redis.hostnme",
+                "unknown key (did you mean `hostname`?)"
+            )),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&(
+                "rateLimiter.redis.service.socket",
+                "\"ssl\" is not one of unix, tcp, tls"
+            )),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&(
+                "glooPortalServer.apiKeyStorage.redis.adress",
+                "unknown key (did you mean `address`?)"
+            )),
+            "{keys:?}"
+        );
+        assert!(
+            keys.iter().any(|(k, m)| *k
+                == "telemetryGatewayCustomization.extraExporters.redisstream/basic.endpoint"
+                && m.contains("no port")),
+            "{keys:?}"
+        );
+        assert_eq!(found.len(), 4, "{keys:?}");
+    }
+
+    #[test]
+    fn disagreeing_tls_switches_warn_naming_both_keys() {
+        let found = issues(
+            "redisStore:\n  rateLimiter:\n    client: {certs: {enabled: true}, socketType: tcp}\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].key, "redisStore.rateLimiter.client.socketType");
+        assert!(
+            found[0]
+                .message
+                .contains("redisStore.rateLimiter.client.certs.enabled: true")
+        );
     }
 
     #[test]

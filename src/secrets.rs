@@ -1,73 +1,136 @@
-//! Where secrets come from, and what the auth secret of a target holds.
+//! Where secrets come from, and what a target's credentials look like (their shape, never
+//! their value).
 
 use checks::facts::{AuthFacts, Credential, SecretLookup};
 
 use crate::inputs::secrets::SecretFiles;
-use crate::plan::AuthPlan;
+use crate::plan::{AuthPlan, CredentialSource};
 use crate::probe::session::Credentials;
 
 /// The source of secrets for this run.
 pub enum SecretSource {
     /// Manifests given with `--secrets`.
     Files(SecretFiles),
-    /// No manifests, and no cluster access in this build.
+    /// No manifests, and no cluster access.
+    Unavailable(String),
+}
+
+/// A secret's values by key, or why there are none.
+pub enum Lookup<'a> {
+    Found(&'a std::collections::BTreeMap<String, Vec<u8>>),
+    NotFound(String),
     Unavailable(String),
 }
 
 impl SecretSource {
-    /// Looks up a target's auth secret: facts for the checks, credentials for the probe.
+    /// One secret's data.
+    pub fn get(&self, namespace: &str, name: &str) -> Lookup<'_> {
+        match self {
+            SecretSource::Unavailable(reason) => Lookup::Unavailable(reason.clone()),
+            SecretSource::Files(files) => match files.get(namespace, name) {
+                Some(secret) => Lookup::Found(&secret.data),
+                None => Lookup::NotFound(format!("searched {}", files.files.join(", "))),
+            },
+        }
+    }
+
+    /// A target's credentials: facts for the checks, the values for the probe.
     pub fn auth(&self, plan: &AuthPlan) -> (AuthFacts, Option<Credentials>) {
         let mut facts = AuthFacts {
             enabled: plan.enabled,
             enabled_key: plan.enabled_key.clone(),
-            namespace: plan.namespace.clone(),
-            secret_name: plan.secret_name.clone(),
-            username_key: plan.username_key.clone(),
-            password_key: plan.password_key.clone(),
-            secret: SecretLookup::NotNeeded,
+            ..AuthFacts::default()
         };
+        if let CredentialSource::Secret {
+            namespace,
+            name,
+            username_key,
+            password_key,
+        } = &plan.source
+        {
+            facts.namespace = namespace.clone();
+            facts.secret_name = name.clone();
+            facts.username_key = username_key.clone();
+            facts.password_key = password_key.clone();
+        }
         if !plan.enabled {
             return (facts, None);
         }
-        let found = match self {
-            SecretSource::Unavailable(reason) => {
-                facts.secret = SecretLookup::Unavailable {
-                    reason: reason.clone(),
-                };
-                return (facts, None);
-            }
-            SecretSource::Files(files) => match files.get(&plan.namespace, &plan.secret_name) {
-                Some(secret) => secret,
-                None => {
-                    facts.secret = SecretLookup::NotFound {
-                        searched: format!("searched {}", files.files.join(", ")),
-                    };
+        let (username, password) = match &plan.source {
+            CredentialSource::Secret {
+                namespace,
+                name,
+                username_key,
+                password_key,
+            } => match self.get(namespace, name) {
+                Lookup::Unavailable(reason) => {
+                    facts.secret = SecretLookup::Unavailable { reason };
                     return (facts, None);
                 }
+                Lookup::NotFound(searched) => {
+                    facts.secret = SecretLookup::NotFound { searched };
+                    return (facts, None);
+                }
+                Lookup::Found(data) => {
+                    let text = |key: &str| {
+                        data.get(key)
+                            .map(|b| String::from_utf8_lossy(b).into_owned())
+                    };
+                    let (username, password) = (text(username_key), text(password_key));
+                    facts.secret = SecretLookup::Found {
+                        keys: data.keys().cloned().collect(),
+                        username: shape(&username),
+                        password: shape(&password),
+                    };
+                    (username, password)
+                }
             },
-        };
-        let text = |key: &str| {
-            found
-                .data
-                .get(key)
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-        };
-        let shape = |value: &Option<String>| {
-            value.as_ref().map(|v| Credential {
-                len: v.len(),
-                stray_whitespace: v.trim() != v,
-            })
-        };
-        let username = text(&plan.username_key);
-        let password = text(&plan.password_key);
-        facts.secret = SecretLookup::Found {
-            keys: found.data.keys().cloned().collect(),
-            username: shape(&username),
-            password: shape(&password),
+            CredentialSource::Inline {
+                location,
+                username,
+                password,
+            } => {
+                let (username, password) =
+                    match (expand(username.as_deref()), expand(password.as_deref())) {
+                        (Ok(u), Ok(p)) => (u, p),
+                        (Err(variable), _) | (_, Err(variable)) => {
+                            facts.secret = SecretLookup::EnvUnset {
+                                location: location.clone(),
+                                variable,
+                            };
+                            return (facts, None);
+                        }
+                    };
+                facts.secret = SecretLookup::Inline {
+                    location: location.clone(),
+                    username: shape(&username),
+                    password: shape(&password),
+                };
+                (username, password)
+            }
         };
         let credentials = password
             .filter(|p| !p.is_empty())
             .map(|password| Credentials { username, password });
         (facts, credentials)
+    }
+}
+
+fn shape(value: &Option<String>) -> Option<Credential> {
+    value.as_ref().map(|v| Credential {
+        len: v.len(),
+        stray_whitespace: v.trim() != v,
+    })
+}
+
+/// An OTel `${env:NAME}` reference, read from this process's environment; `Err(NAME)` when unset.
+fn expand(value: Option<&str>) -> Result<Option<String>, String> {
+    let Some(value) = value else { return Ok(None) };
+    let name = value
+        .strip_prefix("${env:")
+        .and_then(|r| r.strip_suffix('}'));
+    match name {
+        Some(name) => std::env::var(name).map(Some).map_err(|_| name.to_string()),
+        None => Ok(Some(value.to_string())),
     }
 }

@@ -2,6 +2,8 @@
 
 mod auth_login;
 mod auth_secret;
+mod layout_policy;
+mod layout_shared;
 mod net_dns;
 mod net_tcp;
 mod redis_ha_replica;
@@ -12,6 +14,8 @@ mod values_schema;
 
 pub use auth_login::AuthLogin;
 pub use auth_secret::AuthSecret;
+pub use layout_policy::LayoutPolicy;
+pub use layout_shared::LayoutShared;
 pub use net_dns::NetDns;
 pub use net_tcp::NetTcp;
 pub use redis_ha_replica::RedisHaReplica;
@@ -26,6 +30,8 @@ use crate::check::Check;
 pub static CATALOG: &[&dyn Check] = &[
     &AuthLogin,
     &AuthSecret,
+    &LayoutPolicy,
+    &LayoutShared,
     &NetDns,
     &NetTcp,
     &RedisHaReplica,
@@ -77,6 +83,8 @@ mod tests {
         "redis.non-cluster",
         "redis.noeviction",
         "redis.ha-replica",
+        "layout.shared",
+        "layout.policy",
     ];
 
     #[test]

@@ -181,7 +181,10 @@ mod tests {
 
     #[test]
     fn healthy_facts_pass_everything() {
-        let judged = evaluate(&facts(vec![healthy_target("snapshot")]));
+        let judged = evaluate(&facts(vec![
+            healthy_target("snapshot"),
+            healthy_target("telemetry"),
+        ]));
         for j in &judged {
             assert_eq!(
                 j.verdict.outcome,

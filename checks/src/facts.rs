@@ -13,10 +13,32 @@ pub const DEADLINE_REACHED: &str = "run deadline reached";
 pub struct Facts {
     /// Unix time (seconds) at which the facts were gathered; the checks' only clock.
     pub observed_at: i64,
+    /// The profile the run serves: `preflight`, `post-upgrade` or `ci`.
+    pub profile: String,
+    /// The instance layout `--layout` demands: `any`, `shared` or `separate`.
+    pub layout_policy: String,
+    /// Whether ext auth and the portal use the same API-key `secretKey` (both enabled only).
+    pub api_key_secret: Option<ApiKeySecret>,
     /// Problems found in the Helm values, in file order.
     pub values_issues: Vec<ValuesIssue>,
     /// One entry per Redis endpoint the values point a component at.
     pub targets: Vec<TargetFacts>,
+}
+
+/// How the external auth service's and the portal's API-key `secretKey` compare. Compared in
+/// memory; the values never reach the facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ApiKeySecret {
+    /// Both set, equal.
+    Equal,
+    /// Both set, different.
+    Different,
+    /// Not set for these components.
+    Unset {
+        /// The components without a `secretKey`.
+        components: Vec<String>,
+    },
 }
 
 /// A problem in the Redis-related Helm values.
@@ -99,6 +121,8 @@ impl<T> Observed<T> {
 pub struct TargetFacts {
     /// Target name: the use case (`snapshot`), or `<use case>/<component>` for extra endpoints.
     pub name: String,
+    /// `snapshot`, `insights`, `extauth`, `ratelimiter` or `telemetry`.
+    pub use_case: String,
     /// The components that dial this endpoint.
     pub components: Vec<String>,
     /// `host:port` as written in the values.
@@ -119,6 +143,10 @@ pub struct TargetFacts {
     pub dial_timeout_ms: u64,
     /// The components' read timeout, in milliseconds; `None` when the values disable it.
     pub read_timeout_ms: Option<u64>,
+    /// The components' idle timeout (go-redis `IdleTimeout`), in milliseconds; `None` when disabled.
+    pub idle_timeout_ms: Option<u64>,
+    /// `connection.poolSize`; 0 means go-redis' default of 10 per CPU.
+    pub pool_size: u64,
     /// Credentials the values configure.
     pub auth: AuthFacts,
     /// Name resolution of `host`.
@@ -173,6 +201,22 @@ pub enum SecretLookup {
     Unavailable {
         /// Why.
         reason: String,
+    },
+    /// Credentials written inline in the values (telemetry exporters).
+    Inline {
+        /// The values key holding them.
+        location: String,
+        /// Shape of the username, when set.
+        username: Option<Credential>,
+        /// Shape of the password.
+        password: Option<Credential>,
+    },
+    /// The values reference an environment variable (`${env:NAME}`) not set where the preflight runs.
+    EnvUnset {
+        /// The values key holding the reference.
+        location: String,
+        /// The variable.
+        variable: String,
     },
 }
 

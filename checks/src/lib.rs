@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod check;
 pub mod evaluate;
 pub mod facts;
+pub mod identity;
 pub mod testing;
 
 pub use catalog::{CATALOG, find};

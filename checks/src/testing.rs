@@ -9,6 +9,9 @@ use crate::facts::*;
 pub fn facts(targets: Vec<TargetFacts>) -> Facts {
     Facts {
         observed_at: 1_795_000_000,
+        profile: "preflight".into(),
+        layout_policy: "any".into(),
+        api_key_secret: None,
         values_issues: Vec::new(),
         targets,
     }
@@ -44,6 +47,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
     .collect();
     TargetFacts {
         name: name.to_string(),
+        use_case: name.split('/').next().unwrap_or(name).to_string(),
         components: vec!["management-server".into()],
         address: "redis.example:6379".into(),
         address_key: "redis.address".into(),
@@ -54,6 +58,8 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         expect_cluster: false,
         dial_timeout_ms: 5000,
         read_timeout_ms: Some(3000),
+        idle_timeout_ms: Some(300_000),
+        pool_size: 0,
         auth: AuthFacts {
             enabled: true,
             enabled_key: "redis.auth.enabled".into(),

@@ -35,6 +35,11 @@ impl Check for AuthLogin {
         let t = subject.target();
         let session = match &t.session {
             Observed::Ok { value } => value,
+            Observed::NotAttempted { because } => {
+                return Verdict::unknown(format!("the login was not tried: {because}")).fix(
+                    "make the credentials available where the preflight runs, then run it again",
+                );
+            }
             other => {
                 let why = other.problem().unwrap_or_default();
                 return Verdict::fail(format!("no Redis session with {}: {why}", t.address))
@@ -45,12 +50,12 @@ impl Check for AuthLogin {
         match &session.login {
             None => match &session.unauthenticated_ping {
                 Reply::Ok => Verdict::warn(format!(
-                    "the server accepts connections without credentials ({} is false); anyone who reaches it can read and change Gloo's data",
+                    "the server accepts connections without credentials (authentication is off in the values: {}); anyone who reaches it can read and change Gloo's data",
                     t.auth.enabled_key
                 ))
                 .fix("require a password on the server (ACL user or requirepass) and turn on auth in the values"),
                 Reply::Error { code, message } if code == "NOAUTH" => Verdict::fail(format!(
-                    "the server requires authentication (NOAUTH {message}) but {} is false",
+                    "the server requires authentication (NOAUTH {message}) but the values turn it off ({})",
                     t.auth.enabled_key
                 ))
                 .with("reply", format!("{code} {message}"))

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{AuthFacts, Credential, Observed, Reply, SecretLookup, TargetFacts};
+use crate::facts::{Credential, Observed, Reply, SecretLookup, TargetFacts};
 
 crate::check! {
     /// ## What it checks
@@ -40,10 +40,10 @@ impl Check for AuthSecret {
             "kubectl create secret generic {} -n {} --from-literal={}=<user> --from-literal={}=<password>",
             a.secret_name, a.namespace, a.username_key, a.password_key
         );
-        let (keys, username, password) = match &a.secret {
+        let holder = match &a.secret {
             SecretLookup::NotNeeded => {
                 return Verdict::skip(format!(
-                    "authentication is off ({} is false)",
+                    "authentication is off in the values ({})",
                     a.enabled_key
                 ));
             }
@@ -60,72 +60,114 @@ impl Check for AuthSecret {
                     .with("secret", secret)
                     .fix("grant `get` on this secret to the identity running the preflight, or pass the manifest with --secrets");
             }
+            SecretLookup::EnvUnset { location, variable } => {
+                return Verdict::skip(format!(
+                    "{location} reads its credentials from ${{env:{variable}}}, which is not set where the preflight runs"
+                ))
+                .with("variable", variable.clone());
+            }
             SecretLookup::Found {
                 keys,
                 username,
                 password,
-            } => (keys, username, password),
+            } => Holder {
+                what: format!("secret {secret}"),
+                username_key: &a.username_key,
+                password_key: &a.password_key,
+                keys: Some(keys),
+                username: *username,
+                password: *password,
+                fix: create,
+            },
+            SecretLookup::Inline {
+                location,
+                username,
+                password,
+            } => Holder {
+                what: format!("exporter {location}"),
+                username_key: "username",
+                password_key: "password",
+                keys: None,
+                username: *username,
+                password: *password,
+                fix: format!("set username and password under {location}"),
+            },
         };
-        let base = |v: Verdict| {
-            v.with("secret", secret.clone())
-                .with("keys_present", keys.clone())
+        let mut base = Verdict::pass("");
+        if let Some(keys) = holder.keys {
+            base = base
+                .with("secret", secret.clone())
+                .with("keys_present", keys.clone());
+        }
+        let with = |v: Verdict| Verdict {
+            evidence: base.evidence.clone(),
+            ..v
         };
-        let present = keys.join(", ");
-        let Some(password) = password else {
-            return base(Verdict::fail(format!(
-                "secret {secret} has no key \"{}\" (keys present: {present})",
-                a.password_key
+        let what = &holder.what;
+        let Some(password) = holder.password else {
+            let present = holder.keys.map(|k| k.join(", ")).unwrap_or_default();
+            return with(Verdict::fail(format!(
+                "{what} has no key \"{}\" (keys present: {present})",
+                holder.password_key
             )))
             .fix(format!(
                 "add the password under \"{}\", or set passwordKey to the key that holds it",
-                a.password_key
+                holder.password_key
             ));
         };
         if password.len == 0 {
-            return base(Verdict::fail(format!(
-                "secret {secret} key \"{}\" is empty",
-                a.password_key
+            return with(Verdict::fail(format!(
+                "{what} key \"{}\" is empty",
+                holder.password_key
             )))
-            .fix(create);
+            .fix(holder.fix);
         }
-        if let Some(v) = judge_whitespace(t, a, *username, *password) {
-            return base(v);
+        if let Some(v) = judge_whitespace(t, &holder, password) {
+            return with(v);
         }
-        match username {
-            Some(u) if u.len > 0 => base(Verdict::pass(format!(
-                "secret {secret} holds \"{}\" and \"{}\"",
-                a.username_key, a.password_key
+        match holder.username {
+            Some(u) if u.len > 0 => with(Verdict::pass(format!(
+                "{what} holds \"{}\" and \"{}\"",
+                holder.username_key, holder.password_key
             ))),
-            _ => base(Verdict::warn(format!(
-                "secret {secret} has no username under \"{}\"; the components log in as the default user",
-                a.username_key
+            _ => with(Verdict::warn(format!(
+                "{what} has no username under \"{}\"; the components log in as the default user",
+                holder.username_key
             )))
-            .fix(format!("add \"{}\" (use `default` if Redis has no ACL users) to make the login explicit", a.username_key)),
+            .fix(format!(
+                "add \"{}\" (use `default` if Redis has no ACL users) to make the login explicit",
+                holder.username_key
+            )),
         }
     }
 }
 
-/// Stray whitespace fails when it breaks the login, and warns when the server accepts it.
-fn judge_whitespace(
-    t: &TargetFacts,
-    a: &AuthFacts,
+/// Where the credentials are kept, described for messages.
+struct Holder<'a> {
+    what: String,
+    username_key: &'a str,
+    password_key: &'a str,
+    keys: Option<&'a Vec<String>>,
     username: Option<Credential>,
-    password: Credential,
-) -> Option<Verdict> {
+    password: Option<Credential>,
+    fix: String,
+}
+
+/// Stray whitespace fails when it breaks the login, and warns when the server accepts it.
+fn judge_whitespace(t: &TargetFacts, holder: &Holder<'_>, password: Credential) -> Option<Verdict> {
     let mut culprits = Vec::new();
-    if username.is_some_and(|u| u.stray_whitespace) {
-        culprits.push(a.username_key.as_str());
+    if holder.username.is_some_and(|u| u.stray_whitespace) {
+        culprits.push(holder.username_key);
     }
     if password.stray_whitespace {
-        culprits.push(a.password_key.as_str());
+        culprits.push(holder.password_key);
     }
     if culprits.is_empty() {
         return None;
     }
     let what = format!(
-        "secret {}/{} key(s) \"{}\" have leading or trailing whitespace (a newline from `echo`?)",
-        a.namespace,
-        a.secret_name,
+        "{} key(s) \"{}\" have leading or trailing whitespace (a newline from `echo`?)",
+        holder.what,
         culprits.join("\", \"")
     );
     let fix = "recreate the secret without the whitespace (kubectl create secret … --from-literal adds no newline)";
@@ -196,7 +238,7 @@ mod tests {
             (
                 with_secret(SecretLookup::NotNeeded),
                 Outcome::Skip,
-                "authentication is off (redis.auth.enabled is false)",
+                "authentication is off in the values (redis.auth.enabled)",
             ),
             (
                 with_secret(SecretLookup::NotFound {

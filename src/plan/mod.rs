@@ -1,0 +1,211 @@
+//! From merged values to targets: which Redis each Gloo use case dials, and how.
+//!
+//! One target per distinct endpoint of a use case (DESIGN.md, "Targets"): the bare use-case
+//! name goes to the first endpoint, further ones are `<use case>/<component>`.
+
+mod addons;
+mod block;
+mod telemetry;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::inputs::values::Values;
+
+pub use addons::api_key_match;
+
+/// The chart's default address of the management plane's built-in Redis.
+pub const DEFAULT_ADDRESS: &str = "gloo-mesh-redis.gloo-mesh:6379";
+/// The default address of the add-ons' built-in Redis.
+pub const DEFAULT_ADDON_ADDRESS: &str = "redis.gloo-mesh-addons:6379";
+/// go-redis defaults.
+pub const DEFAULT_DIAL: Duration = Duration::from_secs(5);
+pub const DEFAULT_READ: Duration = Duration::from_secs(3);
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(300);
+
+/// One endpoint as a set of components dials it.
+#[derive(Clone, Debug)]
+pub struct TargetPlan {
+    pub name: String,
+    /// `snapshot`, `insights`, `extauth`, `ratelimiter` or `telemetry`.
+    pub use_case: &'static str,
+    pub components: Vec<String>,
+    pub address: String,
+    pub address_key: String,
+    /// Host and port, or why the address cannot be dialled.
+    pub endpoint: Result<(String, u16), String>,
+    pub builtin: bool,
+    pub tls: TlsPlan,
+    pub expect_cluster: bool,
+    pub dial_timeout: Duration,
+    /// `None` when the values disable the read timeout.
+    pub read_timeout: Option<Duration>,
+    /// `None` when the values disable the idle timeout.
+    pub idle_timeout: Option<Duration>,
+    /// `connection.poolSize`; 0 is go-redis' default of 10 per CPU.
+    pub pool_size: u64,
+    pub auth: AuthPlan,
+}
+
+/// TLS as the values configure it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsPlan {
+    pub enabled: bool,
+    /// The values key that turns TLS on (for messages).
+    pub key: String,
+    /// The CA the component trusts; `None` means the system roots.
+    pub ca: Option<CaRef>,
+    /// The component presents a client certificate of its own (telemetry `cert_file`).
+    pub client_cert: bool,
+}
+
+/// A CA certificate inside a secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaRef {
+    pub namespace: String,
+    pub secret: String,
+    pub key: String,
+}
+
+/// Where the credentials come from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuthPlan {
+    pub enabled: bool,
+    /// The values key that turns authentication on (for messages).
+    pub enabled_key: String,
+    pub source: CredentialSource,
+}
+
+/// A secret's keys, or values written inline (telemetry exporters).
+#[derive(Clone, PartialEq)]
+pub enum CredentialSource {
+    Secret {
+        namespace: String,
+        name: String,
+        username_key: String,
+        password_key: String,
+    },
+    Inline {
+        location: String,
+        username: Option<String>,
+        password: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialSource::Secret {
+                namespace, name, ..
+            } => write!(f, "Secret({namespace}/{name})"),
+            CredentialSource::Inline { location, .. } => {
+                write!(f, "Inline({location}, <redacted>)")
+            }
+        }
+    }
+}
+
+/// Namespaces the secrets live in.
+pub struct Namespaces {
+    pub management: String,
+    pub addons: String,
+}
+
+/// The targets the values define, in report order.
+pub fn targets(values: &Values, ns: &Namespaces) -> Vec<TargetPlan> {
+    let mut out = vec![block::snapshot(values, ns)];
+    out.extend(block::insights(values, ns));
+    out.extend(name_endpoints(addons::extauth(values, ns)));
+    out.extend(addons::ratelimiter(values, ns));
+    out.extend(name_endpoints(telemetry::exporters(values, ns)));
+    out
+}
+
+/// Merges endpoints of one use case that dial the same way, and names the rest
+/// `<use case>/<component>` (`/<exporter>` appended when one component has several).
+fn name_endpoints(endpoints: Vec<(TargetPlan, String)>) -> Vec<TargetPlan> {
+    let mut merged: Vec<(TargetPlan, Vec<String>)> = Vec::new();
+    for (plan, detail) in endpoints {
+        match merged.iter_mut().find(|(m, _)| same_dial(m, &plan)) {
+            Some((m, details)) => {
+                for c in plan.components {
+                    if !m.components.contains(&c) {
+                        m.components.push(c);
+                    }
+                }
+                details.push(detail);
+            }
+            None => merged.push((plan, vec![detail])),
+        }
+    }
+    let firsts: Vec<String> = merged
+        .iter()
+        .map(|(m, _)| m.components[0].clone())
+        .collect();
+    merged
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut plan, details))| {
+            if i > 0 {
+                let component = short(&firsts[i]);
+                let shared = firsts.iter().filter(|c| *c == &firsts[i]).count() > 1;
+                plan.name = match (shared, details.first()) {
+                    (true, Some(d)) if !d.is_empty() => {
+                        format!("{}/{component}/{d}", plan.use_case)
+                    }
+                    _ => format!("{}/{component}", plan.use_case),
+                };
+            }
+            plan
+        })
+        .collect()
+}
+
+/// `telemetry-collector` → `collector`, `portal-server` → `portal`.
+fn short(component: &str) -> &str {
+    component
+        .strip_prefix("telemetry-")
+        .or_else(|| component.strip_suffix("-server"))
+        .unwrap_or(component)
+}
+
+/// Whether two endpoints are dialled the same way: address, TLS trust and credentials (not
+/// the values keys that set them).
+fn same_dial(a: &TargetPlan, b: &TargetPlan) -> bool {
+    let tls = |p: &TargetPlan| (p.tls.enabled, p.tls.ca.clone(), p.tls.client_cert);
+    let credentials = |p: &TargetPlan| match &p.auth.source {
+        _ if !p.auth.enabled => None,
+        CredentialSource::Secret {
+            namespace,
+            name,
+            username_key,
+            password_key,
+        } => Some((
+            namespace.clone(),
+            name.clone(),
+            username_key.clone(),
+            password_key.clone(),
+        )),
+        CredentialSource::Inline {
+            username, password, ..
+        } => Some((
+            String::new(),
+            String::new(),
+            username.clone().unwrap_or_default(),
+            password.clone().unwrap_or_default(),
+        )),
+    };
+    a.address == b.address && tls(a) == tls(b) && credentials(a) == credentials(b)
+}
+
+/// A string value, `default` when absent or empty.
+fn string_or(values: &Values, key: &str, default: &str) -> String {
+    match values.get(key).and_then(Value::as_str) {
+        Some(s) if !s.is_empty() => s.to_string(),
+        _ => default.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
