@@ -9,7 +9,7 @@ use checks::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
 use reports::{Format, Report, Row, TargetInfo};
 use serde_json::{Map, Value};
 
-use crate::cli::RunArgs;
+use crate::cli::{Profile, RunArgs};
 use crate::error::InputError;
 use crate::inputs::duration;
 use crate::inputs::secrets::SecretFiles;
@@ -49,18 +49,23 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
     };
     let plans = plan::targets(&values, &namespaces);
 
+    let options = ProbeOptions {
+        deadline: request.timeout,
+        dns: args.dns_server,
+        post_upgrade: args.profile == Profile::PostUpgrade,
+    };
     let facts = Facts {
         observed_at: started_at.unix_timestamp(),
         profile: args.profile.name().to_string(),
         layout_policy: args.layout.name().to_string(),
         api_key_secret: plan::api_key_match(&values),
         values_issues: schema::validate(&values),
-        targets: probe_all(&plans, &secrets, request.timeout, args.dns_server).await,
+        targets: probe_all(&plans, &secrets, &options).await,
     };
 
     let mut report = Report::new(
         args.profile.name(),
-        args.strict || args.profile == crate::cli::Profile::Ci,
+        args.strict || args.profile == Profile::Ci,
     );
     report.started_at = started_at
         .format(&time::format_description::well_known::Rfc3339)
@@ -156,28 +161,46 @@ fn selected(request: &Request, id: &str) -> bool {
         && !request.skip.iter().any(|p| p.matches(id))
 }
 
+/// How the probes run.
+struct ProbeOptions {
+    deadline: Duration,
+    dns: Option<SocketAddr>,
+    post_upgrade: bool,
+}
+
+/// One target's probe: where to go, with what.
+struct Job {
+    plan: TargetPlan,
+    credentials: Option<Credentials>,
+    /// The credentials come from an unset `${env:…}`: no login is tried.
+    env_unset: bool,
+    read_snapshot: bool,
+}
+
 /// Probes every target concurrently; whatever the run deadline cuts short stays
 /// `NotAttempted { DEADLINE_REACHED }`.
 async fn probe_all(
     plans: &[TargetPlan],
     secrets: &SecretSource,
-    deadline: Duration,
-    dns: Option<SocketAddr>,
+    options: &ProbeOptions,
 ) -> Vec<TargetFacts> {
-    let dialer = Arc::new(Dialer::new(dns, plan::DEFAULT_DIAL));
+    let dialer = Arc::new(Dialer::new(options.dns, plan::DEFAULT_DIAL));
     let mut slots = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     for plan in plans {
         let (auth, credentials) = secrets.auth(&plan.auth);
-        let env_unset = matches!(auth.secret, checks::facts::SecretLookup::EnvUnset { .. });
+        let job = Job {
+            env_unset: matches!(auth.secret, checks::facts::SecretLookup::EnvUnset { .. }),
+            read_snapshot: options.post_upgrade && plan.use_case == "snapshot",
+            plan: plan.clone(),
+            credentials,
+        };
         let slot = Arc::new(Mutex::new(initial_facts(plan, auth)));
         slots.push(slot.clone());
-        let (plan, dialer) = (plan.clone(), dialer.clone());
-        tasks.spawn(
-            async move { probe_target(&plan, credentials, env_unset, &dialer, &slot).await },
-        );
+        let dialer = dialer.clone();
+        tasks.spawn(async move { probe_target(&job, &dialer, &slot).await });
     }
-    let _ = tokio::time::timeout(deadline, async {
+    let _ = tokio::time::timeout(options.deadline, async {
         while tasks.join_next().await.is_some() {}
     })
     .await;
@@ -215,13 +238,8 @@ fn initial_facts(plan: &TargetPlan, auth: checks::facts::AuthFacts) -> TargetFac
     }
 }
 
-async fn probe_target(
-    plan: &TargetPlan,
-    credentials: Option<Credentials>,
-    env_unset: bool,
-    dialer: &Dialer,
-    slot: &Mutex<TargetFacts>,
-) {
+async fn probe_target(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
+    let plan = &job.plan;
     let update = |f: &dyn Fn(&mut TargetFacts)| f(&mut slot.lock().expect("probe slot"));
     let (host, port) = match &plan.endpoint {
         Ok(endpoint) => endpoint.clone(),
@@ -262,7 +280,7 @@ async fn probe_target(
         update(&|t| t.session = Observed::not_attempted("no TCP connection"));
         return;
     };
-    if env_unset {
+    if job.env_unset {
         update(&|t| {
             t.session = Observed::not_attempted(
                 "the credentials come from an environment variable that is not set here",
@@ -280,7 +298,7 @@ async fn probe_target(
     }
     // With readTimeout disabled (-1) the components wait forever; the probe still needs a bound.
     let read = plan.read_timeout.unwrap_or(plan::DEFAULT_READ * 10);
-    let session = session::probe(stream, credentials.as_ref(), read).await;
+    let session = session::probe(stream, job.credentials.as_ref(), read, job.read_snapshot).await;
     update(&|t| t.session = session.clone());
 }
 

@@ -2,26 +2,34 @@
 
 mod auth_login;
 mod auth_secret;
+mod data_snapshot;
 mod layout_policy;
 mod layout_shared;
 mod net_dns;
 mod net_tcp;
+mod redis_capacity;
 mod redis_ha_replica;
+mod redis_idle_timeout;
 mod redis_noeviction;
 mod redis_non_cluster;
 mod redis_role;
+mod redis_version;
 mod values_schema;
 
 pub use auth_login::AuthLogin;
 pub use auth_secret::AuthSecret;
+pub use data_snapshot::DataSnapshot;
 pub use layout_policy::LayoutPolicy;
 pub use layout_shared::LayoutShared;
 pub use net_dns::NetDns;
 pub use net_tcp::NetTcp;
+pub use redis_capacity::RedisCapacity;
 pub use redis_ha_replica::RedisHaReplica;
+pub use redis_idle_timeout::RedisIdleTimeout;
 pub use redis_noeviction::RedisNoeviction;
 pub use redis_non_cluster::RedisNonCluster;
 pub use redis_role::RedisRole;
+pub use redis_version::RedisVersion;
 pub use values_schema::ValuesSchema;
 
 use crate::check::Check;
@@ -30,14 +38,18 @@ use crate::check::Check;
 pub static CATALOG: &[&dyn Check] = &[
     &AuthLogin,
     &AuthSecret,
+    &DataSnapshot,
     &LayoutPolicy,
     &LayoutShared,
     &NetDns,
     &NetTcp,
+    &RedisCapacity,
     &RedisHaReplica,
+    &RedisIdleTimeout,
     &RedisNoeviction,
     &RedisNonCluster,
     &RedisRole,
+    &RedisVersion,
     &ValuesSchema,
 ];
 

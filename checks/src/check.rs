@@ -141,7 +141,8 @@ macro_rules! check {
             id: $id:literal,
             title: $title:literal,
             scope: $scope:ident,
-            requires: [$($req:literal),* $(,)?] $(,)?
+            requires: [$($req:literal),* $(,)?]
+            $(, profiles: [$($profile:literal),* $(,)?])? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -156,7 +157,7 @@ macro_rules! check {
                     Ok(s) => s,
                     Err(_) => panic!("check IDs are ASCII"),
                 },
-                profiles: $crate::check::ALL_PROFILES,
+                profiles: $crate::check::profiles(&[$($($profile),*)?]),
                 scope: $crate::check::Scope::$scope,
                 requires: &[$($req),*],
                 explain: concat!($($doc, "\n"),*),
@@ -167,6 +168,15 @@ macro_rules! check {
 
 /// Every profile; checks run in all of them unless they say otherwise.
 pub const ALL_PROFILES: &[&str] = &["preflight", "post-upgrade", "ci"];
+
+/// The profiles a check names, or all of them when it names none.
+pub const fn profiles(named: &'static [&'static str]) -> &'static [&'static str] {
+    if named.is_empty() {
+        ALL_PROFILES
+    } else {
+        named
+    }
+}
 
 /// Position of the first `.` in a check ID (const, for the `check!` macro).
 pub const fn dot(id: &str) -> usize {

@@ -289,8 +289,21 @@ pub struct Session {
     pub role: Observed<Vec<String>>,
     /// `CONFIG GET` of single parameters (`maxmemory-policy`, `timeout`, `maxclients`).
     pub config: BTreeMap<String, Observed<String>>,
+    /// The management server's snapshot keys (post-upgrade profile, snapshot target only).
+    pub snapshot: Observed<SnapshotKeys>,
     /// Time of the whole session, in milliseconds.
     pub duration_ms: f64,
+}
+
+/// What `gloo.mesh.key.set` holds: bounded reads (`TYPE`, `SCARD`, `SRANDMEMBER n`), never `KEYS`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotKeys {
+    /// `TYPE gloo.mesh.key.set` (`none` when absent).
+    pub set_type: String,
+    /// `SCARD gloo.mesh.key.set`.
+    pub members: i64,
+    /// A random sample of members with their `TYPE`.
+    pub sample: Vec<(String, String)>,
 }
 
 /// One login attempt.

@@ -123,6 +123,16 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                     )
                 })
                 .collect(),
+                snapshot: Observed::Ok {
+                    value: SnapshotKeys {
+                        set_type: "set".into(),
+                        members: 2,
+                        sample: vec![
+                            ("cluster1~apps~v1~Deployment".into(), "hash".into()),
+                            ("cluster1~~v1~Service".into(), "hash".into()),
+                        ],
+                    },
+                },
                 duration_ms: 2.0,
             },
         },

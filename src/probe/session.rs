@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use checks::facts::{Login, Observed, Reply, Session};
+use checks::facts::{Login, Observed, Reply, Session, SnapshotKeys};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -53,6 +53,7 @@ pub async fn probe<S>(
     stream: S,
     credentials: Option<&Credentials>,
     read: Duration,
+    read_snapshot: bool,
 ) -> Observed<Session>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -108,10 +109,23 @@ where
         info: Observed::not_attempted("not admitted"),
         role: Observed::not_attempted("not admitted"),
         config: BTreeMap::new(),
+        snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
         duration_ms: 0.0,
     };
     if session.admitted() {
-        read_server(&conn, read, &mut session).await;
+        if read_snapshot {
+            // Sent with the server reads, so the pipeline stays one round trip deep (plus the
+            // TYPE of the sampled members).
+            let (_, snapshot) = tokio::join!(
+                read_server(&conn, read, &mut session),
+                snapshot_keys(&conn, read)
+            );
+            session.snapshot = snapshot;
+        } else {
+            read_server(&conn, read, &mut session).await;
+        }
+    } else {
+        session.snapshot = Observed::not_attempted("not admitted");
     }
     session.duration_ms = elapsed_ms(start);
     Observed::Ok { value: session }
@@ -143,6 +157,60 @@ async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut
     for (param, reply) in params.iter().zip(configs) {
         let value = observe(reply, |v| config_value(&v));
         session.config.insert(param.to_string(), value);
+    }
+}
+
+/// The set of snapshot hash names the management server keeps (see the README).
+const KEY_SET: &str = "gloo.mesh.key.set";
+/// How many members to sample: bounded, whatever the snapshot's size.
+const SAMPLE: usize = 20;
+
+async fn snapshot_keys(conn: &MultiplexedConnection, read: Duration) -> Observed<SnapshotKeys> {
+    let type_of = |key: &str| redis::cmd("TYPE").arg(key).clone();
+    let set_type = type_of(KEY_SET);
+    let scard = redis::cmd("SCARD").arg(KEY_SET).clone();
+    let sample = redis::cmd("SRANDMEMBER").arg(KEY_SET).arg(SAMPLE).clone();
+    let (set_type, members, sample) = tokio::join!(
+        send(conn, &set_type, read),
+        send(conn, &scard, read),
+        send(conn, &sample, read),
+    );
+    let refused = |r: Reply| observe::<SnapshotKeys>(Err(r), |_| None);
+    let set_type = match set_type {
+        Ok(v) => text(&v).unwrap_or_default(),
+        Err(r) => return refused(r),
+    };
+    let members = match members {
+        Ok(Value::Int(n)) => n,
+        Ok(_) => 0,
+        Err(r) => return refused(r),
+    };
+    let names: Vec<String> = match sample {
+        Ok(Value::Array(items)) => items.iter().filter_map(text).collect(),
+        Ok(_) => Vec::new(),
+        Err(r) => return refused(r),
+    };
+    let types: Vec<redis::Cmd> = names.iter().map(|n| type_of(n)).collect();
+    let replies = futures_join_all(conn, &types, read).await;
+    let sample = names
+        .into_iter()
+        .zip(replies)
+        .map(|(name, reply)| {
+            (
+                name,
+                reply
+                    .ok()
+                    .and_then(|v| text(&v))
+                    .unwrap_or_else(|| "?".into()),
+            )
+        })
+        .collect();
+    Observed::Ok {
+        value: SnapshotKeys {
+            set_type,
+            members,
+            sample,
+        },
     }
 }
 

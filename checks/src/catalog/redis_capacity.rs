@@ -1,0 +1,202 @@
+use reports::Outcome;
+
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::facts::{Observed, Session, TargetFacts};
+
+crate::check! {
+    /// ## What it checks
+    /// Room to grow, from `INFO`: memory use under 80 % of `maxmemory` (warn past 80 %, fail
+    /// past 95 %), no evicted keys (`evicted_keys` > 0 is data already lost), no rejected
+    /// connections, and `maxclients` headroom for the components' connection pools. A pool is
+    /// `connection.poolSize`, or go-redis' 10 per CPU when it is 0 — counted here as 40 (4
+    /// CPUs) per component, one replica each.
+    ///
+    /// ## Why Gloo needs it
+    /// With `noeviction`, a full Redis refuses Gloo's writes with OOM errors; with any other
+    /// policy it drops snapshot keys. Out of client slots, new pods cannot connect at all.
+    ///
+    /// ## How to fix
+    /// Raise `maxmemory` (or the node size), raise `maxclients`, or lower `connection.poolSize`.
+    ///
+    /// ## On managed services
+    /// ElastiCache: a larger node type; `maxclients` is fixed at 65000. Memorystore: a larger
+    /// capacity tier.
+    RedisCapacity {
+        id: "redis.capacity",
+        title: "memory and client slots have headroom",
+        scope: Target,
+        requires: ["auth.login"],
+    }
+}
+
+/// go-redis' default pool is 10 × GOMAXPROCS; 4 CPUs is a typical pod limit.
+const DEFAULT_POOL: u64 = 40;
+
+impl Check for RedisCapacity {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let Observed::Ok { value: s } = &t.session else {
+            return Verdict::skip("no Redis session");
+        };
+        if s.info.ok().is_none() {
+            return Verdict::unknown(format!(
+                "INFO was refused ({}); verify memory use and client slots by hand",
+                s.info.problem().unwrap_or("no answer")
+            ))
+            .fix("check memory and connection metrics in the provider's console");
+        }
+        let num = |field: &str| s.info_field(field).and_then(|v| v.parse::<u64>().ok());
+        let mut findings: Vec<(Outcome, String, &str)> = Vec::new();
+        let mut v = Verdict::pass("");
+        if let (Some(used), Some(max)) = (num("used_memory"), num("maxmemory")) {
+            v = v.with("used_memory", used).with("maxmemory", max);
+            if max > 0 {
+                let pct = used as f64 * 100.0 / max as f64;
+                let line = format!(
+                    "memory is {pct:.0} % of maxmemory ({} of {})",
+                    mib(used),
+                    mib(max)
+                );
+                if pct > 95.0 {
+                    findings.push((Outcome::Fail, line, "raise maxmemory or the node size"));
+                } else if pct > 80.0 {
+                    findings.push((
+                        Outcome::Warn,
+                        line,
+                        "raise maxmemory or the node size before it fills",
+                    ));
+                }
+            }
+        }
+        if let Some(evicted) = num("evicted_keys").filter(|n| *n > 0) {
+            v = v.with("evicted_keys", evicted);
+            findings.push((
+                Outcome::Fail,
+                format!("{evicted} keys were evicted: data already lost"),
+                "set maxmemory-policy noeviction and give Redis more memory",
+            ));
+        }
+        if let Some(rejected) = num("rejected_connections").filter(|n| *n > 0) {
+            v = v.with("rejected_connections", rejected);
+            findings.push((
+                Outcome::Warn,
+                format!("{rejected} connections were rejected (maxclients reached)"),
+                "raise maxclients",
+            ));
+        }
+        if let Some(line) = client_headroom(t, s, &mut v) {
+            findings.push((
+                Outcome::Warn,
+                line,
+                "raise maxclients, or set connection.poolSize",
+            ));
+        }
+        let worst = findings
+            .iter()
+            .map(|f| f.0)
+            .max_by_key(|o| matches!(o, Outcome::Fail));
+        let message = findings
+            .iter()
+            .map(|f| f.1.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let fix = findings.iter().map(|f| f.2).collect::<Vec<_>>().join("; ");
+        match worst {
+            Some(Outcome::Fail) => Verdict {
+                outcome: Outcome::Fail,
+                message,
+                remediation: Some(fix),
+                ..v
+            },
+            Some(_) => Verdict {
+                outcome: Outcome::Warn,
+                message,
+                remediation: Some(fix),
+                ..v
+            },
+            None => Verdict {
+                message: "memory, evictions and client slots have headroom".into(),
+                ..v
+            },
+        }
+    }
+}
+
+fn client_headroom(t: &TargetFacts, s: &Session, v: &mut Verdict) -> Option<String> {
+    let maxclients = s
+        .config
+        .get("maxclients")
+        .and_then(|o| o.ok())
+        .map(String::as_str)
+        .or_else(|| s.info_field("maxclients"))?
+        .parse::<u64>()
+        .ok()?;
+    let connected = s.info_field("connected_clients")?.parse::<u64>().ok()?;
+    let pool = if t.pool_size > 0 {
+        t.pool_size
+    } else {
+        DEFAULT_POOL
+    };
+    let demand = pool * t.components.len() as u64;
+    *v = v
+        .clone()
+        .with("maxclients", maxclients)
+        .with("connected_clients", connected)
+        .with("pool_demand", demand);
+    let free = maxclients.saturating_sub(connected);
+    (free < demand).then(|| {
+        format!(
+            "{free} client slots free (maxclients {maxclients}, {connected} connected) for pools of up to {demand} connections ({} × {pool})",
+            t.components.len()
+        )
+    })
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1_048_576.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{facts, healthy_target, refused, session, set_info};
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        let f = facts(vec![t.clone()]);
+        RedisCapacity.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    #[test]
+    fn outcomes() {
+        let mut t = healthy_target("s");
+        set_info(&mut t, "maxmemory", Some("1000"));
+        for (used, outcome) in [
+            ("500", Outcome::Pass),
+            ("800", Outcome::Pass),
+            ("850", Outcome::Warn),
+            ("960", Outcome::Fail),
+        ] {
+            set_info(&mut t, "used_memory", Some(used));
+            assert_eq!(judge(&t).outcome, outcome, "{used}");
+        }
+        set_info(&mut t, "used_memory", Some("10"));
+        set_info(&mut t, "evicted_keys", Some("3"));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("3 keys were evicted"));
+        set_info(&mut t, "evicted_keys", Some("0"));
+        set_info(&mut t, "connected_clients", Some("9990"));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Warn, "10 slots left for a pool of 40");
+        assert!(v.message.contains("10 client slots free"), "{}", v.message);
+        session(&mut t).info = refused("info");
+        assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+}

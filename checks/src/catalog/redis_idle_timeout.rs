@@ -1,0 +1,121 @@
+use crate::check::{Check, Meta, Subject, Verdict, go_duration};
+use crate::facts::Observed;
+
+crate::check! {
+    /// ## What it checks
+    /// The components' `connection.idleTimeout` (go-redis default 5m) is below the server's
+    /// `timeout` (`CONFIG GET timeout`, seconds; 0 means the server never closes idle clients).
+    ///
+    /// ## Why Gloo needs it
+    /// When the server drops idle connections first, the components find them dead on next
+    /// use and log EOF and "use of closed network connection" errors, retrying each time.
+    ///
+    /// ## How to fix
+    /// Set `connection.idleTimeout` below the server's timeout (e.g. `idleTimeout: 4m` for
+    /// `timeout 300`), or set the server's `timeout 0`.
+    ///
+    /// ## On managed services
+    /// `timeout` is not in INFO, and ElastiCache and Memorystore block CONFIG: the outcome is
+    /// `unknown`. ElastiCache's default parameter group has `timeout 0`; check yours.
+    RedisIdleTimeout {
+        id: "redis.idle-timeout",
+        title: "idleTimeout is below the server's timeout",
+        scope: Target,
+        requires: ["auth.login"],
+    }
+}
+
+impl Check for RedisIdleTimeout {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let Observed::Ok { value: s } = &t.session else {
+            return Verdict::skip("no Redis session");
+        };
+        let client = t
+            .idle_timeout_ms
+            .map(go_duration)
+            .unwrap_or_else(|| "disabled (-1)".into());
+        let server = match s
+            .config
+            .get("timeout")
+            .and_then(|o| o.ok())
+            .map(|v| v.parse::<u64>())
+        {
+            Some(Ok(secs)) => secs,
+            Some(Err(_)) | None => {
+                let why = s
+                    .config
+                    .get("timeout")
+                    .and_then(|o| o.problem())
+                    .unwrap_or("no answer");
+                return Verdict::unknown(format!(
+                    "the server's timeout is only readable with CONFIG GET, which was refused ({why}); verify by hand that it is 0 or above idleTimeout {client}"
+                ))
+                .fix("check the timeout parameter in the provider's console or parameter group");
+            }
+        };
+        let v = match t.idle_timeout_ms {
+            _ if server == 0 => Verdict::pass(format!("the server never closes idle connections (timeout 0); idleTimeout {client}")),
+            Some(ms) if ms < server * 1000 => Verdict::pass(format!("idleTimeout {client} is below the server's timeout {server}s")),
+            _ => Verdict::fail(format!(
+                "idleTimeout {client} is not below the server's timeout {server}s: the server closes idle connections first and the components hit dead ones"
+            ))
+            .fix(format!("set connection.idleTimeout below {server}s, or the server's timeout to 0")),
+        };
+        v.with("server_timeout_s", server)
+            .with("idle_timeout", client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{facts, healthy_target, refused, session};
+    use reports::Outcome;
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        let f = facts(vec![t.clone()]);
+        RedisIdleTimeout.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    fn server_timeout(t: &mut TargetFacts, secs: &str) {
+        session(t)
+            .config
+            .insert("timeout".into(), Observed::Ok { value: secs.into() });
+    }
+
+    #[test]
+    fn outcomes() {
+        let mut t = healthy_target("s");
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+        server_timeout(&mut t, "600");
+        assert_eq!(judge(&t).outcome, Outcome::Pass, "5m below 600s");
+        server_timeout(&mut t, "300");
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail, "5m is not below 300s");
+        assert!(
+            v.message
+                .contains("idleTimeout 5m0s is not below the server's timeout 300s"),
+            "{}",
+            v.message
+        );
+        t.idle_timeout_ms = None;
+        assert_eq!(
+            judge(&t).outcome,
+            Outcome::Fail,
+            "disabled never closes first"
+        );
+        session(&mut t)
+            .config
+            .insert("timeout".into(), refused("config|get"));
+        assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+}
