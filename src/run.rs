@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use checks::Judged;
 use checks::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
 use reports::{Format, Report, Row, TargetInfo};
 use serde_json::{Map, Value};
@@ -71,9 +72,11 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     report.targets = facts.targets.iter().map(target_info).collect();
-    report.results = checks::evaluate(&facts)
-        .into_iter()
+    let judged = checks::evaluate(&facts);
+    report.results = judged
+        .iter()
         .filter(|j| selected(&request, j.meta.id))
+        .map(|j| undetermined_if_blocked_by_unselected(j, &judged, &request))
         .map(|j| Row {
             check: j.meta.id.to_string(),
             target: j.target,
@@ -175,6 +178,29 @@ struct Job {
     /// The credentials come from an unset `${env:…}`: no login is tried.
     env_unset: bool,
     read_snapshot: bool,
+}
+
+/// A selected check skipped because an unselected prerequisite did not pass: the report
+/// does not show the cause, so the check counts as undetermined rather than a harmless skip
+/// (an `--only auth.login` run against a closed port must not exit 0).
+fn undetermined_if_blocked_by_unselected(j: &Judged, all: &[Judged], request: &Request) -> Judged {
+    let mut j = j.clone();
+    let blocker = j
+        .verdict
+        .evidence
+        .get("blocked_by")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    if let Some(blocker) = blocker
+        && !selected(request, &blocker)
+        && all
+            .iter()
+            .any(|o| o.meta.id == blocker && o.target == j.target)
+    {
+        j.verdict.outcome = reports::Outcome::Unknown;
+        j.verdict.message = format!("{} (not selected; run it to see why)", j.verdict.message);
+    }
+    j
 }
 
 /// Probes every target concurrently; whatever the run deadline cuts short stays

@@ -176,6 +176,18 @@ pub struct AuthFacts {
     pub secret: SecretLookup,
 }
 
+impl AuthFacts {
+    /// Where the credentials are kept, for messages: `secret ns/name` or `exporter <key>`.
+    pub fn holder(&self) -> String {
+        match &self.secret {
+            SecretLookup::Inline { location, .. } | SecretLookup::EnvUnset { location, .. } => {
+                format!("exporter {location}")
+            }
+            _ => format!("secret {}/{}", self.namespace, self.secret_name),
+        }
+    }
+}
+
 /// The result of looking up the auth secret.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

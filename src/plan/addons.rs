@@ -49,11 +49,13 @@ fn legacy_endpoint(values: &Values, ns: &Namespaces, key: &str, component: &str)
     plan.endpoint = split_address(&plan.address);
     plan.address_key = key.to_string();
     plan.builtin = plan.address == DEFAULT_ADDON_ADDRESS;
-    plan.auth.enabled_key = format!(
-        "{}'s Redis auth (not configurable in these values)",
-        component
-    );
-    plan.tls.key = plan.auth.enabled_key.clone();
+    let block = key
+        .split(".config")
+        .next()
+        .unwrap_or(key)
+        .trim_end_matches(".redis.address");
+    plan.auth.enabled_key = format!("{block} has no auth setting");
+    plan.tls.key = format!("{block} has no TLS setting");
     plan.components = vec![component.to_string()];
     plan
 }

@@ -46,7 +46,7 @@ impl Check for AuthLogin {
                     .fix("check that the address points at a Redis server and that TLS matches what it speaks");
             }
         };
-        let secret = format!("{}/{}", t.auth.namespace, t.auth.secret_name);
+        let secret = t.auth.holder();
         match &session.login {
             None => match &session.unauthenticated_ping {
                 Reply::Ok => Verdict::warn(format!(
@@ -68,7 +68,7 @@ impl Check for AuthLogin {
                 )
                 .fix("require a password for every user (ACL `user default off`, or requirepass)"),
                 Reply::Ok => Verdict::pass(format!(
-                    "the server accepts the credentials from secret {secret} ({})",
+                    "the server accepts the credentials from {secret} ({})",
                     if login.with_username { "AUTH username password" } else { "AUTH password" }
                 )),
                 Reply::Error { code, message } => {
@@ -78,9 +78,9 @@ impl Check for AuthLogin {
                     } else if message.contains("wrong number of arguments") {
                         "the server predates Redis 6 and has no ACL users: remove the username from the secret, or upgrade Redis".to_string()
                     } else {
-                        format!("check the password in secret {secret} and, with ACL users, that the user exists and is `on`")
+                        format!("check the password in {secret} and, with ACL users, that the user exists and is `on`")
                     };
-                    Verdict::fail(format!("the server rejects the credentials from secret {secret}: {evidence}"))
+                    Verdict::fail(format!("the server rejects the credentials from {secret}: {evidence}"))
                         .with("reply", evidence)
                         .fix(fix)
                 }
