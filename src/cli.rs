@@ -21,12 +21,18 @@ pub enum Command {
     /// Read the values and secrets, probe every Redis, judge, report.
     Run(Box<RunArgs>),
     /// Print the check catalog: ID, title, profiles, prerequisites.
-    List,
+    List {
+        /// `terminal` (a table) or `json` (for tooling).
+        #[arg(long, value_enum, default_value_t = ListFormat::Terminal)]
+        format: ListFormat,
+    },
     /// Explain one check: what it verifies, why Gloo needs it, how to fix it.
     Explain {
         /// A check ID, e.g. redis.noeviction.
         id: String,
     },
+    /// Print the JSON Schema of report.json.
+    Schema,
 }
 
 #[derive(Debug, Args)]
@@ -109,10 +115,18 @@ impl Layout {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Terminal,
+    Json,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum FormatArg {
     Terminal,
     Json,
+    Junit,
+    Markdown,
 }
 
 impl FormatArg {
@@ -120,6 +134,8 @@ impl FormatArg {
         match self {
             FormatArg::Terminal => reports::Format::Terminal,
             FormatArg::Json => reports::Format::Json,
+            FormatArg::Junit => reports::Format::Junit,
+            FormatArg::Markdown => reports::Format::Markdown,
         }
     }
 }

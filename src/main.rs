@@ -39,8 +39,9 @@ fn main() {
                 exit_codes::INTERNAL
             }
         },
-        cli::Command::List => catalog_cmd::list(),
+        cli::Command::List { format } => catalog_cmd::list(format),
         cli::Command::Explain { id } => catalog_cmd::explain(&id),
+        cli::Command::Schema => catalog_cmd::schema(),
     };
     std::process::exit(code);
 }

@@ -61,7 +61,7 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         layout_policy: args.layout.name().to_string(),
         api_key_secret: plan::api_key_match(&values),
         values_issues: schema::validate(&values),
-        targets: probe_all(&plans, &secrets, &options).await,
+        targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
     };
 
     let mut report = Report::new(
@@ -93,9 +93,14 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         write_files(&report, &request.files, dir)?;
     }
     if let Some(format) = request.stdout {
-        let result = format.write(&report, &mut std::io::stdout().lock());
+        let mut stdout = std::io::stdout().lock();
+        let colour = colour(&stdout);
+        let result = match format {
+            Format::Terminal => reports::terminal::write_styled(&report, &mut stdout, colour),
+            other => other.write(&report, &mut stdout),
+        };
         // A closed pipe (`| head`) is the reader's choice, not an error of the run.
-        if let Err(e) = result.and_then(|_| std::io::Write::flush(&mut std::io::stdout()))
+        if let Err(e) = result.and_then(|_| std::io::Write::flush(&mut stdout))
             && e.kind() != std::io::ErrorKind::BrokenPipe
         {
             eprintln!("error: cannot write to stdout: {e}");
@@ -137,7 +142,7 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
         .filter(|f| f.file_name().is_some())
         .collect();
     let (stdout, files) = match &args.output_dir {
-        Some(_) if file_formats.is_empty() => (Some(Format::Terminal), vec![Format::Json]),
+        Some(_) if file_formats.is_empty() => (Some(Format::Terminal), Format::FILES.to_vec()),
         Some(_) => (Some(Format::Terminal), file_formats),
         None if formats.len() > 1 => {
             return Err(bad(
@@ -162,6 +167,23 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
 fn selected(request: &Request, id: &str) -> bool {
     (request.only.is_empty() || request.only.iter().any(|p| p.matches(id)))
         && !request.skip.iter().any(|p| p.matches(id))
+}
+
+/// Colour on a terminal only, and never with `NO_COLOR` set (no-color.org).
+fn colour(stdout: &std::io::StdoutLock<'_>) -> bool {
+    use std::io::IsTerminal;
+    stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A spinner on stderr while the probes run; indicatif draws nothing when stderr is not a
+/// terminal, so pipes and CI logs stay clean.
+async fn with_progress<T>(targets: usize, work: impl std::future::Future<Output = T>) -> T {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("probing {targets} Redis target(s)…"));
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let out = work.await;
+    spinner.finish_and_clear();
+    out
 }
 
 /// How the probes run.

@@ -21,6 +21,7 @@
 
 use std::io;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::{Report, Row, Summary, TargetInfo};
@@ -28,8 +29,11 @@ use crate::model::{Report, Row, Summary, TargetInfo};
 /// The schema identifier written into every JSON report.
 pub const SCHEMA: &str = "redis-preflight/report/v1";
 
-#[derive(Serialize)]
+/// A `report.json` document.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "redis-preflight report v1")]
 struct Wire<'a> {
+    /// Always `redis-preflight/report/v1`.
     schema: &'static str,
     tool: Tool<'a>,
     profile: &'a str,
@@ -42,10 +46,15 @@ struct Wire<'a> {
     results: &'a [Row],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Tool<'a> {
     name: &'static str,
     version: &'a str,
+}
+
+/// The JSON Schema of `report.json` (published as `docs/report.schema.json`).
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Wire<'static>)).expect("a schema serialises")
 }
 
 /// Writes `report` as pretty-printed JSON followed by a newline.

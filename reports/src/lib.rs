@@ -16,6 +16,8 @@
 #![deny(missing_docs)]
 
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
 pub mod terminal;
 
@@ -30,14 +32,23 @@ pub enum Format {
     Terminal,
     /// `report.json`, schema `redis-preflight/report/v1`.
     Json,
+    /// `junit.xml` for CI test dashboards.
+    Junit,
+    /// `report.md` for pull-request comments and job summaries.
+    Markdown,
 }
 
 impl Format {
+    /// Every format that is written to a file, in `--output-dir` order.
+    pub const FILES: [Format; 3] = [Format::Json, Format::Junit, Format::Markdown];
+
     /// The file name this format is written to under `--output-dir`, if it has one.
     pub fn file_name(self) -> Option<&'static str> {
         match self {
             Format::Terminal => None,
             Format::Json => Some("report.json"),
+            Format::Junit => Some("junit.xml"),
+            Format::Markdown => Some("report.md"),
         }
     }
 
@@ -46,6 +57,152 @@ impl Format {
         match self {
             Format::Terminal => terminal::write(report, out),
             Format::Json => json::write(report, out),
+            Format::Junit => junit::write(report, out),
+            Format::Markdown => markdown::write(report, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One fixed report (fixed clock and durations) with every outcome, for the snapshots.
+    pub(crate) fn fixture(strict: bool) -> Report {
+        let mut r = Report::new("preflight", strict);
+        r.version = "0.0.0-test".into();
+        r.started_at = "2026-11-25T19:00:00Z".into();
+        r.duration_ms = 12.5;
+        let server: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(r#"{"version": "7.2.4", "run_id": "abc123", "role": "master"}"#)
+                .unwrap();
+        r.targets = vec![
+            TargetInfo {
+                name: "snapshot".into(),
+                components: vec!["management-server".into(), "ui".into()],
+                address: "redis.example:6379".into(),
+                tls: true,
+                auth: true,
+                server: Some(server),
+            },
+            TargetInfo {
+                name: "ratelimiter".into(),
+                components: vec!["rate-limiter".into()],
+                address: "rl.example:6379".into(),
+                tls: false,
+                auth: false,
+                server: None,
+            },
+        ];
+        let row = |check: &str, target: &str, outcome, message: &str, fix: Option<&str>| {
+            let mut row = Row::new(
+                check,
+                target,
+                outcome,
+                &format!("title of {check}"),
+                message,
+            );
+            row.remediation = fix.map(String::from);
+            row.duration_ms = 1.25;
+            row
+        };
+        let mut fail = row(
+            "redis.noeviction",
+            "ratelimiter",
+            Outcome::Fail,
+            "maxmemory-policy is allkeys-lru | not noeviction",
+            Some("CONFIG SET maxmemory-policy noeviction"),
+        );
+        fail.evidence
+            .insert("maxmemory_policy".into(), "allkeys-lru".into());
+        r.results = vec![
+            row("net.tcp", "snapshot", Outcome::Pass, "connected", None),
+            row(
+                "auth.login",
+                "snapshot",
+                Outcome::Warn,
+                "the server needs no credentials",
+                Some("require a password"),
+            ),
+            row("net.tcp", "ratelimiter", Outcome::Pass, "connected", None),
+            fail,
+            row(
+                "redis.role",
+                "ratelimiter",
+                Outcome::Unknown,
+                "ROLE refused; verify by hand",
+                Some("ask for the primary endpoint"),
+            ),
+            row(
+                "auth.secret",
+                "ratelimiter",
+                Outcome::Skip,
+                "authentication is off",
+                None,
+            ),
+            row(
+                "values.schema",
+                "*",
+                Outcome::Pass,
+                "the Redis values are well-formed",
+                None,
+            ),
+        ];
+        r
+    }
+
+    fn render(format: Format, report: &Report) -> String {
+        let mut out = Vec::new();
+        format.write(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn terminal_snapshot() {
+        insta::assert_snapshot!(render(Format::Terminal, &fixture(false)));
+    }
+
+    #[test]
+    fn json_snapshot() {
+        insta::assert_snapshot!(render(Format::Json, &fixture(false)));
+    }
+
+    #[test]
+    fn junit_snapshot() {
+        insta::assert_snapshot!(render(Format::Junit, &fixture(false)));
+    }
+
+    #[test]
+    fn junit_strict_snapshot() {
+        insta::assert_snapshot!(render(Format::Junit, &fixture(true)));
+    }
+
+    #[test]
+    fn markdown_snapshot() {
+        insta::assert_snapshot!(render(Format::Markdown, &fixture(false)));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let mut plain = Vec::new();
+        terminal::write_styled(&fixture(false), &mut plain, false).unwrap();
+        assert!(!plain.contains(&0x1b));
+        let mut coloured = Vec::new();
+        terminal::write_styled(&fixture(false), &mut coloured, true).unwrap();
+        assert!(coloured.contains(&0x1b));
+    }
+
+    #[test]
+    fn a_clean_report_stays_short_in_markdown() {
+        let mut clean = fixture(false);
+        clean.results.retain(|r| r.outcome == Outcome::Pass);
+        let md = render(Format::Markdown, &clean);
+        assert!(md.starts_with("✅ **redis-preflight passed**"));
+        assert!(!md.contains("What to fix"));
+        assert_eq!(
+            md.matches("<details>").count(),
+            3,
+            "every target folds away"
+        );
     }
 }

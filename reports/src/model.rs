@@ -1,5 +1,6 @@
 //! Plain data describing one run: what was judged, where, and with what outcome.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -18,7 +19,9 @@ pub mod exit_codes {
 }
 
 /// The outcome of one check on one target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The property holds.
@@ -81,7 +84,7 @@ pub struct Report {
 }
 
 /// A probed endpoint.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TargetInfo {
     /// Target name, e.g. `snapshot` or `extauth/portal`.
     pub name: String,
@@ -98,7 +101,7 @@ pub struct TargetInfo {
 }
 
 /// One judged check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Row {
     /// Stable check ID, e.g. `redis.noeviction`.
     pub check: String,
@@ -135,7 +138,7 @@ impl Row {
 }
 
 /// Counts per outcome.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Passed checks.
     pub pass: usize,

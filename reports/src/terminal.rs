@@ -1,58 +1,105 @@
-//! The terminal report: one block per target, one line per check, the fix under each failure.
+//! The terminal report: one block per target, one line per check with a mark for its outcome,
+//! the fix under every failure, warning and unknown, and a summary line. Colour only when the
+//! caller asks for it (a TTY without `NO_COLOR`); the text is the same either way.
 
 use std::io;
 
+use anstyle::{AnsiColor, Style};
+
 use crate::model::{Outcome, Report, Row};
 
-fn mark(outcome: Outcome) -> &'static str {
+fn mark(outcome: Outcome) -> (&'static str, Style) {
+    let color = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
     match outcome {
-        Outcome::Pass => "ok  ",
-        Outcome::Warn => "WARN",
-        Outcome::Fail => "FAIL",
-        Outcome::Skip => "skip",
-        Outcome::Unknown => "??  ",
+        Outcome::Pass => ("✔", color(AnsiColor::Green)),
+        Outcome::Warn => ("⚠", color(AnsiColor::Yellow)),
+        Outcome::Fail => ("✖", color(AnsiColor::Red).bold()),
+        Outcome::Skip => ("–", Style::new().dimmed()),
+        Outcome::Unknown => ("?", color(AnsiColor::Magenta)),
     }
 }
 
 /// Writes `report` as plain text.
 pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    for name in report.target_names() {
-        match report.targets.iter().find(|t| t.name == name) {
-            Some(t) => writeln!(out, "{name} ({}, {})", t.address, t.components.join(", "))?,
-            None => writeln!(out, "install (checks over the whole values)")?,
+    write_styled(report, out, false)
+}
+
+/// Writes `report`, in colour when `color` is true.
+pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io::Result<()> {
+    let paint = |style: Style, text: &str| {
+        if color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
         }
+    };
+    let width = report
+        .results
+        .iter()
+        .map(|r| r.check.len())
+        .max()
+        .unwrap_or(0);
+    for name in report.target_names() {
+        let heading = match report.targets.iter().find(|t| t.name == name) {
+            Some(t) => format!("{name}  {}  ({})", t.address, t.components.join(", ")),
+            None => "install  (checks over the whole values)".to_string(),
+        };
+        writeln!(out, "{}", paint(Style::new().bold(), &heading))?;
         for row in report.rows_of(name) {
-            write_row(row, out)?;
+            write_row(row, out, width, &paint)?;
         }
         writeln!(out)?;
     }
     let s = report.summary();
-    let verdict = match report.exit_code() {
-        0 => "all checks passed",
-        4 => "no check failed, some need a look",
-        _ => "some checks failed",
+    let code = report.exit_code();
+    let (verdict, style) = match code {
+        0 if s.skip == 0 => ("all checks passed", mark(Outcome::Pass).1),
+        0 => ("no check failed", mark(Outcome::Pass).1),
+        4 => ("no check failed, some need a look", mark(Outcome::Warn).1),
+        _ => ("checks failed", mark(Outcome::Fail).1),
     };
     writeln!(
         out,
-        "{verdict}: {} passed, {} warned, {} failed, {} skipped, {} unknown",
-        s.pass, s.warn, s.fail, s.skip, s.unknown
+        "{}: {} failed, {} warned, {} unknown, {} passed, {} skipped{} (exit {code})",
+        paint(style, verdict),
+        s.fail,
+        s.warn,
+        s.unknown,
+        s.pass,
+        s.skip,
+        if report.strict { ", strict" } else { "" }
     )
 }
 
-fn write_row(row: &Row, out: &mut dyn io::Write) -> io::Result<()> {
+fn write_row(
+    row: &Row,
+    out: &mut dyn io::Write,
+    width: usize,
+    paint: &dyn Fn(Style, &str) -> String,
+) -> io::Result<()> {
+    let (glyph, style) = mark(row.outcome);
+    let message = if row.outcome == Outcome::Skip {
+        paint(Style::new().dimmed(), &row.message)
+    } else {
+        row.message.clone()
+    };
     writeln!(
         out,
-        "  [{}] {:<18} {}",
-        mark(row.outcome),
-        row.check,
-        row.message
+        "  {} {:<width$}  {message}",
+        paint(style, glyph),
+        row.check
     )?;
-    let needs_fix = matches!(
+    if matches!(
         row.outcome,
         Outcome::Fail | Outcome::Warn | Outcome::Unknown
-    );
-    if let (true, Some(fix)) = (needs_fix, &row.remediation) {
-        writeln!(out, "         fix: {fix}")?;
+    ) && let Some(fix) = &row.remediation
+    {
+        writeln!(
+            out,
+            "  {:<width$}    {} {fix}",
+            "",
+            paint(Style::new().bold(), "fix:")
+        )?;
     }
     Ok(())
 }

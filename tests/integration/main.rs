@@ -3,6 +3,7 @@
 //! trials (read-only on the wire, no secret in any output, deadlines).
 
 mod lab;
+mod reports;
 mod safety;
 mod scenario;
 mod tool;
@@ -14,6 +15,7 @@ fn main() {
     let lab = lab::Lab::start();
     let mut trials: Vec<Trial> = scenario::trials(&lab);
     trials.extend(safety::trials(&lab));
+    trials.extend(reports::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

@@ -1,0 +1,85 @@
+//! `junit.xml`, written with quick-junit (cargo-nextest's writer).
+//!
+//! One `testsuite` per target and one named `install` for the install-wide checks; one
+//! `testcase` per check, named by its ID, `classname` `redis-preflight.<target>`. `fail` is a
+//! `failure`, `skip` is `skipped`; `warn` and `unknown` pass with their message in
+//! `system-out` — or fail under `--strict`, so a dashboard shows the same verdict as the exit code.
+
+use std::io;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
+
+use crate::model::{Outcome, Report, Row};
+
+/// The suite name of the install-wide checks (target `*`).
+pub const INSTALL_SUITE: &str = "install";
+
+/// Writes `report` as JUnit XML.
+pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let mut junit = JUnit::new("redis-preflight");
+    junit.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
+    for name in report.target_names() {
+        let suite_name = suite_name(name);
+        let mut suite = TestSuite::new(suite_name);
+        for row in report.rows_of(name) {
+            suite.add_test_case(case(row, suite_name, report.strict));
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.serialize(out).map_err(io::Error::other)
+}
+
+fn suite_name(target: &str) -> &str {
+    if target == "*" { INSTALL_SUITE } else { target }
+}
+
+fn case(row: &Row, suite: &str, strict: bool) -> TestCase {
+    let details = details(row);
+    let doubtful = matches!(row.outcome, Outcome::Warn | Outcome::Unknown);
+    let status = match row.outcome {
+        Outcome::Fail => failure(row, "fail", &details),
+        Outcome::Warn | Outcome::Unknown if strict => failure(row, row.outcome.as_str(), &details),
+        Outcome::Skip => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(row.message.as_str());
+            s
+        }
+        _ => TestCaseStatus::success(),
+    };
+    let mut case = TestCase::new(row.check.as_str(), status);
+    case.set_classname(format!("redis-preflight.{suite}"));
+    case.set_time(Duration::from_secs_f64(row.duration_ms / 1000.0));
+    if doubtful && !strict {
+        case.set_system_out(format!(
+            "{}: {}\n{details}",
+            row.outcome.as_str().to_uppercase(),
+            row.message
+        ));
+    }
+    case
+}
+
+fn failure(row: &Row, kind: &str, details: &str) -> TestCaseStatus {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    s.set_message(row.message.as_str());
+    s.set_type(kind);
+    s.set_description(details);
+    s
+}
+
+/// The evidence and the fix, as plain text lines.
+fn details(row: &Row) -> String {
+    let mut text = String::new();
+    for (key, value) in &row.evidence {
+        let shown = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text.push_str(&format!("{key}: {shown}\n"));
+    }
+    if let Some(fix) = &row.remediation {
+        text.push_str(&format!("fix: {fix}\n"));
+    }
+    text
+}

@@ -1,0 +1,149 @@
+//! `report.md`: GitHub-flavoured Markdown for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+//!
+//! A one-line verdict, a summary table, a table per target (folded when all of it passed),
+//! then a section per non-passing result with its evidence and fix.
+
+use std::io;
+
+use crate::model::{Outcome, Report, Row};
+
+fn icon(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "✅",
+        Outcome::Warn => "⚠️",
+        Outcome::Fail => "❌",
+        Outcome::Skip => "⏭️",
+        Outcome::Unknown => "❔",
+    }
+}
+
+/// Escapes text for one table cell: no pipes, no line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Writes `report` as Markdown.
+pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let s = report.summary();
+    let code = report.exit_code();
+    let headline = match code {
+        0 => "✅ **redis-preflight passed**",
+        4 => "⚠️ **redis-preflight passed with warnings**",
+        _ => "❌ **redis-preflight failed**",
+    };
+    writeln!(
+        out,
+        "{headline}: {} failed, {} warned, {} unknown, {} passed, {} skipped (profile `{}`{}, exit {code})\n",
+        s.fail,
+        s.warn,
+        s.unknown,
+        s.pass,
+        s.skip,
+        report.profile,
+        if report.strict { ", strict" } else { "" }
+    )?;
+    writeln!(
+        out,
+        "| target | address | components | pass | warn | fail | skip | unknown |"
+    )?;
+    writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|")?;
+    for name in report.target_names() {
+        let t = report.targets.iter().find(|t| t.name == name);
+        let counts = crate::model::Summary::of(report.rows_of(name));
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            label(name),
+            t.map_or("".into(), |t| format!("`{}`", cell(&t.address))),
+            t.map_or("".into(), |t| cell(&t.components.join(", "))),
+            counts.pass,
+            counts.warn,
+            counts.fail,
+            counts.skip,
+            counts.unknown
+        )?;
+    }
+    writeln!(out)?;
+    for name in report.target_names() {
+        let rows: Vec<&Row> = report.rows_of(name).collect();
+        let clean = rows
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Pass | Outcome::Skip));
+        // A clean target folds away, so an all-green report stays short.
+        if clean {
+            writeln!(
+                out,
+                "<details><summary>{} — all {} checks passed or skipped</summary>\n",
+                label_html(name),
+                rows.len()
+            )?;
+        } else {
+            writeln!(out, "### {}\n", label(name))?;
+        }
+        writeln!(out, "| check | outcome | message |")?;
+        writeln!(out, "|---|---|---|")?;
+        for r in &rows {
+            writeln!(
+                out,
+                "| `{}` | {} {} | {} |",
+                r.check,
+                icon(r.outcome),
+                r.outcome,
+                cell(&r.message)
+            )?;
+        }
+        writeln!(out)?;
+        if clean {
+            writeln!(out, "</details>\n")?;
+        }
+    }
+    let problems: Vec<&Row> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Warn | Outcome::Unknown))
+        .collect();
+    if !problems.is_empty() {
+        writeln!(out, "### What to fix\n")?;
+    }
+    for r in problems {
+        writeln!(
+            out,
+            "#### {} `{}` on {}\n",
+            icon(r.outcome),
+            r.check,
+            label(&r.target)
+        )?;
+        writeln!(out, "{}\n", r.message)?;
+        if !r.evidence.is_empty() {
+            writeln!(out, "<details><summary>Evidence</summary>\n")?;
+            for (key, value) in &r.evidence {
+                let shown = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                writeln!(out, "- `{key}`: `{}`", shown.replace('`', "'"))?;
+            }
+            writeln!(out, "\n</details>\n")?;
+        }
+        if let Some(fix) = &r.remediation {
+            writeln!(out, "**Fix:** {fix}\n")?;
+        }
+    }
+    Ok(())
+}
+
+fn label(target: &str) -> String {
+    if target == "*" {
+        "install (whole values)".into()
+    } else {
+        format!("`{target}`")
+    }
+}
+
+fn label_html(target: &str) -> String {
+    if target == "*" {
+        "install (whole values)".into()
+    } else {
+        format!("<code>{target}</code>")
+    }
+}

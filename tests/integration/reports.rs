@@ -1,0 +1,203 @@
+//! The report files of a real run, read by their consumers; the published schema; the CI
+//! examples; and the exit code whatever the format.
+
+use std::path::Path;
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::lab::Lab;
+use crate::tool;
+
+pub fn trials(lab: &Lab) -> Vec<Trial> {
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
+        let lab = lab.clone();
+        Trial::test(format!("reports::{name}"), move || f(&lab))
+    };
+    vec![
+        with("files_are_read_by_real_consumers", |lab| {
+            consumers(lab, false)
+        }),
+        with("files_are_read_by_real_consumers_under_strict", |lab| {
+            consumers(lab, true)
+        }),
+        with(
+            "the_exit_code_is_the_same_whatever_the_format",
+            same_exit_code,
+        ),
+        with("format_narrows_the_files_written", format_narrows_files),
+        with("the_published_schema_is_current", |_| published_schema()),
+        with("the_ci_examples_parse_and_call_real_flags", |_| {
+            ci_examples()
+        }),
+    ]
+}
+
+/// A run with every outcome: a healthy snapshot store, an open add-on Redis, an evicting rate
+/// limiter, a restricted user's unknowns.
+fn setup(lab: &Lab, name: &str) -> Result<(std::path::PathBuf, Vec<String>), Failed> {
+    let dir = tool::scratch(name);
+    let values = lab.substitute(
+        "redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
+         extAuthService: {enabled: true, extAuth: {apiKeyStorage: {config: {connection: {host: \"127.0.0.1:${NOAUTH_PORT}\"}}}}}\n\
+         rateLimiter: {enabled: true, redis: {enabled: false, hostname: 127.0.0.1, service: {port: ${LRU_PORT}}, auth: {enabled: true}}}\n",
+    );
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let secret = |args: &[&str]| {
+        tool::kubectl_secret(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    };
+    let manifests = [
+        secret(&[
+            "generic",
+            "redis-auth-secrets",
+            "-n",
+            "gloo-mesh",
+            "--from-literal=username=app",
+            "--from-literal=password=app-pass",
+        ])?,
+        secret(&[
+            "generic",
+            "redis-secrets",
+            "-n",
+            "gloo-mesh-addons",
+            "--from-literal=redis-password=lru-pass",
+        ])?,
+    ];
+    std::fs::write(dir.join("secrets.yaml"), manifests.join("---\n")).map_err(|e| e.to_string())?;
+    let args = ["run", "-f", "values.yaml", "--secrets", "secrets.yaml"]
+        .map(String::from)
+        .to_vec();
+    Ok((dir, args))
+}
+
+fn consumers(lab: &Lab, strict: bool) -> Result<(), Failed> {
+    let (dir, mut args) = setup(lab, "consumers")?;
+    args.extend(["--output-dir".into(), "out".into()]);
+    if strict {
+        args.push("--strict".into());
+    }
+    let out = tool::run(&dir, &args);
+    if out.status.code() != Some(3) {
+        return Err(format!("expected exit 3, got {:?}", out.status).into());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !stdout.contains("✖ redis.noeviction") {
+        return Err(
+            format!("the terminal report goes to stdout beside the files: {stdout}").into(),
+        );
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut check = std::process::Command::new("python3");
+    check
+        .arg(root.join("tests/consumers/check_reports.py"))
+        .arg(dir.join("out"))
+        .arg(root.join("docs/report.schema.json"));
+    if strict {
+        check.arg("--strict");
+    }
+    let result = check.output().map_err(|e| format!("python3: {e}"))?;
+    if !result.status.success() {
+        return Err(format!(
+            "consumers disagree: {}{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        )
+        .into());
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    if leftovers.len() != 3 {
+        return Err(format!("expected exactly the three report files, found {leftovers:?}").into());
+    }
+    Ok(())
+}
+
+fn same_exit_code(lab: &Lab) -> Result<(), Failed> {
+    let (dir, args) = setup(lab, "formats")?;
+    for format in ["terminal", "json", "junit", "markdown"] {
+        let mut a = args.clone();
+        a.extend(["--format".into(), format.into()]);
+        let out = tool::run(&dir, &a);
+        if out.status.code() != Some(3) {
+            return Err(format!("--format {format}: exit {:?}, expected 3", out.status).into());
+        }
+        if out.stdout.is_empty() {
+            return Err(format!("--format {format}: nothing on stdout").into());
+        }
+    }
+    Ok(())
+}
+
+fn format_narrows_files(lab: &Lab) -> Result<(), Failed> {
+    let (dir, mut args) = setup(lab, "narrow")?;
+    args.extend(["--format", "junit", "--output-dir", "deep/er/out"].map(String::from));
+    let out = tool::run(&dir, &args);
+    let files: Vec<String> = std::fs::read_dir(dir.join("deep/er/out"))
+        .map_err(|e| format!("the output directory is created: {e}"))?
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    if files != ["junit.xml"] || out.status.code() != Some(3) {
+        return Err(format!(
+            "expected only junit.xml and exit 3, got {files:?} {:?}",
+            out.status
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn published_schema() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tool::run(root, &["schema".to_string()]);
+    let published =
+        std::fs::read_to_string(root.join("docs/report.schema.json")).map_err(|e| e.to_string())?;
+    if String::from_utf8_lossy(&out.stdout) != published {
+        return Err("docs/report.schema.json is stale: run `redis-preflight schema > docs/report.schema.json`".into());
+    }
+    Ok(())
+}
+
+fn ci_examples() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let help = tool::run(root, &["run".into(), "--help".into()]);
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for name in ["github-actions.yml", "gitlab-ci.yml"] {
+        let path = root.join("ci/examples").join(name);
+        let parsed = std::process::Command::new("python3")
+            .args(["-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))"])
+            .arg(&path)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !parsed.status.success() {
+            return Err(format!(
+                "{name} is not valid YAML: {}",
+                String::from_utf8_lossy(&parsed.stderr)
+            )
+            .into());
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+        let calls: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("redis-preflight run"))
+            .collect();
+        if calls.is_empty() {
+            return Err(format!("{name} never calls redis-preflight run").into());
+        }
+        // The call may continue on the next line (a trailing backslash).
+        let joined = text.replace("\\\n", " ");
+        for line in joined.lines().filter(|l| l.contains("redis-preflight run")) {
+            for flag in line.split_whitespace().filter(|w| w.starts_with("--")) {
+                if !help.contains(&format!("{flag} "))
+                    && !help.contains(&format!("{flag}\n"))
+                    && !help.contains(&format!("{flag} <"))
+                {
+                    return Err(
+                        format!("{name}: `{flag}` is not a flag of redis-preflight run").into(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
