@@ -76,6 +76,9 @@ pub struct RunArgs {
     /// Deadline for the whole run, as a Go duration.
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub timeout: String,
+    /// Warn when a certificate expires within this many days.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub cert_warn_days: u32,
     /// Ask this DNS server (IP:PORT) instead of the system resolver.
     #[arg(long, value_name = "IP:PORT")]
     pub dns_server: Option<SocketAddr>,

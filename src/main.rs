@@ -9,11 +9,14 @@ mod probe;
 mod run;
 mod schema;
 mod secrets;
+mod trust;
 
 use clap::Parser;
 use reports::exit_codes;
 
 fn main() {
+    // rustls needs a process-wide crypto provider; ring needs only a C compiler to build.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version

@@ -1,12 +1,12 @@
 //! The whole pipeline, in one place: inputs → plan → probes → facts → checks → reports.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use checks::Judged;
-use checks::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
+use checks::facts::{Facts, TargetFacts};
 use reports::{Format, Report, Row, TargetInfo};
 use serde_json::{Map, Value};
 
@@ -17,10 +17,11 @@ use crate::inputs::secrets::SecretFiles;
 use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces, TargetPlan};
 use crate::probe::dns::Dialer;
-use crate::probe::session::{self, Credentials};
-use crate::probe::{elapsed_ms, tcp};
+use crate::probe::elapsed_ms;
+use crate::probe::target::{self, Job};
 use crate::schema;
 use crate::secrets::SecretSource;
+use crate::trust;
 
 /// What the user asked for, checked before any probe runs.
 struct Request {
@@ -60,6 +61,7 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         profile: args.profile.name().to_string(),
         layout_policy: args.layout.name().to_string(),
         api_key_secret: plan::api_key_match(&values),
+        cert_warn_days: args.cert_warn_days,
         values_issues: schema::validate(&values),
         targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
     };
@@ -193,15 +195,6 @@ struct ProbeOptions {
     post_upgrade: bool,
 }
 
-/// One target's probe: where to go, with what.
-struct Job {
-    plan: TargetPlan,
-    credentials: Option<Credentials>,
-    /// The credentials come from an unset `${env:…}`: no login is tried.
-    env_unset: bool,
-    read_snapshot: bool,
-}
-
 /// A selected check skipped because an unselected prerequisite did not pass: the report
 /// does not show the cause, so the check counts as undetermined rather than a harmless skip
 /// (an `--only auth.login` run against a closed port must not exit 0).
@@ -237,16 +230,18 @@ async fn probe_all(
     let mut tasks = tokio::task::JoinSet::new();
     for plan in plans {
         let (auth, credentials) = secrets.auth(&plan.auth);
+        let (ca, roots) = trust::load(&plan.tls, secrets);
         let job = Job {
             env_unset: matches!(auth.secret, checks::facts::SecretLookup::EnvUnset { .. }),
             read_snapshot: options.post_upgrade && plan.use_case == "snapshot",
             plan: plan.clone(),
             credentials,
+            roots,
         };
-        let slot = Arc::new(Mutex::new(initial_facts(plan, auth)));
+        let slot = Arc::new(Mutex::new(target::initial_facts(plan, auth, ca)));
         slots.push(slot.clone());
         let dialer = dialer.clone();
-        tasks.spawn(async move { probe_target(&job, &dialer, &slot).await });
+        tasks.spawn(async move { target::probe(&job, &dialer, &slot).await });
     }
     let _ = tokio::time::timeout(options.deadline, async {
         while tasks.join_next().await.is_some() {}
@@ -257,97 +252,6 @@ async fn probe_all(
         .iter()
         .map(|s| s.lock().expect("probe slot").clone())
         .collect()
-}
-
-fn initial_facts(plan: &TargetPlan, auth: checks::facts::AuthFacts) -> TargetFacts {
-    let (host, port) = plan
-        .endpoint
-        .clone()
-        .unwrap_or_else(|_| (plan.address.clone(), 0));
-    TargetFacts {
-        name: plan.name.clone(),
-        use_case: plan.use_case.to_string(),
-        components: plan.components.clone(),
-        address: plan.address.clone(),
-        address_key: plan.address_key.clone(),
-        host,
-        port,
-        builtin: plan.builtin,
-        tls: plan.tls.enabled,
-        expect_cluster: plan.expect_cluster,
-        dial_timeout_ms: plan.dial_timeout.as_millis() as u64,
-        read_timeout_ms: plan.read_timeout.map(|d| d.as_millis() as u64),
-        idle_timeout_ms: plan.idle_timeout.map(|d| d.as_millis() as u64),
-        pool_size: plan.pool_size,
-        auth,
-        dns: Observed::not_attempted(DEADLINE_REACHED),
-        tcp: Observed::not_attempted(DEADLINE_REACHED),
-        session: Observed::not_attempted(DEADLINE_REACHED),
-    }
-}
-
-async fn probe_target(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
-    let plan = &job.plan;
-    let update = |f: &dyn Fn(&mut TargetFacts)| f(&mut slot.lock().expect("probe slot"));
-    let (host, port) = match &plan.endpoint {
-        Ok(endpoint) => endpoint.clone(),
-        Err(why) => {
-            update(&|t| {
-                t.dns = Observed::Failed {
-                    error: format!("the address cannot be dialled: {why}"),
-                };
-                t.tcp = Observed::not_attempted("no address");
-                t.session = Observed::not_attempted("no address");
-            });
-            return;
-        }
-    };
-    let dns = dialer.resolve(&host, plan.dial_timeout).await;
-    let addresses: Vec<SocketAddr> = dns
-        .ok()
-        .map(|d| {
-            d.addresses
-                .iter()
-                .filter_map(|a| a.parse::<IpAddr>().ok())
-                .map(|ip| SocketAddr::new(ip, port))
-                .collect()
-        })
-        .unwrap_or_default();
-    let resolved = dns.ok().is_some();
-    update(&|t| t.dns = dns.clone());
-    if !resolved {
-        update(&|t| {
-            t.tcp = Observed::not_attempted("the host did not resolve");
-            t.session = Observed::not_attempted("the host did not resolve");
-        });
-        return;
-    }
-    let (tcp, stream) = tcp::connect(&addresses, plan.dial_timeout).await;
-    update(&|t| t.tcp = tcp.clone());
-    let Some(stream) = stream else {
-        update(&|t| t.session = Observed::not_attempted("no TCP connection"));
-        return;
-    };
-    if job.env_unset {
-        update(&|t| {
-            t.session = Observed::not_attempted(
-                "the credentials come from an environment variable that is not set here",
-            )
-        });
-        return;
-    }
-    if plan.tls.enabled {
-        update(&|t| {
-            t.session = Observed::Failed {
-                error: "the values turn TLS on, and this version does not speak TLS yet".into(),
-            }
-        });
-        return;
-    }
-    // With readTimeout disabled (-1) the components wait forever; the probe still needs a bound.
-    let read = plan.read_timeout.unwrap_or(plan::DEFAULT_READ * 10);
-    let session = session::probe(stream, job.credentials.as_ref(), read, job.read_snapshot).await;
-    update(&|t| t.session = session.clone());
 }
 
 fn target_info(t: &TargetFacts) -> TargetInfo {

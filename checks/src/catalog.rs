@@ -14,6 +14,11 @@ mod redis_noeviction;
 mod redis_non_cluster;
 mod redis_role;
 mod redis_version;
+mod tls_ca_trust;
+mod tls_client_cert;
+mod tls_expiry;
+mod tls_hostname;
+mod tls_mode;
 mod values_schema;
 
 pub use auth_login::AuthLogin;
@@ -30,6 +35,11 @@ pub use redis_noeviction::RedisNoeviction;
 pub use redis_non_cluster::RedisNonCluster;
 pub use redis_role::RedisRole;
 pub use redis_version::RedisVersion;
+pub use tls_ca_trust::TlsCaTrust;
+pub use tls_client_cert::TlsClientCert;
+pub use tls_expiry::TlsExpiry;
+pub use tls_hostname::TlsHostname;
+pub use tls_mode::TlsMode;
 pub use values_schema::ValuesSchema;
 
 use crate::check::Check;
@@ -50,6 +60,11 @@ pub static CATALOG: &[&dyn Check] = &[
     &RedisNonCluster,
     &RedisRole,
     &RedisVersion,
+    &TlsCaTrust,
+    &TlsClientCert,
+    &TlsExpiry,
+    &TlsHostname,
+    &TlsMode,
     &ValuesSchema,
 ];
 
@@ -97,6 +112,11 @@ mod tests {
         "redis.ha-replica",
         "layout.shared",
         "layout.policy",
+        "tls.mode",
+        "tls.ca-trust",
+        "tls.hostname",
+        "tls.expiry",
+        "tls.client-cert",
     ];
 
     #[test]

@@ -117,6 +117,11 @@ fn unfinished(id: &str, target: &TargetFacts) -> bool {
         "net.dns" => cut(not_attempted(&target.dns)),
         "net.tcp" => cut(not_attempted(&target.tcp)),
         "auth.secret" => false,
+        id if id.starts_with("tls.") => {
+            target.tls
+                && target.tls_facts.handshake.is_none()
+                && cut(not_attempted(&target.session))
+        }
         _ => cut(not_attempted(&target.session)),
     }
 }
@@ -134,6 +139,11 @@ fn phase_duration(id: &str, target: &TargetFacts) -> f64 {
         "net.dns" => target.dns.ok().map_or(0.0, |d| d.duration_ms),
         "net.tcp" => target.tcp.ok().map_or(0.0, |t| t.duration_ms),
         "auth.secret" => 0.0,
+        id if id.starts_with("tls.") => target
+            .tls_facts
+            .handshake
+            .as_ref()
+            .map_or(0.0, |h| h.duration_ms),
         _ => target.session.ok().map_or(0.0, |s| s.duration_ms),
     }
 }
@@ -181,10 +191,9 @@ mod tests {
 
     #[test]
     fn healthy_facts_pass_everything() {
-        let judged = evaluate(&facts(vec![
-            healthy_target("snapshot"),
-            healthy_target("telemetry"),
-        ]));
+        let mut targets = vec![healthy_target("snapshot"), healthy_target("telemetry")];
+        targets.iter_mut().for_each(crate::testing::with_tls);
+        let judged = evaluate(&facts(targets));
         for j in &judged {
             assert_eq!(
                 j.verdict.outcome,

@@ -19,6 +19,8 @@ pub struct Facts {
     pub layout_policy: String,
     /// Whether ext auth and the portal use the same API-key `secretKey` (both enabled only).
     pub api_key_secret: Option<ApiKeySecret>,
+    /// Warn when a certificate expires within this many days (`--cert-warn-days`).
+    pub cert_warn_days: u32,
     /// Problems found in the Helm values, in file order.
     pub values_issues: Vec<ValuesIssue>,
     /// One entry per Redis endpoint the values point a component at.
@@ -153,6 +155,8 @@ pub struct TargetFacts {
     pub dns: Observed<Dns>,
     /// TCP connect to the first resolved address.
     pub tcp: Observed<Tcp>,
+    /// TLS: the trusted CA, the handshake, and what the port speaks.
+    pub tls_facts: TlsFacts,
     /// The Redis session: login and reads.
     pub session: Observed<Session>,
 }
@@ -258,6 +262,100 @@ pub struct Tcp {
     /// The address connected to.
     pub peer: String,
     /// Time taken, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// TLS as observed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsFacts {
+    /// The CA the components trust.
+    pub ca: CaFacts,
+    /// The components present a client certificate of their own (telemetry `cert_file`).
+    pub client_cert_configured: bool,
+    /// The handshake as the components make it (TLS targets only).
+    pub handshake: Option<Handshake>,
+    /// Whether the port speaks the other mode than the values say: plaintext Redis for a TLS
+    /// target whose handshake failed, TLS for a plaintext target whose session failed.
+    /// `None` when not asked.
+    pub speaks_other_mode: Option<bool>,
+}
+
+/// The trust anchors the components use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaFacts {
+    /// `system roots`, or `secret ns/name key k`.
+    pub source: String,
+    /// What loading it gave.
+    pub status: CaStatus,
+}
+
+/// The result of loading the CA.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CaStatus {
+    /// TLS is off; no CA was loaded.
+    #[default]
+    NotNeeded,
+    /// The system roots (Go's crypto/tls in the component's container does the same).
+    System {
+        /// How many roots were found.
+        count: usize,
+    },
+    /// Certificates from the secret.
+    Loaded {
+        /// The certificates.
+        certs: Vec<CertInfo>,
+    },
+    /// The secret, its key, or a usable PEM certificate is missing.
+    Broken {
+        /// What is wrong, naming the secret and key.
+        problem: String,
+    },
+    /// The secret could not be read (RBAC, no cluster).
+    Unavailable {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What a certificate says about itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CertInfo {
+    /// Subject, RFC 4514-ish.
+    pub subject: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Unix time of notBefore.
+    pub not_before: i64,
+    /// Unix time of notAfter.
+    pub not_after: i64,
+    /// DNS and IP subject alternative names.
+    pub sans: Vec<String>,
+    /// basicConstraints CA flag.
+    pub is_ca: bool,
+}
+
+/// A TLS handshake, with the server's chain captured even when verification failed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Handshake {
+    /// The handshake completed with verification on.
+    pub completed: bool,
+    /// Why it did not, in rustls' words.
+    pub error: Option<String>,
+    /// Negotiated protocol version.
+    pub version: Option<String>,
+    /// The server's certificates, leaf first.
+    pub chain: Vec<CertInfo>,
+    /// The chain verifies against the configured CA, checked at a time inside its validity
+    /// (so that expiry is judged apart): `Err` holds webpki's reason.
+    pub chain_trust: Option<Result<(), String>>,
+    /// The leaf is valid for the host in the address: `Err` holds the reason.
+    pub name_match: Option<Result<(), String>>,
+    /// The server sent a CertificateRequest.
+    pub client_cert_requested: bool,
+    /// The server ended the connection for want of a client certificate (its alert).
+    pub client_cert_rejection: Option<String>,
+    /// Time of the handshake, in milliseconds.
     pub duration_ms: f64,
 }
 

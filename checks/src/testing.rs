@@ -12,6 +12,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
         profile: "preflight".into(),
         layout_policy: "any".into(),
         api_key_secret: None,
+        cert_warn_days: 30,
         values_issues: Vec::new(),
         targets,
     }
@@ -92,6 +93,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 duration_ms: 0.5,
             },
         },
+        tls_facts: TlsFacts::default(),
         session: Observed::Ok {
             value: Session {
                 unauthenticated_ping: Reply::Error {
@@ -162,4 +164,48 @@ pub fn refused<T>(command: &str) -> Observed<T> {
     Observed::Refused {
         error: format!("NOPERM User app has no permissions to run the '{command}' command"),
     }
+}
+
+/// A certificate valid for `days_left` more days from [`facts`]' clock.
+pub fn cert(subject: &str, issuer: &str, days_left: i64, sans: &[&str], is_ca: bool) -> CertInfo {
+    let now = 1_795_000_000;
+    CertInfo {
+        subject: subject.into(),
+        issuer: issuer.into(),
+        not_before: now - 86_400 * 30,
+        not_after: now + 86_400 * days_left,
+        sans: sans.iter().map(|s| s.to_string()).collect(),
+        is_ca,
+    }
+}
+
+/// Turns a healthy target into one that speaks TLS with a good chain from `CN=lab CA`.
+pub fn with_tls(target: &mut TargetFacts) {
+    target.tls = true;
+    let ca = cert("CN=lab CA", "CN=lab CA", 3650, &[], true);
+    target.tls_facts = TlsFacts {
+        ca: CaFacts {
+            source: "secret gloo-mesh/redis-certs key ca.crt".into(),
+            status: CaStatus::Loaded { certs: vec![ca] },
+        },
+        client_cert_configured: false,
+        handshake: Some(Handshake {
+            completed: true,
+            error: None,
+            version: Some("TLSv1_3".into()),
+            chain: vec![cert(
+                "CN=redis.example",
+                "CN=lab CA",
+                365,
+                &["redis.example"],
+                false,
+            )],
+            chain_trust: Some(Ok(())),
+            name_match: Some(Ok(())),
+            client_cert_requested: false,
+            client_cert_rejection: None,
+            duration_ms: 1.0,
+        }),
+        speaks_other_mode: None,
+    };
 }

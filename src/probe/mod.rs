@@ -3,7 +3,9 @@
 
 pub mod dns;
 pub mod session;
+pub mod target;
 pub mod tcp;
+pub mod tls;
 
 use std::time::Instant;
 

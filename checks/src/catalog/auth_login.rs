@@ -22,7 +22,7 @@ crate::check! {
         id: "auth.login",
         title: "the server accepts the configured credentials",
         scope: Target,
-        requires: ["net.tcp", "auth.secret"],
+        requires: ["net.tcp", "tls.mode", "tls.ca-trust", "tls.hostname", "tls.expiry", "tls.client-cert", "auth.secret"],
     }
 }
 

@@ -1,0 +1,127 @@
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::facts::CaStatus;
+
+crate::check! {
+    /// ## What it checks
+    /// The server's certificate chain verifies against the CA the components trust: the CA
+    /// in the certs secret (`certs.secretName`, key `caCertKey`; for the legacy rate limiter
+    /// `certs.caCert`), or the system roots when no CA is configured, as Go's crypto/tls does
+    /// in the component's container. The chain is verified at a time inside its validity, so
+    /// an expired certificate from the right CA fails only `tls.expiry`. A CA secret or key
+    /// that is missing, empty or not a PEM certificate fails here, naming the secret and key.
+    ///
+    /// ## Why Gloo needs it
+    /// The components refuse a server they cannot verify ("x509: certificate signed by
+    /// unknown authority") and never connect.
+    ///
+    /// ## How to fix
+    /// Put the CA that issued the server's certificate (the issuer in the message) into the
+    /// secret: `kubectl create secret generic redis-certs -n gloo-mesh --from-file=ca.crt=ca.pem`.
+    ///
+    /// ## On managed services
+    /// ElastiCache and Memorystore certificates chain to public or provider CAs: leave the CA
+    /// unset to use the system roots, or download the provider's CA bundle into the secret.
+    TlsCaTrust {
+        id: "tls.ca-trust",
+        title: "the server's chain verifies against the configured CA",
+        scope: Target,
+        requires: ["tls.mode"],
+    }
+}
+
+impl Check for TlsCaTrust {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        if !t.tls {
+            return Verdict::skip("TLS is off in the values");
+        }
+        let ca = &t.tls_facts.ca;
+        let anchors = match &ca.status {
+            CaStatus::Broken { problem } => {
+                return Verdict::fail(problem.clone()).with("ca", ca.source.clone()).fix(
+                    "create the secret with the CA certificate in PEM under the key the values name (kubectl create secret generic … --from-file=ca.crt=ca.pem)",
+                );
+            }
+            CaStatus::Unavailable { reason } => {
+                return Verdict::unknown(format!(
+                    "could not read the CA ({}): {reason}",
+                    ca.source
+                ))
+                .fix("grant `get` on the CA secret, or pass its manifest with --secrets");
+            }
+            CaStatus::Loaded { certs } => {
+                certs.iter().map(|c| c.subject.clone()).collect::<Vec<_>>()
+            }
+            CaStatus::System { count } => vec![format!("{count} system roots")],
+            CaStatus::NotNeeded => vec![],
+        };
+        let Some(h) = t
+            .tls_facts
+            .handshake
+            .as_ref()
+            .filter(|h| !h.chain.is_empty())
+        else {
+            return Verdict::skip("the server presented no certificate (see tls.mode)");
+        };
+        let leaf = &h.chain[0];
+        let v = match &h.chain_trust {
+            Some(Ok(())) => Verdict::pass(format!(
+                "the chain of {} (issuer {}) verifies against {}",
+                leaf.subject, leaf.issuer, ca.source
+            )),
+            Some(Err(why)) => Verdict::fail(format!(
+                "the server's certificate is issued by {}, which does not chain to the trusted CA ({}: {}): {why}",
+                leaf.issuer,
+                ca.source,
+                anchors.join("; ")
+            ))
+            .fix(format!(
+                "put the CA that issued the server's certificate ({}) into {}, or have the server use a certificate from the configured CA",
+                leaf.issuer, ca.source
+            )),
+            None => Verdict::unknown("the chain could not be verified"),
+        };
+        v.with("server_issuer", leaf.issuer.clone())
+            .with("ca", ca.source.clone())
+            .with("trusted", anchors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{facts, healthy_target, with_tls};
+    use reports::Outcome;
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        let f = facts(vec![t.clone()]);
+        TlsCaTrust.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(judge(&healthy_target("s")).outcome, Outcome::Skip);
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain[0].issuer = "CN=other CA".into();
+        h.chain_trust = Some(Err("invalid peer certificate: UnknownIssuer".into()));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("issued by CN=other CA, which does not chain to the trusted CA (secret gloo-mesh/redis-certs key ca.crt: CN=lab CA)"), "{}", v.message);
+        t.tls_facts.ca.status = CaStatus::Broken {
+            problem: "secret gloo-mesh/redis-certs has no key \"ca.crt\" (keys present: tls.crt)"
+                .into(),
+        };
+        assert!(judge(&t).message.contains("has no key \"ca.crt\""));
+    }
+}

@@ -1,0 +1,94 @@
+use crate::check::{Check, Meta, Subject, Verdict};
+
+crate::check! {
+    /// ## What it checks
+    /// The server's certificate is valid for the host in the address (its DNS or IP subject
+    /// alternative names), checked apart from the chain and the dates.
+    ///
+    /// ## Why Gloo needs it
+    /// The components verify the name as Go's crypto/tls does ("x509: certificate is valid for
+    /// X, not Y") and refuse the connection.
+    ///
+    /// ## How to fix
+    /// Use an address whose host is among the names the certificate lists, or reissue the
+    /// certificate with the address's host (or IP) as a subject alternative name.
+    ///
+    /// ## On managed services
+    /// ElastiCache certificates cover the `*.cache.amazonaws.com` endpoints: use the endpoint
+    /// name, not an IP or a CNAME of your own.
+    TlsHostname {
+        id: "tls.hostname",
+        title: "the certificate is valid for the host in the address",
+        scope: Target,
+        requires: ["tls.mode"],
+    }
+}
+
+impl Check for TlsHostname {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        if !t.tls {
+            return Verdict::skip("TLS is off in the values");
+        }
+        let Some(h) = t
+            .tls_facts
+            .handshake
+            .as_ref()
+            .filter(|h| !h.chain.is_empty())
+        else {
+            return Verdict::skip("the server presented no certificate (see tls.mode)");
+        };
+        let sans = h.chain[0].sans.clone();
+        let v = match &h.name_match {
+            Some(Ok(())) => Verdict::pass(format!("the certificate is valid for {}", t.host)),
+            Some(Err(_)) => Verdict::fail(format!(
+                "the certificate is valid for {}, not for {}",
+                if sans.is_empty() { "no subject alternative name".to_string() } else { sans.join(", ") },
+                t.host
+            ))
+            .fix(format!(
+                "set {} to a host the certificate names, or reissue it with {} as a subject alternative name",
+                t.address_key, t.host
+            )),
+            None => Verdict::unknown("the name could not be checked"),
+        };
+        v.with("host", t.host.clone()).with("sans", sans)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{facts, healthy_target, with_tls};
+    use reports::Outcome;
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        let f = facts(vec![t.clone()]);
+        TlsHostname.judge(Subject {
+            facts: &f,
+            target: Some(&f.targets[0]),
+        })
+    }
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(judge(&healthy_target("s")).outcome, Outcome::Skip);
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain[0].sans = vec!["other.example".into(), "10.0.0.9".into()];
+        h.name_match = Some(Err("NotValidForName".into()));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert_eq!(
+            v.message,
+            "the certificate is valid for other.example, 10.0.0.9, not for redis.example"
+        );
+    }
+}

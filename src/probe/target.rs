@@ -1,0 +1,195 @@
+//! One target, phase after phase: DNS → TCP → TLS (when the values say so) → Redis session.
+//! Every phase writes its facts into the target's slot as soon as it ends, so that whatever
+//! the run deadline cuts short stays `NotAttempted { DEADLINE_REACHED }`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use checks::facts::{Observed, Reply, TargetFacts};
+use rustls::RootCertStore;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::dns::Dialer;
+use super::session::{self, Credentials};
+use super::{tcp, tls};
+use crate::plan::{self, TargetPlan};
+
+/// One target's probe: where to go, with what.
+pub struct Job {
+    pub plan: TargetPlan,
+    pub credentials: Option<Credentials>,
+    /// The credentials come from an unset `${env:…}`: no login is tried.
+    pub env_unset: bool,
+    pub read_snapshot: bool,
+    pub roots: Arc<RootCertStore>,
+}
+
+pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
+    let plan = &job.plan;
+    let update = |f: &dyn Fn(&mut TargetFacts)| f(&mut slot.lock().expect("probe slot"));
+    let (host, port) = match &plan.endpoint {
+        Ok(endpoint) => endpoint.clone(),
+        Err(why) => {
+            update(&|t| {
+                t.dns = Observed::Failed {
+                    error: format!("the address cannot be dialled: {why}"),
+                };
+                t.tcp = Observed::not_attempted("no address");
+                t.session = Observed::not_attempted("no address");
+            });
+            return;
+        }
+    };
+    let dns = dialer.resolve(&host, plan.dial_timeout).await;
+    let addresses: Vec<SocketAddr> = dns
+        .ok()
+        .map(|d| {
+            d.addresses
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok())
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect()
+        })
+        .unwrap_or_default();
+    let resolved = dns.ok().is_some();
+    update(&|t| t.dns = dns.clone());
+    if !resolved {
+        update(&|t| {
+            t.tcp = Observed::not_attempted("the host did not resolve");
+            t.session = Observed::not_attempted("the host did not resolve");
+        });
+        return;
+    }
+    let (tcp, stream) = tcp::connect(&addresses, plan.dial_timeout).await;
+    update(&|t| t.tcp = tcp.clone());
+    let (Some(stream), Some(peer)) = (
+        stream,
+        tcp.ok().and_then(|t| t.peer.parse::<SocketAddr>().ok()),
+    ) else {
+        update(&|t| t.session = Observed::not_attempted("no TCP connection"));
+        return;
+    };
+    if job.env_unset {
+        update(&|t| {
+            t.session = Observed::not_attempted(
+                "the credentials come from an environment variable that is not set here",
+            )
+        });
+        return;
+    }
+    // With readTimeout disabled (-1) the components wait forever; the probe still needs a bound.
+    let read = plan.read_timeout.unwrap_or(plan::DEFAULT_READ * 10);
+    if plan.tls.enabled {
+        let (mut handshake, tls_stream) =
+            tls::handshake(stream, &host, job.roots.clone(), plan.dial_timeout).await;
+        let Some(tls_stream) = tls_stream else {
+            // No credentials ever go over a connection whose verification failed.
+            let no_tls = handshake.chain.is_empty() && handshake.client_cert_rejection.is_none();
+            let plaintext = if no_tls {
+                Some(answers_plaintext(peer, plan.dial_timeout, read).await)
+            } else {
+                None
+            };
+            update(&|t| {
+                t.tls_facts.handshake = Some(handshake.clone());
+                t.tls_facts.speaks_other_mode = plaintext;
+                t.session = Observed::not_attempted("no verified TLS connection (fix TLS first)");
+            });
+            return;
+        };
+        update(&|t| t.tls_facts.handshake = Some(handshake.clone()));
+        let session = session::probe(
+            tls_stream,
+            job.credentials.as_ref(),
+            read,
+            job.read_snapshot,
+        )
+        .await;
+        // A TLS 1.3 server that demands a client certificate ends the connection at the first read.
+        if let Observed::Ok { value } = &session
+            && let Reply::Broken { error } = &value.unauthenticated_ping
+            && handshake.client_cert_requested
+        {
+            handshake.client_cert_rejection = Some(error.clone());
+        }
+        update(&|t| {
+            t.tls_facts.handshake = Some(handshake.clone());
+            t.session = session.clone();
+        });
+        return;
+    }
+    let session = session::probe(stream, job.credentials.as_ref(), read, job.read_snapshot).await;
+    let unanswered = matches!(&session, Observed::Ok { value } if matches!(value.unauthenticated_ping, Reply::Broken { .. } | Reply::Timeout { .. }));
+    update(&|t| t.session = session.clone());
+    if unanswered {
+        let speaks_tls = speaks_tls(peer, &host, plan.dial_timeout.min(read)).await;
+        update(&|t| t.tls_facts.speaks_other_mode = Some(speaks_tls));
+    }
+}
+
+/// A plaintext `PING` on a fresh connection: does the port answer as plaintext Redis?
+async fn answers_plaintext(peer: SocketAddr, dial: Duration, read: Duration) -> bool {
+    let attempt = async {
+        let mut s = TcpStream::connect(peer).await.ok()?;
+        s.write_all(b"PING\r\n").await.ok()?;
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).await.ok()?;
+        Some(buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-"))
+    };
+    tokio::time::timeout(dial + read, attempt)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(false)
+}
+
+/// A TLS handshake on a fresh connection that trusts nothing: does the port present a
+/// certificate? No credentials are sent.
+async fn speaks_tls(peer: SocketAddr, host: &str, dial: Duration) -> bool {
+    let Ok(Ok(tcp)) = tokio::time::timeout(dial, TcpStream::connect(peer)).await else {
+        return false;
+    };
+    let (handshake, _) = tls::handshake(tcp, host, Arc::new(RootCertStore::empty()), dial).await;
+    !handshake.chain.is_empty()
+}
+
+/// The facts of a target before any probe ran.
+pub fn initial_facts(
+    plan: &TargetPlan,
+    auth: checks::facts::AuthFacts,
+    ca: checks::facts::CaFacts,
+) -> TargetFacts {
+    use checks::facts::{DEADLINE_REACHED, TlsFacts};
+    let (host, port) = plan
+        .endpoint
+        .clone()
+        .unwrap_or_else(|_| (plan.address.clone(), 0));
+    TargetFacts {
+        name: plan.name.clone(),
+        use_case: plan.use_case.to_string(),
+        components: plan.components.clone(),
+        address: plan.address.clone(),
+        address_key: plan.address_key.clone(),
+        host,
+        port,
+        builtin: plan.builtin,
+        tls: plan.tls.enabled,
+        expect_cluster: plan.expect_cluster,
+        dial_timeout_ms: plan.dial_timeout.as_millis() as u64,
+        read_timeout_ms: plan.read_timeout.map(|d| d.as_millis() as u64),
+        idle_timeout_ms: plan.idle_timeout.map(|d| d.as_millis() as u64),
+        pool_size: plan.pool_size,
+        auth,
+        dns: Observed::not_attempted(DEADLINE_REACHED),
+        tcp: Observed::not_attempted(DEADLINE_REACHED),
+        tls_facts: TlsFacts {
+            ca,
+            client_cert_configured: plan.tls.client_cert,
+            handshake: None,
+            speaks_other_mode: None,
+        },
+        session: Observed::not_attempted(DEADLINE_REACHED),
+    }
+}

@@ -1,0 +1,285 @@
+//! The TLS handshake as the components make it (the configured CA, no client certificate),
+//! with the server's chain captured even when verification fails, and the chain and the name
+//! verified apart afterwards so that each TLS check judges its own evidence.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use checks::facts::{CertInfo, Handshake};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use super::elapsed_ms;
+
+/// Records the chain and any CertificateRequest, and delegates every decision to the real
+/// verifier: verification is never turned off.
+#[derive(Debug)]
+struct Recorder {
+    inner: Option<Arc<WebPkiServerVerifier>>,
+    chain: Mutex<Vec<CertificateDer<'static>>>,
+    cert_requested: AtomicBool,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.clone().into_owned()];
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        *self.chain.lock().expect("recorder") = chain;
+        match &self.inner {
+            Some(inner) => {
+                inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            }
+            None => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Gloo's components have no client certificate: note the request, present none.
+impl ResolvesClientCert for Recorder {
+    fn resolve(
+        &self,
+        _issuers: &[&[u8]],
+        _schemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.cert_requested.store(true, Ordering::SeqCst);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+fn provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+/// Handshakes over `tcp` with `host` as the server name, trusting `roots`, within `deadline`.
+/// Returns the stream only when the handshake completed with verification on.
+pub async fn handshake(
+    tcp: TcpStream,
+    host: &str,
+    roots: Arc<RootCertStore>,
+    deadline: Duration,
+) -> (Handshake, Option<TlsStream<TcpStream>>) {
+    let start = Instant::now();
+    let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
+        .build()
+        .ok();
+    let recorder = Arc::new(Recorder {
+        inner,
+        chain: Mutex::new(Vec::new()),
+        cert_requested: AtomicBool::new(false),
+    });
+    let mut facts = Handshake {
+        completed: false,
+        error: None,
+        version: None,
+        chain: Vec::new(),
+        chain_trust: None,
+        name_match: None,
+        client_cert_requested: false,
+        client_cert_rejection: None,
+        duration_ms: 0.0,
+    };
+    let name = match ServerName::try_from(host.to_string()) {
+        Ok(n) => n,
+        Err(e) => {
+            facts.error = Some(format!("\"{host}\" is not a valid TLS server name: {e}"));
+            return (facts, None);
+        }
+    };
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider()))
+        .with_safe_default_protocol_versions()
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(recorder.clone())
+                .with_client_cert_resolver(recorder.clone())
+        });
+    let config = match config {
+        Ok(c) => Arc::new(c),
+        Err(e) => {
+            facts.error = Some(e.to_string());
+            return (facts, None);
+        }
+    };
+    let result = tokio::time::timeout(
+        deadline,
+        TlsConnector::from(config).connect(name.clone(), tcp),
+    )
+    .await;
+    let stream = match result {
+        Ok(Ok(stream)) => {
+            facts.completed = true;
+            facts.version = stream
+                .get_ref()
+                .1
+                .protocol_version()
+                .map(|v| format!("{v:?}"));
+            Some(stream)
+        }
+        Ok(Err(e)) => {
+            facts.error = Some(describe(&e));
+            None
+        }
+        Err(_) => {
+            facts.error = Some(format!("no TLS handshake within {deadline:?}"));
+            None
+        }
+    };
+    facts.client_cert_requested = recorder.cert_requested.load(Ordering::SeqCst);
+    let chain = recorder.chain.lock().expect("recorder").clone();
+    facts.chain = chain.iter().filter_map(|c| cert_info(c)).collect();
+    if let Some(leaf) = chain.first() {
+        let (trust, name_ok) = verify_apart(leaf, &chain[1..], &roots, &name, &facts.chain);
+        facts.chain_trust = Some(trust);
+        facts.name_match = Some(name_ok);
+    }
+    if let Some(alert) = facts.error.as_deref().filter(|e| e.contains("alert")) {
+        // TLS 1.2 servers refuse a missing client certificate inside the handshake.
+        if facts.client_cert_requested {
+            facts.client_cert_rejection = Some(alert.to_string());
+        }
+    }
+    facts.duration_ms = elapsed_ms(start);
+    (facts, stream)
+}
+
+/// The chain against the roots at a time inside every certificate's validity (so that dates
+/// are judged by tls.expiry alone), and the leaf against the name.
+fn verify_apart(
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    roots: &RootCertStore,
+    name: &ServerName<'_>,
+    infos: &[CertInfo],
+) -> (Result<(), String>, Result<(), String>) {
+    let parsed = match ParsedCertificate::try_from(leaf) {
+        Ok(p) => p,
+        Err(e) => return (Err(e.to_string()), Err(e.to_string())),
+    };
+    let latest_start = infos.iter().map(|c| c.not_before).max().unwrap_or(0);
+    let earliest_end = infos.iter().map(|c| c.not_after).min().unwrap_or(0);
+    let at = if latest_start < earliest_end {
+        latest_start + 1
+    } else {
+        UnixTime::now().as_secs() as i64
+    };
+    let at = UnixTime::since_unix_epoch(Duration::from_secs(at.max(0) as u64));
+    let trust = if roots.is_empty() {
+        Err("no trust anchors to verify against".to_string())
+    } else {
+        rustls::client::verify_server_cert_signed_by_trust_anchor(
+            &parsed,
+            roots,
+            intermediates,
+            at,
+            provider().signature_verification_algorithms.all,
+        )
+        .map_err(|e| e.to_string())
+    };
+    let name_ok = rustls::client::verify_server_name(&parsed, name).map_err(|e| e.to_string());
+    (trust, name_ok)
+}
+
+/// A rustls failure in a user's words.
+fn describe(e: &std::io::Error) -> String {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::InvalidMessage(m)) => {
+            format!("the server did not answer with TLS ({m:?})")
+        }
+        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent TLS alert {alert:?}"),
+        Some(other) => other.to_string(),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the server closed the connection during the handshake".into()
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Subject, issuer, validity, SANs and the CA flag of one DER certificate.
+pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
+    let (_, x) = x509_parser::parse_x509_certificate(der).ok()?;
+    let mut sans = Vec::new();
+    if let Ok(Some(ext)) = x.subject_alternative_name() {
+        for name in &ext.value.general_names {
+            match name {
+                x509_parser::extensions::GeneralName::DNSName(d) => sans.push(d.to_string()),
+                x509_parser::extensions::GeneralName::IPAddress(ip) => {
+                    let addr = match ip.len() {
+                        4 => <[u8; 4]>::try_from(*ip)
+                            .ok()
+                            .map(|b| std::net::IpAddr::from(b).to_string()),
+                        16 => <[u8; 16]>::try_from(*ip)
+                            .ok()
+                            .map(|b| std::net::IpAddr::from(b).to_string()),
+                        _ => None,
+                    };
+                    sans.extend(addr);
+                }
+                _ => {}
+            }
+        }
+    }
+    Some(CertInfo {
+        subject: x.subject().to_string(),
+        issuer: x.issuer().to_string(),
+        not_before: x.validity().not_before.timestamp(),
+        not_after: x.validity().not_after.timestamp(),
+        sans,
+        is_ca: x.is_ca(),
+    })
+}
