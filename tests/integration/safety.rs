@@ -26,6 +26,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             silent_server_is_bounded,
         ),
         with("the_run_deadline_bounds_the_whole_run", run_deadline),
+        with(
+            "no_credentials_over_an_unverified_tls_connection",
+            no_credentials_over_unverified_tls,
+        ),
     ]
 }
 
@@ -313,6 +317,91 @@ fn run_deadline(lab: &Lab) -> Result<(), Failed> {
     }
     if elapsed > Duration::from_secs(10) {
         return Err(format!("a 1s run deadline took {elapsed:?}").into());
+    }
+    Ok(())
+}
+
+/// DESIGN.md: no credentials are ever sent over a TLS connection whose verification failed.
+/// The server's own counters say whether an AUTH arrived.
+fn no_credentials_over_unverified_tls(lab: &Lab) -> Result<(), Failed> {
+    let port = lab.port("TLS_OTHERCA");
+    let certs = format!("{}/certs", lab.substitute("${LAB}"));
+    let auth_calls = || -> Result<u64, Failed> {
+        let out = Command::new("redis-cli")
+            .args([
+                "-p",
+                &port,
+                "--tls",
+                "--cacert",
+                &format!("{certs}/other-ca.crt"),
+                "--user",
+                "gloo",
+                "--pass",
+                "gloo-pass",
+            ])
+            .args(["--no-auth-warning", "info", "commandstats"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("cmdstat_auth:"))
+            .ok_or(format!("no AUTH counter in {text}"))?;
+        Ok(line
+            .split("calls=")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    };
+    let dir = tool::scratch("unverified-tls");
+    let manifests = [
+        tool::kubectl_secret(
+            &[
+                "generic",
+                "redis-auth-secrets",
+                "-n",
+                "gloo-mesh",
+                "--from-literal=username=gloo",
+                "--from-literal=password=gloo-pass",
+            ]
+            .map(String::from),
+        )?,
+        tool::kubectl_secret(&[
+            "generic".to_string(),
+            "redis-certs".into(),
+            "-n".into(),
+            "gloo-mesh".into(),
+            format!("--from-file=ca.crt={certs}/ca.crt"),
+        ])?,
+    ];
+    std::fs::write(dir.join("secrets.yaml"), manifests.join("---\n")).map_err(|e| e.to_string())?;
+    let before = auth_calls()?;
+    let out = tool::run(
+        &dir,
+        &args(
+            &format!("localhost:{port}"),
+            &[
+                "--set",
+                "redis.certs.enabled=true",
+                "--set",
+                "redis.certs.caCertKey=ca.crt",
+                "--format",
+                "json",
+            ],
+        ),
+    );
+    let after = auth_calls()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !stdout.contains("does not chain to the trusted CA") {
+        return Err(format!("expected tls.ca-trust to fail: {stdout}").into());
+    }
+    // The counter check itself connected once with AUTH.
+    if after != before + 1 {
+        return Err(format!(
+            "AUTH reached the server over an unverified connection ({before} -> {after})"
+        )
+        .into());
     }
     Ok(())
 }

@@ -85,7 +85,8 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
     if let Some(secrets) = &scenario.secrets {
         let mut manifests = Vec::new();
         for k in &secrets.kubectl {
-            manifests.push(tool::kubectl_secret(k)?);
+            let args: Vec<String> = k.iter().map(|a| lab.substitute(a)).collect();
+            manifests.push(tool::kubectl_secret(&args)?);
         }
         manifests.extend(secrets.raw.clone());
         std::fs::write(work.join("secrets.yaml"), manifests.join("---\n")).unwrap();

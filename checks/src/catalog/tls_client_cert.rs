@@ -42,7 +42,7 @@ impl Check for TlsClientCert {
                 "the server demands a client certificate, and this exporter is configured with cert_file and key_file",
             ),
             (Some(alert), _) => Verdict::fail(format!(
-                "the server demands a client certificate (it ended the connection without one: {alert}); Gloo's components cannot present one"
+                "the server demands a client certificate: it asked for one and ended the connection when none came ({alert}); Gloo's components cannot present one"
             ))
             .with("alert", alert.clone())
             .fix("set tls-auth-clients no (or optional) on the server"),

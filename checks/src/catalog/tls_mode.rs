@@ -50,7 +50,7 @@ impl Check for TlsMode {
             let error = h.error.clone().unwrap_or_default();
             return match tls.speaks_other_mode {
                 Some(true) => Verdict::fail(format!(
-                    "the values turn TLS on but {} speaks plaintext Redis (TLS handshake: {error})",
+                    "the values turn TLS on but {} speaks plaintext Redis ({error})",
                     t.address
                 ))
                 .with("handshake_error", error)
