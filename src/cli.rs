@@ -33,6 +33,8 @@ pub enum Command {
     },
     /// Print the JSON Schema of report.json.
     Schema,
+    /// Print the least-privilege RBAC for running the preflight as an in-cluster Job.
+    Rbac(RbacArgs),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +48,13 @@ pub struct RunArgs {
     /// Kubernetes Secret manifests to read secrets from; repeatable.
     #[arg(long = "secrets", value_name = "FILE")]
     pub secrets: Vec<PathBuf>,
+    /// Kubeconfig to read live secrets with (default: $KUBECONFIG, ~/.kube/config, or the
+    /// in-cluster service account in a Pod).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (default: the current one).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
     /// Namespace of the management-plane secrets.
     #[arg(short = 'n', long, default_value = "gloo-mesh")]
     pub namespace: String,
@@ -82,6 +91,28 @@ pub struct RunArgs {
     /// Ask this DNS server (IP:PORT) instead of the system resolver.
     #[arg(long, value_name = "IP:PORT")]
     pub dns_server: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct RbacArgs {
+    /// Helm values file; repeatable, merged in order as Helm does.
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Helm-style override PATH=VALUE; repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Namespace of the management-plane secrets.
+    #[arg(short = 'n', long, default_value = "gloo-mesh")]
+    pub namespace: String,
+    /// Namespace of the add-on secrets.
+    #[arg(long, default_value = "gloo-mesh-addons")]
+    pub addons_namespace: String,
+    /// The ServiceAccount the Job runs as.
+    #[arg(long, default_value = "redis-preflight")]
+    pub service_account: String,
+    /// The namespace the Job runs in.
+    #[arg(long, default_value = "gloo-mesh")]
+    pub job_namespace: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ mod error;
 mod inputs;
 mod plan;
 mod probe;
+mod rbac;
 mod run;
 mod schema;
 mod secrets;
@@ -45,6 +46,16 @@ fn main() {
         cli::Command::List { format } => catalog_cmd::list(format),
         cli::Command::Explain { id } => catalog_cmd::explain(&id),
         cli::Command::Schema => catalog_cmd::schema(),
+        cli::Command::Rbac(args) => match rbac::manifests(&args) {
+            Ok(text) => {
+                catalog_cmd::emit(&text);
+                exit_codes::OK
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit_codes::INPUT
+            }
+        },
     };
     std::process::exit(code);
 }

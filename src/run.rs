@@ -18,10 +18,14 @@ use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces, TargetPlan};
 use crate::probe::dns::Dialer;
 use crate::probe::elapsed_ms;
+use crate::probe::kube;
 use crate::probe::target::{self, Job};
 use crate::schema;
-use crate::secrets::SecretSource;
+use crate::secrets::{self, SecretSource};
 use crate::trust;
+
+/// How long reading secrets from the cluster may take, at most.
+const KUBE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// What the user asked for, checked before any probe runs.
 struct Request {
@@ -38,18 +42,22 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
     let clock = Instant::now();
     let request = validate(&args)?;
     let values = Values::load(&args.values, &args.set)?;
-    let secrets = if args.secrets.is_empty() {
-        SecretSource::Unavailable(
-            "no --secrets manifest given, and reading live cluster secrets is not supported in this version".into(),
-        )
-    } else {
-        SecretSource::Files(SecretFiles::load(&args.secrets)?)
-    };
     let namespaces = Namespaces {
         management: args.namespace.clone(),
         addons: args.addons_namespace.clone(),
     };
     let plans = plan::targets(&values, &namespaces);
+    // The Kubernetes client is built only when no manifest is given: start-up stays fast.
+    let secrets = if args.secrets.is_empty() {
+        let access = kube::Access {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        };
+        let deadline = request.timeout.min(KUBE_DEADLINE);
+        SecretSource::Cluster(kube::fetch(&secrets::wanted(&plans), &access, deadline).await?)
+    } else {
+        SecretSource::Files(SecretFiles::load(&args.secrets)?)
+    };
 
     let options = ProbeOptions {
         deadline: request.timeout,

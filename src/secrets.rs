@@ -1,23 +1,26 @@
 //! Where secrets come from, and what a target's credentials look like (their shape, never
 //! their value).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use checks::facts::{AuthFacts, Credential, SecretLookup};
 
 use crate::inputs::secrets::SecretFiles;
-use crate::plan::{AuthPlan, CredentialSource};
+use crate::plan::{AuthPlan, CredentialSource, TargetPlan};
+use crate::probe::kube::Fetched;
 use crate::probe::session::Credentials;
 
 /// The source of secrets for this run.
 pub enum SecretSource {
     /// Manifests given with `--secrets`.
     Files(SecretFiles),
-    /// No manifests, and no cluster access.
-    Unavailable(String),
+    /// Read from the live cluster before probing, by name.
+    Cluster(BTreeMap<(String, String), Fetched>),
 }
 
 /// A secret's values by key, or why there are none.
 pub enum Lookup<'a> {
-    Found(&'a std::collections::BTreeMap<String, Vec<u8>>),
+    Found(&'a BTreeMap<String, Vec<u8>>),
     NotFound(String),
     Unavailable(String),
 }
@@ -26,7 +29,14 @@ impl SecretSource {
     /// One secret's data.
     pub fn get(&self, namespace: &str, name: &str) -> Lookup<'_> {
         match self {
-            SecretSource::Unavailable(reason) => Lookup::Unavailable(reason.clone()),
+            SecretSource::Cluster(fetched) => {
+                match fetched.get(&(namespace.to_string(), name.to_string())) {
+                    Some(Fetched::Found(data)) => Lookup::Found(data),
+                    Some(Fetched::NotFound(searched)) => Lookup::NotFound(searched.clone()),
+                    Some(Fetched::Unavailable(reason)) => Lookup::Unavailable(reason.clone()),
+                    None => Lookup::Unavailable("not read from the cluster".into()),
+                }
+            }
             SecretSource::Files(files) => match files.get(namespace, name) {
                 Some(secret) => Lookup::Found(&secret.data),
                 None => Lookup::NotFound(format!("searched {}", files.files.join(", "))),
@@ -114,6 +124,26 @@ impl SecretSource {
             .map(|password| Credentials { username, password });
         (facts, credentials)
     }
+}
+
+/// Every secret the targets need, by `(namespace, name)`: auth secrets and CA secrets.
+pub fn wanted(plans: &[TargetPlan]) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for p in plans {
+        if let (
+            true,
+            CredentialSource::Secret {
+                namespace, name, ..
+            },
+        ) = (p.auth.enabled, &p.auth.source)
+        {
+            out.insert((namespace.clone(), name.clone()));
+        }
+        if let (true, Some(ca)) = (p.tls.enabled, &p.tls.ca) {
+            out.insert((ca.namespace.clone(), ca.secret.clone()));
+        }
+    }
+    out
 }
 
 fn shape(value: &Option<String>) -> Option<Credential> {

@@ -1,7 +1,7 @@
 //! The catalog: every check, sorted by ID. A new check is one file, one `mod` line and one entry.
 
 mod auth_login;
-mod auth_secret;
+pub(crate) mod auth_secret;
 mod data_snapshot;
 mod layout_policy;
 mod layout_shared;

@@ -2,6 +2,7 @@
 //! libtest-mimic harness: one trial per scenario file in `tests/scenarios/`, plus the safety
 //! trials (read-only on the wire, no secret in any output, deadlines).
 
+mod kube;
 mod lab;
 mod reports;
 mod safety;
@@ -16,6 +17,7 @@ fn main() {
     let mut trials: Vec<Trial> = scenario::trials(&lab);
     trials.extend(safety::trials(&lab));
     trials.extend(reports::trials(&lab));
+    trials.extend(kube::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

@@ -23,6 +23,9 @@ pub fn run(dir: &Path, args: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
         .args(args)
         .current_dir(dir)
+        // Never a real cluster: no kubeconfig unless a test passes one, and not "in a Pod".
+        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
         .output()
         .expect("the binary runs")
 }

@@ -58,7 +58,7 @@ impl Check for AuthSecret {
             SecretLookup::Unavailable { reason } => {
                 return Verdict::unknown(format!("could not read secret {secret}: {reason}"))
                     .with("secret", secret)
-                    .fix("grant `get` on this secret to the identity running the preflight, or pass the manifest with --secrets");
+                    .fix(unreadable_fix(reason));
             }
             SecretLookup::EnvUnset { location, variable } => {
                 return Verdict::skip(format!(
@@ -139,6 +139,15 @@ impl Check for AuthSecret {
                 holder.username_key
             )),
         }
+    }
+}
+
+/// The fix for a secret that could not be read: RBAC, or no way to the cluster.
+pub(crate) fn unreadable_fix(reason: &str) -> &'static str {
+    if reason.contains("forbidden") {
+        "grant the identity running the preflight `get` on this secret (see `redis-preflight rbac`), or pass the manifest with --secrets"
+    } else {
+        "check --kubeconfig / --context and that the API server is reachable from here, or pass the manifests with --secrets"
     }
 }
 

@@ -51,7 +51,7 @@ impl Check for TlsCaTrust {
                     "could not read the CA ({}): {reason}",
                     ca.source
                 ))
-                .fix("grant `get` on the CA secret, or pass its manifest with --secrets");
+                .fix(crate::catalog::auth_secret::unreadable_fix(reason));
             }
             CaStatus::Loaded { certs } => {
                 certs.iter().map(|c| c.subject.clone()).collect::<Vec<_>>()

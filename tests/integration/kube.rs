@@ -1,0 +1,410 @@
+//! Live secrets through a stand-in Kubernetes API server (no cluster runs here), proven
+//! faithful by reading the same secrets with the real kubectl; context selection; RBAC
+//! denials and an unreachable API server; the in-cluster Job manifests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use libtest_mimic::{Failed, Trial};
+use serde_json::Value;
+
+use crate::lab::Lab;
+use crate::tool;
+
+pub fn trials(lab: &Lab) -> Vec<Trial> {
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
+        let lab = lab.clone();
+        Trial::test(format!("kube::{name}"), move || f(&lab))
+    };
+    vec![
+        with(
+            "live_secrets_from_the_chosen_context_match_kubectl",
+            live_secrets_match_kubectl,
+        ),
+        with(
+            "a_missing_secret_fails_and_a_forbidden_one_is_unknown",
+            missing_and_forbidden,
+        ),
+        with(
+            "an_unreachable_api_server_is_unknown_and_bounded",
+            unreachable,
+        ),
+        with(
+            "no_kubeconfig_is_unknown_and_every_other_check_runs",
+            no_kubeconfig,
+        ),
+        with("an_unknown_context_is_an_input_error", unknown_context),
+        with(
+            "the_job_manifests_parse_and_grant_exactly_the_named_secrets",
+            |_| job_manifests(),
+        ),
+    ]
+}
+
+/// The stand-in API server, stopped on drop.
+struct ApiServer {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
+    let b64 = |s: &str| {
+        use std::io::Write;
+        let mut child = Command::new("base64")
+            .arg("-w0")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let secrets = serde_json::json!({
+        "gloo-mesh/redis-auth-secrets": {"username": b64("gloo"), "password": b64("gloo-pass")},
+    });
+    std::fs::write(dir.join("api-secrets.json"), secrets.to_string()).map_err(|e| e.to_string())?;
+    let port = free_port();
+    let log = dir.join("api.log");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/kube_api.py");
+    let child = Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(dir.join("api-secrets.json"))
+        .arg(&log)
+        .spawn()
+        .map_err(|e| format!("python3: {e}"))?;
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > Duration::from_secs(10) {
+            return Err("the stand-in API server did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Two contexts; the current one points nowhere, so only --context lab reaches the server.
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: broken\nclusters:\n- name: lab\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\n\
+         - name: broken\n  cluster: {{server: \"http://127.0.0.1:1\"}}\nusers:\n- name: ci\n  user: {{token: lab-token}}\n\
+         contexts:\n- name: lab\n  context: {{cluster: lab, user: ci}}\n- name: broken\n  context: {{cluster: broken, user: ci}}\n"
+    );
+    std::fs::write(dir.join("kubeconfig"), kubeconfig).map_err(|e| e.to_string())?;
+    Ok(ApiServer { child, log })
+}
+
+fn values(lab: &Lab, dir: &Path, extra: &str) -> Result<(), Failed> {
+    let text = lab.substitute(&format!(
+        "redis:\n  address: 127.0.0.1:${{PRIMARY_PORT}}\n  deployment: {{enabled: false}}\n  auth: {{enabled: true{extra}}}\n"
+    ));
+    std::fs::write(dir.join("values.yaml"), text).map_err(|e| e.to_string().into())
+}
+
+fn outcomes(stdout: &[u8]) -> Result<Vec<(String, String, String)>, Failed> {
+    let report: Value =
+        serde_json::from_slice(stdout).map_err(|e| format!("not a JSON report: {e}"))?;
+    Ok(report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["check"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+                r["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect())
+}
+
+fn outcome_of<'a>(results: &'a [(String, String, String)], id: &str) -> (&'a str, &'a str) {
+    results
+        .iter()
+        .find(|r| r.0 == id)
+        .map(|r| (r.1.as_str(), r.2.as_str()))
+        .unwrap_or(("absent", ""))
+}
+
+fn live_secrets_match_kubectl(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-live");
+    let api = api_server(&dir)?;
+    values(lab, &dir, "")?;
+    let live = tool::run(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--kubeconfig",
+            "kubeconfig",
+            "--context",
+            "lab",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    let live_results = outcomes(&live.stdout)?;
+    if live.status.code() != Some(0) {
+        return Err(format!("a live run against the primary should pass: {live_results:?}").into());
+    }
+    // The same secret through the real kubectl, fed back as a manifest, gives the same verdicts.
+    let exported = Command::new("kubectl")
+        .args([
+            "--kubeconfig",
+            "kubeconfig",
+            "--context",
+            "lab",
+            "get",
+            "secret",
+            "redis-auth-secrets",
+            "-n",
+            "gloo-mesh",
+            "-o",
+            "yaml",
+        ])
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !exported.status.success() {
+        return Err(format!(
+            "kubectl through the stand-in: {}",
+            String::from_utf8_lossy(&exported.stderr)
+        )
+        .into());
+    }
+    std::fs::write(dir.join("exported.yaml"), &exported.stdout).map_err(|e| e.to_string())?;
+    let offline = tool::run(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--secrets",
+            "exported.yaml",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    let strip = |r: Vec<(String, String, String)>| {
+        r.into_iter().map(|(c, o, _)| (c, o)).collect::<Vec<_>>()
+    };
+    if strip(outcomes(&offline.stdout)?) != strip(live_results) {
+        return Err("kubectl's copy of the secret and the live read disagree".into());
+    }
+    // Only the named secret, by name: never a list.
+    let log = std::fs::read_to_string(&api.log).map_err(|e| e.to_string())?;
+    for line in log.lines() {
+        let path = line
+            .trim_start_matches("GET ")
+            .split('?')
+            .next()
+            .unwrap_or("");
+        if path.ends_with("/secrets") || line.contains("watch") {
+            return Err(format!("the API server was asked to list secrets: {line}").into());
+        }
+    }
+    if !log.contains("/api/v1/namespaces/gloo-mesh/secrets/redis-auth-secrets") {
+        return Err(format!("the secret was not read by name: {log}").into());
+    }
+    Ok(())
+}
+
+fn missing_and_forbidden(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-denied");
+    let _api = api_server(&dir)?;
+    for (secret, outcome, fragment) in [
+        (
+            "missing-secret",
+            "fail",
+            "secret missing-secret not found in namespace gloo-mesh",
+        ),
+        ("forbidden-secret", "unknown", "forbidden"),
+    ] {
+        values(lab, &dir, &format!(", secretName: {secret}"))?;
+        let out = tool::run(
+            &dir,
+            &[
+                "run",
+                "-f",
+                "values.yaml",
+                "--kubeconfig",
+                "kubeconfig",
+                "--context",
+                "lab",
+                "--format",
+                "json",
+            ]
+            .map(String::from),
+        );
+        let results = outcomes(&out.stdout)?;
+        let (got, message) = outcome_of(&results, "auth.secret");
+        if got != outcome || !message.contains(fragment) {
+            return Err(format!(
+                "{secret}: auth.secret {got} ({message}), expected {outcome} with {fragment:?}"
+            )
+            .into());
+        }
+        if secret.starts_with("forbidden")
+            && !message.contains("needs `get` on secrets/forbidden-secret in namespace gloo-mesh")
+        {
+            return Err(format!("the denial must name the missing permission: {message}").into());
+        }
+        if outcome_of(&results, "auth.login").0 != "skip"
+            || outcome_of(&results, "redis.role").0 != "skip"
+            || outcome_of(&results, "net.tcp").0 != "pass"
+        {
+            return Err(format!(
+                "{secret}: the checks needing the secret skip, the others run: {results:?}"
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn unreachable(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-unreachable");
+    let _api = api_server(&dir)?;
+    values(lab, &dir, "")?;
+    let start = Instant::now();
+    // The current context is the broken one.
+    let out = tool::run(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--kubeconfig",
+            "kubeconfig",
+            "--format",
+            "json",
+        ]
+        .map(String::from),
+    );
+    let results = outcomes(&out.stdout)?;
+    let (got, message) = outcome_of(&results, "auth.secret");
+    if got != "unknown" || !message.contains("unreachable") || out.status.code() != Some(4) {
+        return Err(format!(
+            "expected auth.secret unknown (unreachable), exit 4: {got} {message} {:?}",
+            out.status
+        )
+        .into());
+    }
+    if start.elapsed() > Duration::from_secs(30) {
+        return Err(format!("an unreachable API server took {:?}", start.elapsed()).into());
+    }
+    Ok(())
+}
+
+fn no_kubeconfig(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-none");
+    values(lab, &dir, "")?;
+    let out = tool::run(
+        &dir,
+        &["run", "-f", "values.yaml", "--format", "json"].map(String::from),
+    );
+    let results = outcomes(&out.stdout)?;
+    let (got, message) = outcome_of(&results, "auth.secret");
+    if got != "unknown" || !message.contains("no kubeconfig") {
+        return Err(
+            format!("expected auth.secret unknown (no kubeconfig): {got} {message}").into(),
+        );
+    }
+    if outcome_of(&results, "net.tcp").0 != "pass" || !out.stderr.is_empty() {
+        return Err(format!(
+            "other checks still run, quietly: {results:?} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn unknown_context(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-context");
+    let _api = api_server(&dir)?;
+    values(lab, &dir, "")?;
+    let out = tool::run(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--kubeconfig",
+            "kubeconfig",
+            "--context",
+            "nope",
+        ]
+        .map(String::from),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2)
+        || !stderr.contains("no context \"nope\"")
+        || stderr.lines().count() != 1
+        || !out.stdout.is_empty()
+    {
+        return Err(format!(
+            "expected exit 2 with one line naming the context: {:?} {stderr}",
+            out.status
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn job_manifests() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let k8s = root.join("ci/k8s");
+    let rbac = tool::run(&k8s, &["rbac", "-f", "values.yaml"].map(String::from));
+    let committed = std::fs::read_to_string(k8s.join("rbac.yaml")).map_err(|e| e.to_string())?;
+    if String::from_utf8_lossy(&rbac.stdout) != committed {
+        return Err(
+            "ci/k8s/rbac.yaml is stale: regenerate it with `redis-preflight rbac -f values.yaml`"
+                .into(),
+        );
+    }
+    let check = r#"
+import sys, yaml
+rbac = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+job = yaml.safe_load(open(sys.argv[2]))
+roles = {d["metadata"]["namespace"]: d["rules"] for d in rbac if d["kind"] == "Role"}
+want = {"gloo-mesh": ["redis-auth-secrets", "redis-certs"], "gloo-mesh-addons": ["redis-secrets"]}
+got = {ns: sorted(r["resourceNames"]) for ns, rules in roles.items() for r in rules}
+assert got == want, f"resourceNames {got} != {want}"
+for rules in roles.values():
+    for r in rules:
+        assert r["verbs"] == ["get"] and r["resources"] == ["secrets"], f"more than get on secrets: {r}"
+sa = [d for d in rbac if d["kind"] == "ServiceAccount"][0]["metadata"]["name"]
+spec = job["spec"]["template"]["spec"]
+assert spec["serviceAccountName"] == sa, "the Job runs as another service account"
+args = spec["containers"][0]["args"]
+mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+assert args[args.index("-f") + 1].startswith(mounts["values"] + "/"), "values are read from the ConfigMap mount"
+assert args[args.index("--output-dir") + 1] == mounts["reports"], "reports go to the shared volume"
+"#;
+    let out = Command::new("python3")
+        .args(["-c", check])
+        .arg(k8s.join("rbac.yaml"))
+        .arg(k8s.join("job.yaml"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("ci/k8s manifests: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(())
+}
