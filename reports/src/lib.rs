@@ -141,6 +141,20 @@ mod tests {
                 None,
             ),
             row(
+                "tls.expiry",
+                "ratelimiter",
+                Outcome::Skip,
+                "TLS is off in the values",
+                None,
+            ),
+            row(
+                "tls.hostname",
+                "ratelimiter",
+                Outcome::Skip,
+                "TLS is off in the values",
+                None,
+            ),
+            row(
                 "values.schema",
                 "*",
                 Outcome::Pass,

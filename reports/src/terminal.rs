@@ -45,8 +45,31 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
             None => "install  (checks over the whole values)".to_string(),
         };
         writeln!(out, "{}", paint(Style::new().bold(), &heading))?;
-        for row in report.rows_of(name) {
-            write_row(row, out, width, &paint)?;
+        let rows: Vec<&Row> = report.rows_of(name).collect();
+        for (i, row) in rows.iter().enumerate() {
+            // Skips that share a reason are one line: the report stays readable when TLS is
+            // off or a prerequisite failed. JSON and JUnit keep every row.
+            let same = |r: &&&Row| r.outcome == Outcome::Skip && r.message == row.message;
+            if row.outcome == Outcome::Skip && rows[..i].iter().any(|r| same(&r)) {
+                continue;
+            }
+            let group: Vec<&str> = rows[i..]
+                .iter()
+                .filter(|r| same(r))
+                .map(|r| r.check.as_str())
+                .collect();
+            if group.len() > 1 {
+                let (glyph, style) = mark(Outcome::Skip);
+                let line = format!("{} ({})", group.join(", "), row.message);
+                writeln!(
+                    out,
+                    "  {} {}",
+                    paint(style, glyph),
+                    paint(Style::new().dimmed(), &line)
+                )?;
+            } else {
+                write_row(row, out, width, &paint)?;
+            }
         }
         writeln!(out)?;
     }
