@@ -30,7 +30,11 @@ fn main() {
         }
     };
     let code = match cli.command {
-        cli::Command::Run(args) => match tokio::runtime::Runtime::new() {
+        // One thread: the probes wait on I/O, and a multi-threaded runtime costs start-up time.
+        cli::Command::Run(args) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => match rt.block_on(run::run(*args)) {
                 Ok(code) => code,
                 Err(e) => {

@@ -185,9 +185,12 @@ fn colour(stdout: &std::io::StdoutLock<'_>) -> bool {
     stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// A spinner on stderr while the probes run; indicatif draws nothing when stderr is not a
-/// terminal, so pipes and CI logs stay clean.
+/// A spinner on stderr while the probes run, on a terminal only: pipes and CI logs stay clean.
 async fn with_progress<T>(targets: usize, work: impl std::future::Future<Output = T>) -> T {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return work.await;
+    }
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("probing {targets} Redis target(s)…"));
     spinner.enable_steady_tick(Duration::from_millis(100));

@@ -41,11 +41,12 @@ impl Check for TlsMode {
                 return Verdict::unknown("no TLS handshake was attempted");
             };
             if h.completed || !h.chain.is_empty() {
-                let version = h.version.clone().unwrap_or_else(|| "TLS".into());
-                return Verdict::pass(format!(
-                    "the server speaks TLS ({version}), as the values say"
-                ))
-                .with("version", version);
+                let version = h
+                    .version
+                    .as_deref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default();
+                return Verdict::pass(format!("the server speaks TLS{version}, as the values say"));
             }
             let error = h.error.clone().unwrap_or_default();
             return match tls.speaks_other_mode {
