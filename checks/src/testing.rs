@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::check::{Check, Subject, Verdict};
 use crate::facts::*;
 
 /// Facts holding `targets`, observed at a fixed time.
@@ -208,4 +209,13 @@ pub fn with_tls(target: &mut TargetFacts) {
         }),
         speaks_other_mode: None,
     };
+}
+
+/// Judges one target alone with `check`, for the table tests.
+pub fn judge(check: &dyn Check, target: &TargetFacts) -> Verdict {
+    let f = facts(vec![target.clone()]);
+    check.judge(Subject {
+        facts: &f,
+        target: Some(&f.targets[0]),
+    })
 }

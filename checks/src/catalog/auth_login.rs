@@ -111,15 +111,11 @@ fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{facts, healthy_target, session};
+    use crate::testing::{healthy_target, session};
     use reports::Outcome;
 
     fn judge(t: TargetFacts) -> Verdict {
-        let f = facts(vec![t]);
-        AuthLogin.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&AuthLogin, &t)
     }
 
     fn err(code: &str, message: &str) -> Reply {

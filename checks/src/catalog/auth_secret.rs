@@ -207,15 +207,11 @@ fn judge_whitespace(t: &TargetFacts, holder: &Holder<'_>, password: Credential) 
 mod tests {
     use super::*;
     use crate::facts::Login;
-    use crate::testing::{facts, healthy_target, session};
+    use crate::testing::{healthy_target, session};
     use reports::Outcome;
 
     fn judge(t: TargetFacts) -> Verdict {
-        let f = facts(vec![t]);
-        AuthSecret.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&AuthSecret, &t)
     }
 
     fn with_secret(lookup: SecretLookup) -> TargetFacts {

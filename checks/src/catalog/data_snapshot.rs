@@ -90,15 +90,11 @@ fn well_named(name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, refused, session};
+    use crate::testing::{healthy_target, refused, session};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        DataSnapshot.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&DataSnapshot, t)
     }
 
     fn keys(t: &mut TargetFacts) -> &mut crate::facts::SnapshotKeys {

@@ -163,14 +163,10 @@ fn mib(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{facts, healthy_target, refused, session, set_info};
+    use crate::testing::{healthy_target, refused, session, set_info};
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        RedisCapacity.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&RedisCapacity, t)
     }
 
     #[test]

@@ -102,15 +102,11 @@ fn field(line: &str, name: &str) -> String {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, refused, session, set_info};
+    use crate::testing::{healthy_target, refused, session, set_info};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        RedisHaReplica.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&RedisHaReplica, t)
     }
 
     #[test]

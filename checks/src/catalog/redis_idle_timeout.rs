@@ -75,15 +75,11 @@ impl Check for RedisIdleTimeout {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, refused, session};
+    use crate::testing::{healthy_target, refused, session};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        RedisIdleTimeout.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&RedisIdleTimeout, t)
     }
 
     fn server_timeout(t: &mut TargetFacts, secs: &str) {

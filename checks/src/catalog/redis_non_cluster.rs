@@ -83,15 +83,11 @@ impl Check for RedisNonCluster {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, refused, session, set_info};
+    use crate::testing::{healthy_target, refused, session, set_info};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        RedisNonCluster.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&RedisNonCluster, t)
     }
 
     #[test]

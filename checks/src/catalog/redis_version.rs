@@ -86,15 +86,11 @@ fn parse(text: &str) -> Option<(u32, u32, u32)> {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, refused, session, set_info};
+    use crate::testing::{healthy_target, refused, session, set_info};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        RedisVersion.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&RedisVersion, t)
     }
 
     #[test]

@@ -95,15 +95,11 @@ impl Check for TlsCaTrust {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, with_tls};
+    use crate::testing::{healthy_target, with_tls};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        TlsCaTrust.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&TlsCaTrust, t)
     }
 
     #[test]

@@ -120,15 +120,11 @@ fn date(unix: i64) -> String {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{cert, facts, healthy_target, with_tls};
+    use crate::testing::{cert, healthy_target, with_tls};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        TlsExpiry.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&TlsExpiry, t)
     }
 
     fn leaf_days(t: &mut TargetFacts, days: i64) {

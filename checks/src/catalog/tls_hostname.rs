@@ -64,15 +64,11 @@ impl Check for TlsHostname {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, with_tls};
+    use crate::testing::{healthy_target, with_tls};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        TlsHostname.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&TlsHostname, t)
     }
 
     #[test]

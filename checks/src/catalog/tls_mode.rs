@@ -85,15 +85,11 @@ impl Check for TlsMode {
 mod tests {
     use super::*;
     use crate::facts::TargetFacts;
-    use crate::testing::{facts, healthy_target, session, with_tls};
+    use crate::testing::{healthy_target, session, with_tls};
     use reports::Outcome;
 
     fn judge(t: &TargetFacts) -> Verdict {
-        let f = facts(vec![t.clone()]);
-        TlsMode.judge(Subject {
-            facts: &f,
-            target: Some(&f.targets[0]),
-        })
+        crate::testing::judge(&TlsMode, t)
     }
 
     #[test]
