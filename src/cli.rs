@@ -85,6 +85,10 @@ pub struct RunArgs {
     /// Deadline for the whole run, as a Go duration.
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub timeout: String,
+    /// Allow the write probe (data.write-probe): SET, GET and DEL of one uniquely named key
+    /// with a 10-second expiry. Nothing else is ever written.
+    #[arg(long)]
+    pub allow_write: bool,
     /// Warn when a certificate expires within this many days.
     #[arg(long, default_value_t = 30, value_name = "DAYS")]
     pub cert_warn_days: u32,

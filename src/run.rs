@@ -19,6 +19,7 @@ use crate::plan::{self, Namespaces, TargetPlan};
 use crate::probe::dns::Dialer;
 use crate::probe::elapsed_ms;
 use crate::probe::kube;
+use crate::probe::session;
 use crate::probe::target::{self, Job};
 use crate::schema;
 use crate::secrets::{self, SecretSource};
@@ -63,12 +64,14 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         deadline: request.timeout,
         dns: args.dns_server,
         post_upgrade: args.profile == Profile::PostUpgrade,
+        allow_write: args.allow_write,
     };
     let facts = Facts {
         observed_at: started_at.unix_timestamp(),
         profile: args.profile.name().to_string(),
         layout_policy: args.layout.name().to_string(),
         api_key_secret: plan::api_key_match(&values),
+        allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
         values_issues: schema::validate(&values),
         targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
@@ -204,6 +207,7 @@ struct ProbeOptions {
     deadline: Duration,
     dns: Option<SocketAddr>,
     post_upgrade: bool,
+    allow_write: bool,
 }
 
 /// A selected check skipped because an unselected prerequisite did not pass: the report
@@ -244,7 +248,10 @@ async fn probe_all(
         let (ca, roots) = trust::load(&plan.tls, secrets);
         let job = Job {
             env_unset: matches!(auth.secret, checks::facts::SecretLookup::EnvUnset { .. }),
-            read_snapshot: options.post_upgrade && plan.use_case == "snapshot",
+            extras: session::Extras {
+                snapshot: options.post_upgrade && plan.use_case == "snapshot",
+                write: options.allow_write,
+            },
             plan: plan.clone(),
             credentials,
             roots,

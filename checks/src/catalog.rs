@@ -3,6 +3,7 @@
 mod auth_login;
 pub(crate) mod auth_secret;
 mod data_snapshot;
+mod data_write_probe;
 mod layout_policy;
 mod layout_shared;
 mod net_dns;
@@ -24,6 +25,7 @@ mod values_schema;
 pub use auth_login::AuthLogin;
 pub use auth_secret::AuthSecret;
 pub use data_snapshot::DataSnapshot;
+pub use data_write_probe::DataWriteProbe;
 pub use layout_policy::LayoutPolicy;
 pub use layout_shared::LayoutShared;
 pub use net_dns::NetDns;
@@ -49,6 +51,7 @@ pub static CATALOG: &[&dyn Check] = &[
     &AuthLogin,
     &AuthSecret,
     &DataSnapshot,
+    &DataWriteProbe,
     &LayoutPolicy,
     &LayoutShared,
     &NetDns,

@@ -29,6 +29,8 @@ pub struct Meta {
     pub scope: Scope,
     /// Checks that must pass (or warn) first; otherwise this one is `skip`.
     pub requires: &'static [&'static str],
+    /// Runs only when the user opts in (`--allow-write` for the write probe).
+    pub opt_in: bool,
     /// Markdown text: What it checks / Why Gloo needs it / How to fix / On managed services.
     pub explain: &'static str,
 }
@@ -142,7 +144,8 @@ macro_rules! check {
             title: $title:literal,
             scope: $scope:ident,
             requires: [$($req:literal),* $(,)?]
-            $(, profiles: [$($profile:literal),* $(,)?])? $(,)?
+            $(, profiles: [$($profile:literal),* $(,)?])?
+            $(, opt_in: $opt_in:literal)? $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -160,6 +163,7 @@ macro_rules! check {
                 profiles: $crate::check::profiles(&[$($($profile),*)?]),
                 scope: $crate::check::Scope::$scope,
                 requires: &[$($req),*],
+                opt_in: false $(|| $opt_in)?,
                 explain: concat!($($doc, "\n"),*),
             };
         }

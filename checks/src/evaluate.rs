@@ -44,7 +44,12 @@ fn judge_scope(facts: &Facts, target: Option<&TargetFacts>, scope: Scope) -> Vec
     let name = target.map_or("*", |t| t.name.as_str());
     report_order()
         .into_iter()
-        .filter(|c| c.meta().scope == scope && c.meta().profiles.contains(&facts.profile.as_str()))
+        .filter(|c| {
+            let m = c.meta();
+            m.scope == scope
+                && m.profiles.contains(&facts.profile.as_str())
+                && (!m.opt_in || facts.allow_write)
+        })
         .map(|c| {
             let verdict = judge_with_prerequisites(c.meta().id, subject, &mut memo).clone();
             Judged {

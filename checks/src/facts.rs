@@ -19,6 +19,8 @@ pub struct Facts {
     pub layout_policy: String,
     /// Whether ext auth and the portal use the same API-key `secretKey` (both enabled only).
     pub api_key_secret: Option<ApiKeySecret>,
+    /// The user allowed the write probe (`--allow-write`); opt-in checks run only then.
+    pub allow_write: bool,
     /// Warn when a certificate expires within this many days (`--cert-warn-days`).
     pub cert_warn_days: u32,
     /// Problems found in the Helm values, in file order.
@@ -401,6 +403,8 @@ pub struct Session {
     pub config: BTreeMap<String, Observed<String>>,
     /// The management server's snapshot keys (post-upgrade profile, snapshot target only).
     pub snapshot: Observed<SnapshotKeys>,
+    /// `SET` / `GET` / `DEL` of one uniquely named key with a short expiry (`--allow-write` only).
+    pub write_probe: Observed<WriteProbe>,
     /// Time of the whole session, in milliseconds.
     pub duration_ms: f64,
 }
@@ -414,6 +418,19 @@ pub struct SnapshotKeys {
     pub members: i64,
     /// A random sample of members with their `TYPE`.
     pub sample: Vec<(String, String)>,
+}
+
+/// The write probe: the only writes the tool ever makes, and only with `--allow-write`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WriteProbe {
+    /// The key written (it expires by itself within seconds).
+    pub key: String,
+    /// The reply to `SET key value PX 10000`.
+    pub set: Reply,
+    /// `GET` returned the value written.
+    pub read_back: bool,
+    /// The reply to `DEL key`.
+    pub del: Reply,
 }
 
 /// One login attempt.

@@ -13,6 +13,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
         profile: "preflight".into(),
         layout_policy: "any".into(),
         api_key_secret: None,
+        allow_write: false,
         cert_warn_days: 30,
         values_issues: Vec::new(),
         targets,
@@ -134,6 +135,14 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                             ("cluster1~apps~v1~Deployment".into(), "hash".into()),
                             ("cluster1~~v1~Service".into(), "hash".into()),
                         ],
+                    },
+                },
+                write_probe: Observed::Ok {
+                    value: WriteProbe {
+                        key: "redis-preflight:write-probe:1".into(),
+                        set: Reply::Ok,
+                        read_back: true,
+                        del: Reply::Ok,
                     },
                 },
                 duration_ms: 2.0,

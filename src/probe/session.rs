@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use checks::facts::{Login, Observed, Reply, Session, SnapshotKeys};
+use checks::facts::{Login, Observed, Reply, Session, SnapshotKeys, WriteProbe};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -48,12 +48,21 @@ impl Credentials {
     }
 }
 
+/// What a session does beyond the reads every target gets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// Read the management server's snapshot keys (post-upgrade, snapshot target).
+    pub snapshot: bool,
+    /// Run the write probe (`--allow-write`).
+    pub write: bool,
+}
+
 /// Runs the session over an established stream. `read` bounds every reply.
 pub async fn probe<S>(
     stream: S,
     credentials: Option<&Credentials>,
     read: Duration,
-    read_snapshot: bool,
+    extras: Extras,
 ) -> Observed<Session>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -110,10 +119,11 @@ where
         role: Observed::not_attempted("not admitted"),
         config: BTreeMap::new(),
         snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
+        write_probe: Observed::not_attempted("writes need --allow-write"),
         duration_ms: 0.0,
     };
     if session.admitted() {
-        if read_snapshot {
+        if extras.snapshot {
             // Sent with the server reads, so the pipeline stays one round trip deep (plus the
             // TYPE of the sampled members).
             let (_, snapshot) = tokio::join!(
@@ -124,8 +134,12 @@ where
         } else {
             read_server(&conn, read, &mut session).await;
         }
+        if extras.write {
+            session.write_probe = write_probe(&conn, read).await;
+        }
     } else {
         session.snapshot = Observed::not_attempted("not admitted");
+        session.write_probe = Observed::not_attempted("not admitted");
     }
     session.duration_ms = elapsed_ms(start);
     Observed::Ok { value: session }
@@ -158,6 +172,41 @@ async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut
         let value = observe(reply, |v| config_value(&v));
         session.config.insert(param.to_string(), value);
     }
+}
+
+/// `SET` a uniquely named key with a 10-second expiry, `GET` it back, `DEL` it: the only writes
+/// the tool ever makes, and only with `--allow-write`.
+async fn write_probe(conn: &MultiplexedConnection, read: Duration) -> Observed<WriteProbe> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let key = format!("redis-preflight:write-probe:{}:{nanos}", std::process::id());
+    let value = format!("written by redis-preflight at {nanos}");
+    let to_reply = |r: Result<Value, Reply>| r.map_or_else(|e| e, |_| Reply::Ok);
+    let set = to_reply(
+        send(
+            conn,
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&value)
+                .arg("PX")
+                .arg(10_000),
+            read,
+        )
+        .await,
+    );
+    let mut probe = WriteProbe {
+        key: key.clone(),
+        set,
+        read_back: false,
+        del: Reply::Ok,
+    };
+    if probe.set == Reply::Ok {
+        let got = send(conn, redis::cmd("GET").arg(&key), read).await;
+        probe.read_back = got.ok().and_then(|v| text(&v)).is_some_and(|v| v == value);
+        probe.del = to_reply(send(conn, redis::cmd("DEL").arg(&key), read).await);
+    }
+    Observed::Ok { value: probe }
 }
 
 /// The set of snapshot hash names the management server keeps (see the README).

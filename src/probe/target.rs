@@ -22,7 +22,7 @@ pub struct Job {
     pub credentials: Option<Credentials>,
     /// The credentials come from an unset `${env:…}`: no login is tried.
     pub env_unset: bool,
-    pub read_snapshot: bool,
+    pub extras: session::Extras,
     pub roots: Arc<RootCertStore>,
 }
 
@@ -100,13 +100,7 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
             return;
         };
         update(&|t| t.tls_facts.handshake = Some(handshake.clone()));
-        let session = session::probe(
-            tls_stream,
-            job.credentials.as_ref(),
-            read,
-            job.read_snapshot,
-        )
-        .await;
+        let session = session::probe(tls_stream, job.credentials.as_ref(), read, job.extras).await;
         // A TLS 1.3 server that demands a client certificate ends the connection at the first read.
         if let Observed::Ok { value } = &session
             && let Reply::Broken { error } = &value.unauthenticated_ping
@@ -120,7 +114,7 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         });
         return;
     }
-    let session = session::probe(stream, job.credentials.as_ref(), read, job.read_snapshot).await;
+    let session = session::probe(stream, job.credentials.as_ref(), read, job.extras).await;
     let unanswered = matches!(&session, Observed::Ok { value } if matches!(value.unauthenticated_ping, Reply::Broken { .. } | Reply::Timeout { .. }));
     update(&|t| t.session = session.clone());
     if unanswered {
