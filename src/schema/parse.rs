@@ -1,0 +1,73 @@
+//! What a duration or an address value means to the components.
+
+use serde_json::Value;
+
+use crate::inputs::duration;
+use crate::inputs::values::kind;
+
+/// What a duration value means to go-redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// Unset, empty or 0: the go-redis default applies.
+    Default,
+    /// Helm's `-1` sentinel: the feature is off.
+    Disabled,
+    /// A positive duration.
+    Set(std::time::Duration),
+}
+
+/// Reads a duration value as go-redis would receive it.
+pub fn parse_duration(value: &Value) -> Result<Setting, String> {
+    let text = match value {
+        Value::Null => return Ok(Setting::Default),
+        Value::Number(n) if n.as_i64() == Some(0) => return Ok(Setting::Default),
+        Value::Number(n) if n.as_i64() == Some(-1) => return Ok(Setting::Disabled),
+        Value::Number(n) => return Err(format!("{n} is not a Go duration (expected e.g. {n}s)")),
+        Value::String(s) => s.trim(),
+        other => {
+            return Err(format!(
+                "is {}, expected a Go duration such as 5s",
+                kind(other)
+            ));
+        }
+    };
+    match text {
+        "" | "0" => return Ok(Setting::Default),
+        "-1" => return Ok(Setting::Disabled),
+        _ => {}
+    }
+    let ns =
+        duration::parse(text).map_err(|e| format!("{e}: not a Go duration (expected e.g. 5s)"))?;
+    if ns < 0 {
+        return Err(format!(
+            "\"{text}\" is negative; go-redis reads only -1 as \"disabled\", so this is not a timeout it can use"
+        ));
+    }
+    if ns == 0 {
+        return Ok(Setting::Default);
+    }
+    Ok(Setting::Set(std::time::Duration::from_nanos(ns as u64)))
+}
+
+/// Splits `host:port` (`[v6]:port` too).
+pub fn split_address(address: &str) -> Result<(String, u16), String> {
+    let bad = |why: &str| format!("\"{address}\" is not host:port ({why})");
+    let (host, port) = if let Some(rest) = address.strip_prefix('[') {
+        let (host, port) = rest
+            .split_once("]:")
+            .ok_or_else(|| bad("expected [IPv6]:port"))?;
+        (host, port)
+    } else {
+        address.rsplit_once(':').ok_or_else(|| bad("no port"))?
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) || host.contains("://") {
+        return Err(bad("bad host"));
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| bad("the port is not a number from 1 to 65535"))?;
+    if port == 0 {
+        return Err(bad("the port is not a number from 1 to 65535"));
+    }
+    Ok((host.to_string(), port))
+}
