@@ -95,8 +95,9 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
             target: j.target,
             outcome: j.verdict.outcome,
             title: j.meta.title.to_string(),
-            message: j.verdict.message,
-            remediation: j.verdict.remediation,
+            // Every message is one line, whatever a library put in it.
+            message: j.verdict.message.replace(['\n', '\r'], " "),
+            remediation: j.verdict.remediation.map(|r| r.replace(['\n', '\r'], " ")),
             evidence: j.verdict.evidence,
             duration_ms: j.duration_ms,
         })

@@ -161,6 +161,8 @@ pub struct TargetFacts {
     pub tls_facts: TlsFacts,
     /// The Redis session: login and reads.
     pub session: Observed<Session>,
+    /// When the session broke: the first line a fresh connection answered to `PING`.
+    pub plaintext_answer: Option<String>,
 }
 
 /// Credentials as the values configure them and the secret holds them.

@@ -96,6 +96,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
             },
         },
         tls_facts: TlsFacts::default(),
+        plaintext_answer: None,
         session: Observed::Ok {
             value: Session {
                 unauthenticated_ping: Reply::Error {

@@ -308,8 +308,12 @@ fn classify(e: &RedisError) -> Reply {
             message: e.detail().unwrap_or_default().to_string(),
         },
         None if e.is_timeout() => Reply::Timeout { after_ms: 0 },
+        None if e.kind() == redis::ErrorKind::Parse => Reply::Broken {
+            error: "the reply is not Redis protocol".into(),
+        },
+        // Messages are one line, whatever the library says.
         None => Reply::Broken {
-            error: e.to_string(),
+            error: e.to_string().lines().next().unwrap_or_default().to_string(),
         },
     }
 }

@@ -88,7 +88,11 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
             // No credentials ever go over a connection whose verification failed.
             let no_tls = handshake.chain.is_empty() && handshake.client_cert_rejection.is_none();
             let plaintext = if no_tls {
-                Some(answers_plaintext(peer, plan.dial_timeout, read).await)
+                Some(
+                    plaintext_answer(peer, plan.dial_timeout, read)
+                        .await
+                        .is_some_and(|a| is_redis(&a)),
+                )
             } else {
                 None
             };
@@ -118,25 +122,48 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
     let unanswered = matches!(&session, Observed::Ok { value } if matches!(value.unauthenticated_ping, Reply::Broken { .. } | Reply::Timeout { .. }));
     update(&|t| t.session = session.clone());
     if unanswered {
-        let speaks_tls = speaks_tls(peer, &host, plan.dial_timeout.min(read)).await;
-        update(&|t| t.tls_facts.speaks_other_mode = Some(speaks_tls));
+        let deadline = plan.dial_timeout.min(read);
+        let (speaks_tls, answer) = tokio::join!(
+            speaks_tls(peer, &host, deadline),
+            plaintext_answer(peer, deadline, deadline)
+        );
+        update(&|t| {
+            t.tls_facts.speaks_other_mode = Some(speaks_tls);
+            t.plaintext_answer = answer.clone();
+        });
     }
 }
 
-/// A plaintext `PING` on a fresh connection: does the port answer as plaintext Redis?
-async fn answers_plaintext(peer: SocketAddr, dial: Duration, read: Duration) -> bool {
+/// What a fresh connection answers to a plaintext `PING`: its first line, printable, or
+/// `None` when it answers nothing within the deadlines.
+async fn plaintext_answer(peer: SocketAddr, dial: Duration, read: Duration) -> Option<String> {
     let attempt = async {
         let mut s = TcpStream::connect(peer).await.ok()?;
         s.write_all(b"PING\r\n").await.ok()?;
-        let mut buf = [0u8; 64];
+        let mut buf = [0u8; 80];
         let n = s.read(&mut buf).await.ok()?;
-        Some(buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-"))
+        let line: String = buf[..n]
+            .iter()
+            .take_while(|b| **b != b'\r' && **b != b'\n')
+            .map(|b| {
+                if b.is_ascii_graphic() || *b == b' ' {
+                    *b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        (n > 0).then_some(line)
     };
     tokio::time::timeout(dial + read, attempt)
         .await
         .ok()
         .flatten()
-        .unwrap_or(false)
+}
+
+/// Whether a `PING` answer is Redis speaking plaintext (`+PONG`, or an error such as `-NOAUTH`).
+fn is_redis(answer: &str) -> bool {
+    answer.starts_with("+PONG") || answer.starts_with('-')
 }
 
 /// A TLS handshake on a fresh connection that trusts nothing: does the port present a
@@ -185,5 +212,6 @@ pub fn initial_facts(
             speaks_other_mode: None,
         },
         session: Observed::not_attempted(DEADLINE_REACHED),
+        plaintext_answer: None,
     }
 }

@@ -99,8 +99,15 @@ fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
         ))
         .with("read_timeout", go_duration(*after_ms))
         .fix("check that this port is Redis and whether it expects TLS (a TLS port waits for a handshake)"),
-        Reply::Broken { error } => Verdict::fail(format!("{} did not answer as a Redis server: {error}", t.address))
-            .fix("check that the address points at Redis and that TLS on/off matches the server"),
+        Reply::Broken { error } => {
+            let answered = t.plaintext_answer.as_ref().map(|a| format!("; to PING it answered \"{a}\"")).unwrap_or_default();
+            let v = Verdict::fail(format!("{} did not answer as a Redis server ({error}){answered}", t.address));
+            let v = match &t.plaintext_answer {
+                Some(a) => v.with("answer", a.clone()),
+                None => v,
+            };
+            v.fix("check that the address points at Redis and that TLS on/off matches the server")
+        }
         Reply::Error { code, message } => Verdict::fail(format!("the server refused the connection: {code} {message}"))
             .with("reply", format!("{code} {message}"))
             .fix("see the server's reply; check the server's ACL rules and logs"),
