@@ -26,6 +26,7 @@ pub fn list(format: ListFormat) -> i32 {
                     "scope": if m.scope == checks::Scope::Target { "target" } else { "install" },
                     "profiles": m.profiles,
                     "requires": m.requires,
+                    "opt_in": m.opt_in,
                 })
             })
             .collect();
@@ -43,6 +44,19 @@ pub fn list(format: ListFormat) -> i32 {
     );
     for check in CATALOG {
         let m = check.meta();
+        let profiles = if m.opt_in {
+            format!("{} +--allow-write", m.profiles.join(","))
+        } else {
+            m.profiles.join(",")
+        };
+        let _ = writeln!(
+            text,
+            "{:<20} {:<title$} {:<40} {}",
+            m.id,
+            m.title,
+            profiles,
+            m.requires.join(",")
+        );
         let _ = writeln!(
             text,
             "{:<20} {:<title$} {:<26} {}",

@@ -167,7 +167,12 @@ mod tests {
     fn every_explanation_has_its_sections_and_prerequisites_exist() {
         for check in CATALOG {
             let meta = check.meta();
-            for section in ["## What it checks", "## Why Gloo needs it", "## How to fix"] {
+            for section in [
+                "## What it checks",
+                "## Why Gloo needs it",
+                "## How to fix",
+                "## On managed services",
+            ] {
                 assert!(
                     meta.explain.contains(section),
                     "{} lacks {section}",
