@@ -39,7 +39,7 @@ pub fn list(format: ListFormat) -> i32 {
         .max()
         .unwrap_or(0);
     let mut text = format!(
-        "{:<20} {:<title$} {:<26} REQUIRES\n",
+        "{:<20} {:<title$} {:<40} REQUIRES\n",
         "ID", "TITLE", "PROFILES"
     );
     for check in CATALOG {
@@ -55,14 +55,6 @@ pub fn list(format: ListFormat) -> i32 {
             m.id,
             m.title,
             profiles,
-            m.requires.join(",")
-        );
-        let _ = writeln!(
-            text,
-            "{:<20} {:<title$} {:<26} {}",
-            m.id,
-            m.title,
-            m.profiles.join(","),
             m.requires.join(",")
         );
     }
