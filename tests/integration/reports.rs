@@ -29,6 +29,9 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         with("the_ci_examples_parse_and_call_real_flags", |_| {
             ci_examples()
         }),
+        with("list_and_explain_describe_the_catalog", |_| {
+            list_and_explain()
+        }),
     ]
 }
 
@@ -198,6 +201,68 @@ fn ci_examples() -> Result<(), Failed> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+fn list_and_explain() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| {
+        tool::run(
+            root,
+            &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    let list = run(&["list", "--format", "json"]);
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_slice(&list.stdout).map_err(|e| format!("list --format json: {e}"))?;
+    let ids: Vec<&str> = entries.iter().filter_map(|e| e["id"].as_str()).collect();
+    for id in [
+        "values.schema",
+        "net.dns",
+        "net.tcp",
+        "tls.mode",
+        "tls.ca-trust",
+        "tls.hostname",
+        "tls.expiry",
+        "tls.client-cert",
+        "auth.secret",
+        "auth.login",
+        "redis.role",
+        "redis.non-cluster",
+        "redis.noeviction",
+        "redis.ha-replica",
+        "layout.shared",
+        "layout.policy",
+    ] {
+        if !ids.contains(&id) {
+            return Err(format!("list lacks {id}").into());
+        }
+        let text = String::from_utf8_lossy(&run(&["list"]).stdout).into_owned();
+        if !text.lines().any(|l| l.starts_with(id)) {
+            return Err(format!("the terminal list lacks {id}").into());
+        }
+    }
+    let explain = run(&["explain", "tls.expiry"]);
+    let text = String::from_utf8_lossy(&explain.stdout);
+    for section in [
+        "## What it checks",
+        "## Why Gloo needs it",
+        "## How to fix",
+        "## On managed services",
+        "## Prerequisites",
+    ] {
+        if !text.contains(section) {
+            return Err(format!("explain tls.expiry lacks {section}: {text}").into());
+        }
+    }
+    let typo = run(&["explain", "tls.expiri"]);
+    let stderr = String::from_utf8_lossy(&typo.stderr);
+    if typo.status.code() != Some(2)
+        || !stderr.contains("did you mean `tls.expiry`")
+        || stderr.lines().count() != 1
+    {
+        return Err(format!("explain of an unknown ID: {:?} {stderr}", typo.status).into());
     }
     Ok(())
 }
