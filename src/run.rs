@@ -252,6 +252,7 @@ async fn probe_all(
             extras: session::Extras {
                 snapshot: options.post_upgrade && plan.use_case == "snapshot",
                 write: options.allow_write,
+                db: plan.db,
             },
             plan: plan.clone(),
             credentials,

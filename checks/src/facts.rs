@@ -395,13 +395,17 @@ pub struct Session {
     pub unauthenticated_ping: Reply,
     /// `AUTH` as go-redis sends it; `None` when the values configure no credentials.
     pub login: Option<Login>,
+    /// `SELECT db`, as go-redis sends it when the values name a db other than 0.
+    #[serde(default)]
+    pub select: Option<(i64, Reply)>,
     /// `HELLO 2` (Redis 6+): server, version, mode, role, even for restricted users.
     pub hello: Observed<BTreeMap<String, String>>,
     /// `INFO`: every `field:value` line of the default sections.
     pub info: Observed<BTreeMap<String, String>>,
     /// `ROLE`, flattened to strings (`master`, offset, …).
     pub role: Observed<Vec<String>>,
-    /// `CONFIG GET` of single parameters (`maxmemory-policy`, `timeout`, `maxclients`).
+    /// `CONFIG GET` of single parameters (`maxmemory-policy`, `timeout`, `maxclients`,
+    /// `min-replicas-to-write`).
     pub config: BTreeMap<String, Observed<String>>,
     /// The management server's snapshot keys (post-upgrade profile, snapshot target only).
     pub snapshot: Observed<SnapshotKeys>,

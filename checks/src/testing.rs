@@ -108,6 +108,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                     reply: Reply::Ok,
                     trimmed_reply: None,
                 }),
+                select: None,
                 hello: Observed::Ok { value: hello },
                 info: Observed::Ok { value: info },
                 role: Observed::Ok {

@@ -161,6 +161,7 @@ impl Block<'_> {
             read_timeout,
             idle_timeout,
             pool_size,
+            db: self.get("db").and_then(Value::as_i64).unwrap_or(0),
             auth: AuthPlan {
                 enabled: self.flag("auth.enabled"),
                 enabled_key: self.key("auth.enabled"),

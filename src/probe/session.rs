@@ -55,6 +55,8 @@ pub struct Extras {
     pub snapshot: bool,
     /// Run the write probe (`--allow-write`).
     pub write: bool,
+    /// The db the components `SELECT` (go-redis does when it is not 0).
+    pub db: i64,
 }
 
 /// Runs the session over an established stream. `read` bounds every reply.
@@ -114,6 +116,7 @@ where
     let mut session = Session {
         unauthenticated_ping,
         login,
+        select: None,
         hello: Observed::not_attempted("not admitted"),
         info: Observed::not_attempted("not admitted"),
         role: Observed::not_attempted("not admitted"),
@@ -122,6 +125,10 @@ where
         write_probe: Observed::not_attempted("writes need --allow-write"),
         duration_ms: 0.0,
     };
+    if session.admitted() && extras.db != 0 {
+        let reply = send(&conn, redis::cmd("SELECT").arg(extras.db), read).await;
+        session.select = Some((extras.db, reply.map_or_else(|r| r, |_| Reply::Ok)));
+    }
     if session.admitted() {
         if extras.snapshot {
             // Sent with the server reads, so the pipeline stays one round trip deep (plus the
@@ -154,7 +161,12 @@ async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut
     let hello = redis::cmd("HELLO").arg(2).clone();
     let info = redis::cmd("INFO").clone();
     let role = redis::cmd("ROLE").clone();
-    let params = ["maxmemory-policy", "timeout", "maxclients"];
+    let params = [
+        "maxmemory-policy",
+        "timeout",
+        "maxclients",
+        "min-replicas-to-write",
+    ];
     let gets: Vec<redis::Cmd> = params
         .iter()
         .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())

@@ -46,6 +46,11 @@ impl Check for AuthLogin {
                     .fix("check that the address points at a Redis server and that TLS matches what it speaks");
             }
         };
+        if let Some((db, Reply::Error { code, message })) = &session.select {
+            return Verdict::fail(format!("the server refuses SELECT {db}: {code} {message}"))
+                .with("db", *db)
+                .fix("set db within the server's databases (0 … databases-1); Redis Cluster and many managed services have db 0 only");
+        }
         let secret = t.auth.holder();
         match &session.login {
             None => match &session.unauthenticated_ping {
@@ -205,6 +210,18 @@ mod tests {
         let mut t = healthy_target("snapshot");
         session(&mut t).unauthenticated_ping = Reply::Ok;
         assert_eq!(judge(t).outcome, Outcome::Warn);
+    }
+
+    #[test]
+    fn a_db_the_server_does_not_have_fails() {
+        let mut t = healthy_target("snapshot");
+        session(&mut t).select = Some((20, err("ERR", "DB index is out of range")));
+        let v = judge(t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert_eq!(
+            v.message,
+            "the server refuses SELECT 20: ERR DB index is out of range"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ crate::check! {
     /// ## What it checks
     /// At least one replica is connected to the primary and online (`INFO replication`:
     /// `slaveN:…,state=online`), or, where INFO is refused, listed by `ROLE`. For the chart's
-    /// built-in Redis (a proof-of-concept setup) a missing replica only warns.
+    /// built-in Redis (a proof-of-concept setup) a missing replica only warns. Fails too when
+    /// `min-replicas-to-write` asks for more replicas than are online: the primary then
+    /// refuses every write.
     ///
     /// ## Why Gloo needs it
     /// Without a replica, a restart or node loss of Redis loses the management server's
@@ -70,7 +72,19 @@ impl Check for RedisHaReplica {
             .iter()
             .filter(|(_, st)| st == "online" || st == "connected")
             .count();
-        let v = if online > 0 {
+        // With min-replicas-to-write above the online replicas, the primary refuses every write.
+        let min_to_write = s
+            .config
+            .get("min-replicas-to-write")
+            .and_then(|o| o.ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        let v = if min_to_write > online {
+            Verdict::fail(format!(
+                "min-replicas-to-write is {min_to_write} but {online} replica(s) are online: the primary refuses every write (NOREPLICAS)"
+            ))
+            .fix("bring enough replicas online, or lower min-replicas-to-write")
+        } else if online > 0 {
             Verdict::pass(format!("{online} replica(s) online: {}", listed.join(", ")))
         } else {
             let found = if replicas.is_empty() {
@@ -131,6 +145,25 @@ mod tests {
             v.message
                 .contains("no replica is online: 10.0.0.2:6379 (wait_bgsave)")
         );
+
+        session(&mut t).config.insert(
+            "min-replicas-to-write".into(),
+            Observed::Ok { value: "2".into() },
+        );
+        set_info(
+            &mut t,
+            "slave0",
+            Some("ip=10.0.0.2,port=6379,state=online,offset=0,lag=0"),
+        );
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .contains("min-replicas-to-write is 2 but 1 replica(s) are online"),
+            "{}",
+            v.message
+        );
+        session(&mut t).config.remove("min-replicas-to-write");
 
         set_info(&mut t, "slave0", None);
         set_info(&mut t, "connected_slaves", Some("0"));
