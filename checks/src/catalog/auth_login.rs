@@ -5,7 +5,8 @@ crate::check! {
     /// ## What it checks
     /// The server accepts the credentials from the auth secret, sent as go-redis sends them
     /// (`AUTH username password`, or `AUTH password` without a username), within the
-    /// components' `readTimeout`. Warns when the server lets anybody in without credentials.
+    /// components' `readTimeout`, then `SELECT` of the values' `db` when it is not 0, as go-redis
+    /// does. Warns when the server lets anybody in without credentials.
     ///
     /// ## Why Gloo needs it
     /// A rejected login makes every component fail its first command; a server that never
