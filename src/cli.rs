@@ -85,6 +85,12 @@ pub struct RunArgs {
     /// Deadline for the whole run, as a Go duration.
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub timeout: String,
+    /// Save everything observed (no secret value) to FILE, to judge again elsewhere.
+    #[arg(long, value_name = "FILE")]
+    pub save_facts: Option<PathBuf>,
+    /// Judge a saved facts file instead of probing (values, secrets and probe flags are ignored).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets"])]
+    pub facts: Option<PathBuf>,
     /// Allow the write probe (data.write-probe): SET, GET and DEL of one uniquely named key
     /// with a 10-second expiry. Nothing else is ever written.
     #[arg(long)]

@@ -42,45 +42,20 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
     let started_at = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let request = validate(&args)?;
-    let values = Values::load(&args.values, &args.set)?;
-    let namespaces = Namespaces {
-        management: args.namespace.clone(),
-        addons: args.addons_namespace.clone(),
+    let facts = match &args.facts {
+        // A saved observation judged again (an air-gapped site, a support case): no probe runs.
+        Some(path) => load_facts(path)?,
+        None => observe(&args, &request, started_at).await?,
     };
-    let plans = plan::targets(&values, &namespaces);
-    // The Kubernetes client is built only when no manifest is given: start-up stays fast.
-    let secrets = if args.secrets.is_empty() {
-        let access = kube::Access {
-            kubeconfig: args.kubeconfig.clone(),
-            context: args.context.clone(),
-        };
-        let deadline = request.timeout.min(KUBE_DEADLINE);
-        SecretSource::Cluster(kube::fetch(&secrets::wanted(&plans), &access, deadline).await?)
-    } else {
-        SecretSource::Files(SecretFiles::load(&args.secrets)?)
-    };
+    if let Some(path) = &args.save_facts {
+        let text = serde_json::to_string_pretty(&facts).expect("facts serialise");
+        std::fs::write(path, text + "\n").map_err(|source| InputError::Unwritable {
+            path: path.clone(),
+            source,
+        })?;
+    }
 
-    let options = ProbeOptions {
-        deadline: request.timeout,
-        dns: args.dns_server,
-        post_upgrade: args.profile == Profile::PostUpgrade,
-        allow_write: args.allow_write,
-    };
-    let facts = Facts {
-        observed_at: started_at.unix_timestamp(),
-        profile: args.profile.name().to_string(),
-        layout_policy: args.layout.name().to_string(),
-        api_key_secret: plan::api_key_match(&values),
-        allow_write: args.allow_write,
-        cert_warn_days: args.cert_warn_days,
-        values_issues: schema::validate(&values),
-        targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
-    };
-
-    let mut report = Report::new(
-        args.profile.name(),
-        args.strict || args.profile == Profile::Ci,
-    );
+    let mut report = Report::new(&facts.profile, args.strict || facts.profile == "ci");
     report.started_at = started_at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -121,6 +96,61 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         }
     }
     Ok(report.exit_code())
+}
+
+/// Reads the inputs and probes every target: the facts of this run.
+async fn observe(
+    args: &RunArgs,
+    request: &Request,
+    started_at: time::OffsetDateTime,
+) -> Result<Facts, InputError> {
+    let values = Values::load(&args.values, &args.set)?;
+    let namespaces = Namespaces {
+        management: args.namespace.clone(),
+        addons: args.addons_namespace.clone(),
+    };
+    let plans = plan::targets(&values, &namespaces);
+    // The Kubernetes client is built only when no manifest is given: start-up stays fast.
+    let secrets = if args.secrets.is_empty() {
+        let access = kube::Access {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        };
+        let deadline = request.timeout.min(KUBE_DEADLINE);
+        SecretSource::Cluster(kube::fetch(&secrets::wanted(&plans), &access, deadline).await?)
+    } else {
+        SecretSource::Files(SecretFiles::load(&args.secrets)?)
+    };
+
+    let options = ProbeOptions {
+        deadline: request.timeout,
+        dns: args.dns_server,
+        post_upgrade: args.profile == Profile::PostUpgrade,
+        allow_write: args.allow_write,
+    };
+    Ok(Facts {
+        observed_at: started_at.unix_timestamp(),
+        profile: args.profile.name().to_string(),
+        layout_policy: args.layout.name().to_string(),
+        api_key_secret: plan::api_key_match(&values),
+        allow_write: args.allow_write,
+        cert_warn_days: args.cert_warn_days,
+        values_issues: schema::validate(&values),
+        targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
+    })
+}
+
+fn load_facts(path: &Path) -> Result<Facts, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        InputError::malformed(
+            &path.display().to_string(),
+            format!("not a facts file: {e}"),
+        )
+    })
 }
 
 fn validate(args: &RunArgs) -> Result<Request, InputError> {

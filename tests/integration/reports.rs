@@ -266,3 +266,40 @@ fn list_and_explain() -> Result<(), Failed> {
     }
     Ok(())
 }
+
+fn saved_facts(lab: &Lab) -> Result<(), Failed> {
+    let (dir, mut args) = setup(lab, "facts")?;
+    args.extend(["--format", "json", "--save-facts", "facts.json"].map(String::from));
+    let live = tool::run(&dir, &args);
+    // The probing machine is not needed any more: judge the file alone.
+    let replay = tool::run(
+        &dir,
+        &["run", "--facts", "facts.json", "--format", "json"].map(String::from),
+    );
+    let results = |out: &std::process::Output| -> Result<Vec<(String, String, String)>, Failed> {
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        Ok(v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["target"].to_string(),
+                    r["check"].to_string(),
+                    r["outcome"].to_string(),
+                )
+            })
+            .collect())
+    };
+    if results(&live)? != results(&replay)? || live.status.code() != replay.status.code() {
+        return Err("the replayed facts give other verdicts than the live run".into());
+    }
+    let facts = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
+    for secret in ["app-pass", "lru-pass"] {
+        if facts.contains(secret) {
+            return Err(format!("the facts file holds a password ({secret})").into());
+        }
+    }
+    Ok(())
+}
