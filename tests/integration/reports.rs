@@ -32,6 +32,7 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         with("list_and_explain_describe_the_catalog", |_| {
             list_and_explain()
         }),
+        with("saved_facts_are_judged_the_same_elsewhere", saved_facts),
     ]
 }
 
