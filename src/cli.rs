@@ -38,6 +38,16 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  # Secrets from the current kube context, or from exported manifests
+  redis-preflight run -f gloo-values.yaml
+  redis-preflight run -f gloo-values.yaml --secrets secrets.yaml
+  # A CI gate: the terminal report, plus report.json, junit.xml and report.md
+  redis-preflight run -f gloo-values.yaml --profile ci -o reports
+  # After helm upgrade: is the management server writing its snapshot?
+  redis-preflight run -f gloo-values.yaml --profile post-upgrade
+
+Exit codes: 0 passed, 3 a check failed, 4 warnings or unknowns, 2 invalid input, 1 internal error")]
 pub struct RunArgs {
     /// Helm values file; repeatable, merged in order as Helm does.
     #[arg(short = 'f', long = "values", value_name = "FILE")]
@@ -67,7 +77,8 @@ pub struct RunArgs {
     /// Report format; repeatable.
     #[arg(long = "format", value_enum)]
     pub formats: Vec<FormatArg>,
-    /// Write report files (report.json, …) into this directory.
+    /// Write report.json, junit.xml and report.md (those --format names, if any) into DIR; the
+    /// terminal report still goes to stdout.
     #[arg(short = 'o', long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Run only checks whose ID matches this glob; repeatable.
