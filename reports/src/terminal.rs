@@ -41,7 +41,26 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
         .unwrap_or(0);
     for name in report.target_names() {
         let heading = match report.targets.iter().find(|t| t.name == name) {
-            Some(t) => format!("{name}  {}  ({})", t.address, t.components.join(", ")),
+            Some(t) => {
+                // What the server said about itself, as given (e.g. `version 7.2.4, role master`).
+                let server = t.server.as_ref().map(|m| {
+                    let said: Vec<String> = ["version", "role"]
+                        .iter()
+                        .filter_map(|k| {
+                            m.get(*k)
+                                .and_then(|v| v.as_str())
+                                .map(|v| format!("{k} {v}"))
+                        })
+                        .collect();
+                    format!("  [{}]", said.join(", "))
+                });
+                format!(
+                    "{name}  {}  ({}){}",
+                    t.address,
+                    t.components.join(", "),
+                    server.unwrap_or_default()
+                )
+            }
             None => "install  (checks over the whole values)".to_string(),
         };
         writeln!(out, "{}", paint(Style::new().bold(), &heading))?;
