@@ -12,6 +12,18 @@ use crate::plan::TlsPlan;
 use crate::probe::tls::cert_info;
 use crate::secrets::{Lookup, SecretSource};
 
+/// The system's roots, read once however many targets use them.
+fn system_roots() -> Arc<RootCertStore> {
+    static ROOTS: std::sync::OnceLock<Arc<RootCertStore>> = std::sync::OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let mut roots = RootCertStore::empty();
+            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            Arc::new(roots)
+        })
+        .clone()
+}
+
 /// Loads the CA of `tls`: facts for the checks, the store for the handshake.
 pub fn load(tls: &TlsPlan, secrets: &SecretSource) -> (CaFacts, Arc<RootCertStore>) {
     let mut roots = RootCertStore::empty();
@@ -19,13 +31,14 @@ pub fn load(tls: &TlsPlan, secrets: &SecretSource) -> (CaFacts, Arc<RootCertStor
         return (CaFacts::default(), Arc::new(roots));
     }
     let Some(ca) = &tls.ca else {
-        let found = rustls_native_certs::load_native_certs();
-        let (added, _) = roots.add_parsable_certificates(found.certs);
+        let system = system_roots();
         let facts = CaFacts {
             source: "system roots".into(),
-            status: CaStatus::System { count: added },
+            status: CaStatus::System {
+                count: system.len(),
+            },
         };
-        return (facts, Arc::new(roots));
+        return (facts, system);
     };
     let source = format!("secret {}/{} key {}", ca.namespace, ca.secret, ca.key);
     let broken = |problem: String| CaFacts {
