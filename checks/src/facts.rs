@@ -165,6 +165,21 @@ pub struct TargetFacts {
     pub plaintext_answer: Option<String>,
 }
 
+impl TargetFacts {
+    /// The handshake, when the values turn TLS on and the server presented a certificate;
+    /// otherwise why a certificate check does not apply.
+    pub fn presented_chain(&self) -> Result<&Handshake, &'static str> {
+        if !self.tls {
+            return Err("TLS is off in the values");
+        }
+        self.tls_facts
+            .handshake
+            .as_ref()
+            .filter(|h| !h.chain.is_empty())
+            .ok_or("the server presented no certificate (see tls.mode)")
+    }
+}
+
 /// Credentials as the values configure them and the secret holds them.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AuthFacts {

@@ -59,13 +59,9 @@ impl Check for TlsCaTrust {
             CaStatus::System { count } => vec![format!("{count} system roots")],
             CaStatus::NotNeeded => vec![],
         };
-        let Some(h) = t
-            .tls_facts
-            .handshake
-            .as_ref()
-            .filter(|h| !h.chain.is_empty())
-        else {
-            return Verdict::skip("the server presented no certificate (see tls.mode)");
+        let h = match t.presented_chain() {
+            Ok(h) => h,
+            Err(why) => return Verdict::skip(why),
         };
         let leaf = &h.chain[0];
         let v = match &h.chain_trust {

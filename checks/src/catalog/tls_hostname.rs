@@ -31,16 +31,9 @@ impl Check for TlsHostname {
 
     fn judge(&self, subject: Subject<'_>) -> Verdict {
         let t = subject.target();
-        if !t.tls {
-            return Verdict::skip("TLS is off in the values");
-        }
-        let Some(h) = t
-            .tls_facts
-            .handshake
-            .as_ref()
-            .filter(|h| !h.chain.is_empty())
-        else {
-            return Verdict::skip("the server presented no certificate (see tls.mode)");
+        let h = match t.presented_chain() {
+            Ok(h) => h,
+            Err(why) => return Verdict::skip(why),
         };
         let sans = h.chain[0].sans.clone();
         let v = match &h.name_match {
