@@ -105,10 +105,22 @@ impl Check for LayoutShared {
             ))
             .fix("set the same secretKey for the external auth service and the portal server")
         } else {
-            Verdict::pass(format!(
-                "{} pair(s) share their instance as required",
-                pairs.len()
-            ))
+            let shared: Vec<String> = pairs
+                .iter()
+                .map(|(a, b)| format!("{} and {}", a.name, b.name))
+                .collect();
+            let key = match &facts.api_key_secret {
+                Some(ApiKeySecret::Equal) => "; ext auth and the portal use the same secretKey",
+                _ => "",
+            };
+            if shared.is_empty() {
+                Verdict::pass(format!("ext auth and the portal share one target{key}"))
+            } else {
+                Verdict::pass(format!(
+                    "{} share their instance, as required{key}",
+                    shared.join(", ")
+                ))
+            }
         };
         Verdict {
             evidence,
