@@ -252,14 +252,14 @@ fn undetermined_if_blocked_by_unselected(j: &Judged, all: &[Judged], request: &R
         .get("blocked_by")
         .and_then(|v| v.as_str())
         .map(str::to_string);
-    if let Some(blocker) = blocker
-        && !selected(request, &blocker)
-        && all
-            .iter()
-            .any(|o| o.meta.id == blocker && o.target == j.target)
-    {
+    let cause = blocker
+        .filter(|b| !selected(request, b))
+        .and_then(|b| all.iter().find(|o| o.meta.id == b && o.target == j.target));
+    if let Some(cause) = cause {
         j.verdict.outcome = reports::Outcome::Unknown;
         j.verdict.message = format!("{} (not selected; run it to see why)", j.verdict.message);
+        // The fix is the unselected prerequisite's.
+        j.verdict.remediation = cause.verdict.remediation.clone();
     }
     j
 }

@@ -159,6 +159,16 @@ fn compare_report(lab: &Lab, expect: &Expect, stdout: &str, problems: &mut Vec<S
             }
         }
     }
+    // A verdict a user cannot act on is a defect: every fail, warn and unknown names its fix.
+    for r in report["results"].as_array().into_iter().flatten() {
+        let doubtful = matches!(r["outcome"].as_str(), Some("fail" | "warn" | "unknown"));
+        if doubtful && r["remediation"].as_str().is_none_or(str::is_empty) {
+            problems.push(format!(
+                "{} {}: {} without a remediation ({})",
+                r["target"], r["check"], r["outcome"], r["message"]
+            ));
+        }
+    }
     for ((target, check), (outcome, message)) in actual {
         if !expect.outcomes.is_empty() {
             problems.push(format!(

@@ -43,7 +43,8 @@ impl Check for DataWriteProbe {
                 return Verdict::unknown(format!(
                     "the write probe did not run: {}",
                     other.problem().unwrap_or_default()
-                ));
+                ))
+                .fix("run again with --allow-write once the login works");
             }
         };
         let v = match (&probe.set, probe.read_back, &probe.del) {

@@ -49,7 +49,10 @@ impl Check for RedisVersion {
         let Some(version) = parse(text) else {
             return Verdict::unknown(format!(
                 "the server reports version \"{text}\", which is not major.minor.patch"
-            ));
+            ))
+            .fix(
+                "check the engine version in the provider's console: Gloo needs Redis 6.2 or later",
+            );
         };
         let server = s
             .info_field("server_name")

@@ -79,7 +79,8 @@ impl Check for TlsCaTrust {
                 "put the CA that issued the server's certificate ({}) into {}, or have the server use a certificate from the configured CA",
                 leaf.issuer, ca.source
             )),
-            None => Verdict::unknown("the chain could not be verified"),
+            None => Verdict::unknown("the chain could not be verified")
+                .fix("verify by hand: openssl s_client -connect HOST:PORT -CAfile ca.crt"),
         };
         v.with("server_issuer", leaf.issuer.clone())
             .with("ca", ca.source.clone())

@@ -38,7 +38,9 @@ impl Check for TlsMode {
         let tls = &t.tls_facts;
         if t.tls {
             let Some(h) = &tls.handshake else {
-                return Verdict::unknown("no TLS handshake was attempted");
+                return Verdict::unknown("no TLS handshake was attempted").fix(
+                    "run again; if it persists, check that the address is reachable from here",
+                );
             };
             if h.completed || !h.chain.is_empty() {
                 let version = h
