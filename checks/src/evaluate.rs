@@ -115,19 +115,40 @@ fn blocked_skip(req: &'static str, prerequisite: &Verdict) -> Verdict {
         .with("blocked_by", req)
 }
 
+/// The probe phase a check judges: where its time is spent, and what a deadline cuts short.
+#[derive(Clone, Copy, PartialEq)]
+enum Phase {
+    Dns,
+    Tcp,
+    Tls,
+    Session,
+    /// Judged from the values and secrets alone.
+    None,
+}
+
+fn phase(id: &str) -> Phase {
+    match id {
+        "net.dns" => Phase::Dns,
+        "net.tcp" => Phase::Tcp,
+        "auth.secret" => Phase::None,
+        id if id.starts_with("tls.") => Phase::Tls,
+        _ => Phase::Session,
+    }
+}
+
 /// Whether the run deadline stopped the probe phase this check judges.
 fn unfinished(id: &str, target: &TargetFacts) -> bool {
     let cut = |because: Option<&str>| because == Some(DEADLINE_REACHED);
-    match id {
-        "net.dns" => cut(not_attempted(&target.dns)),
-        "net.tcp" => cut(not_attempted(&target.tcp)),
-        "auth.secret" => false,
-        id if id.starts_with("tls.") => {
+    match phase(id) {
+        Phase::Dns => cut(not_attempted(&target.dns)),
+        Phase::Tcp => cut(not_attempted(&target.tcp)),
+        Phase::Tls => {
             target.tls
                 && target.tls_facts.handshake.is_none()
                 && cut(not_attempted(&target.session))
         }
-        _ => cut(not_attempted(&target.session)),
+        Phase::Session => cut(not_attempted(&target.session)),
+        Phase::None => false,
     }
 }
 
@@ -140,16 +161,16 @@ fn not_attempted<T>(observed: &Observed<T>) -> Option<&str> {
 
 /// The time of the probe phase a check judges.
 fn phase_duration(id: &str, target: &TargetFacts) -> f64 {
-    match id {
-        "net.dns" => target.dns.ok().map_or(0.0, |d| d.duration_ms),
-        "net.tcp" => target.tcp.ok().map_or(0.0, |t| t.duration_ms),
-        "auth.secret" => 0.0,
-        id if id.starts_with("tls.") => target
+    match phase(id) {
+        Phase::Dns => target.dns.ok().map_or(0.0, |d| d.duration_ms),
+        Phase::Tcp => target.tcp.ok().map_or(0.0, |t| t.duration_ms),
+        Phase::Tls => target
             .tls_facts
             .handshake
             .as_ref()
             .map_or(0.0, |h| h.duration_ms),
-        _ => target.session.ok().map_or(0.0, |s| s.duration_ms),
+        Phase::Session => target.session.ok().map_or(0.0, |s| s.duration_ms),
+        Phase::None => 0.0,
     }
 }
 

@@ -31,31 +31,45 @@ pub fn extauth(values: &Values, ns: &Namespaces) -> Vec<(TargetPlan, String)> {
     }
     let mut out = Vec::new();
     if ext_auth {
-        let key = "extAuthService.extAuth.apiKeyStorage.config.connection.host";
-        out.push((legacy_endpoint(values, ns, key, EXT_AUTH), String::new()));
+        let block = "extAuthService.extAuth.apiKeyStorage";
+        out.push((
+            legacy_endpoint(values, ns, block, "config.connection.host", EXT_AUTH),
+            String::new(),
+        ));
     }
     if portal {
-        let key = "glooPortalServer.apiKeyStorage.redis.address";
-        out.push((legacy_endpoint(values, ns, key, PORTAL), String::new()));
+        let block = "glooPortalServer.apiKeyStorage";
+        out.push((
+            legacy_endpoint(values, ns, block, "redis.address", PORTAL),
+            String::new(),
+        ));
     }
     out
 }
 
-/// A legacy add-on endpoint: an address only (its TLS and auth keys are not published; the
-/// README says how this is read).
-fn legacy_endpoint(values: &Values, ns: &Namespaces, key: &str, component: &str) -> TargetPlan {
-    let mut plan = Block::new(values, "_").target("extauth", &ns.addons, DEFAULT_ADDON_ADDRESS);
-    plan.address = string_or(values, key, DEFAULT_ADDON_ADDRESS);
+/// A legacy add-on endpoint under `block`, dialled at `block.address_rest`. Its auth and TLS
+/// keys are not published, so it is probed without either (the README says so).
+fn legacy_endpoint(
+    values: &Values,
+    ns: &Namespaces,
+    block: &str,
+    address_rest: &str,
+    component: &str,
+) -> TargetPlan {
+    let block = Block::new(values, block);
+    let mut plan = block.target("extauth", &ns.addons, DEFAULT_ADDON_ADDRESS);
+    plan.address = block.string(address_rest, DEFAULT_ADDON_ADDRESS);
     plan.endpoint = split_address(&plan.address);
-    plan.address_key = key.to_string();
+    plan.address_key = block.key(address_rest);
     plan.builtin = plan.address == DEFAULT_ADDON_ADDRESS;
-    let block = key
-        .split(".config")
-        .next()
-        .unwrap_or(key)
-        .trim_end_matches(".redis.address");
-    plan.auth.enabled_key = format!("{block} has no auth setting");
-    plan.tls.key = format!("{block} has no TLS setting");
+    plan.auth.enabled = false;
+    plan.auth.enabled_key = format!("{} has no auth setting", block.prefix);
+    plan.tls = TlsPlan {
+        enabled: false,
+        key: format!("{} has no TLS setting", block.prefix),
+        ca: None,
+        client_cert: false,
+    };
     plan.components = vec![component.to_string()];
     plan
 }

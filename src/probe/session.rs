@@ -175,7 +175,7 @@ async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut
         send(conn, &hello, read),
         send(conn, &info, read),
         send(conn, &role, read),
-        futures_join_all(conn, &gets, read),
+        send_all(conn, &gets, read),
     );
     session.hello = observe(hello, |v| Some(pairs(&v)));
     session.info = observe(info, |v| Some(parse_info(&text(&v)?)));
@@ -252,7 +252,7 @@ async fn snapshot_keys(conn: &MultiplexedConnection, read: Duration) -> Observed
         Err(r) => return refused(r),
     };
     let types: Vec<redis::Cmd> = names.iter().map(|n| type_of(n)).collect();
-    let replies = futures_join_all(conn, &types, read).await;
+    let replies = send_all(conn, &types, read).await;
     let sample = names
         .into_iter()
         .zip(replies)
@@ -275,26 +275,13 @@ async fn snapshot_keys(conn: &MultiplexedConnection, read: Duration) -> Observed
     }
 }
 
-async fn futures_join_all(
+/// Sends `cmds` together (the multiplexed connection pipelines them) and waits for them all.
+async fn send_all(
     conn: &MultiplexedConnection,
     cmds: &[redis::Cmd],
     read: Duration,
 ) -> Vec<Result<Value, Reply>> {
-    let mut handles = Vec::new();
-    for cmd in cmds {
-        let conn = conn.clone();
-        let cmd = cmd.clone();
-        handles.push(tokio::spawn(async move { send(&conn, &cmd, read).await }));
-    }
-    let mut out = Vec::new();
-    for h in handles {
-        out.push(h.await.unwrap_or_else(|e| {
-            Err(Reply::Broken {
-                error: e.to_string(),
-            })
-        }));
-    }
-    out
+    futures_util::future::join_all(cmds.iter().map(|cmd| send(conn, cmd, read))).await
 }
 
 /// Sends one command and waits at most `read` for its reply.
