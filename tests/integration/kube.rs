@@ -7,7 +7,6 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Failed, Trial};
-use serde_json::Value;
 
 use crate::lab::Lab;
 use crate::tool;
@@ -113,49 +112,37 @@ fn values(lab: &Lab, dir: &Path, extra: &str) -> Result<(), Failed> {
     std::fs::write(dir.join("values.yaml"), text).map_err(|e| e.to_string().into())
 }
 
-fn outcomes(stdout: &[u8]) -> Result<Vec<(String, String, String)>, Failed> {
-    let report: Value =
-        serde_json::from_slice(stdout).map_err(|e| format!("not a JSON report: {e}"))?;
-    Ok(report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["check"].as_str().unwrap().to_string(),
-                r["outcome"].as_str().unwrap().to_string(),
-                r["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect())
+/// `redis-preflight run -f values.yaml <extra>` in `dir`.
+fn preflight(dir: &Path, extra: &[&str]) -> std::process::Output {
+    tool::run(dir, ["run", "-f", "values.yaml"].iter().chain(extra))
 }
 
-fn outcome_of<'a>(results: &'a [(String, String, String)], id: &str) -> (&'a str, &'a str) {
+fn outcomes(stdout: &[u8]) -> Result<Vec<tool::Verdict>, Failed> {
+    Ok(tool::verdicts(stdout)?)
+}
+
+/// The outcome and message of one check, or `absent`.
+fn outcome_of<'a>(results: &'a [tool::Verdict], id: &str) -> (&'a str, &'a str) {
     results
         .iter()
-        .find(|r| r.0 == id)
-        .map(|r| (r.1.as_str(), r.2.as_str()))
-        .unwrap_or(("absent", ""))
+        .find(|r| r.check == id)
+        .map_or(("absent", ""), |r| (r.outcome.as_str(), r.message.as_str()))
 }
 
 fn live_secrets_match_kubectl(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("kube-live");
     let api = api_server(&dir)?;
     values(lab, &dir, "")?;
-    let live = tool::run(
+    let live = preflight(
         &dir,
         &[
-            "run",
-            "-f",
-            "values.yaml",
             "--kubeconfig",
             "kubeconfig",
             "--context",
             "lab",
             "--format",
             "json",
-        ]
-        .map(String::from),
+        ],
     );
     let live_results = outcomes(&live.stdout)?;
     if live.status.code() != Some(0) {
@@ -187,21 +174,11 @@ fn live_secrets_match_kubectl(lab: &Lab) -> Result<(), Failed> {
         .into());
     }
     std::fs::write(dir.join("exported.yaml"), &exported.stdout).map_err(|e| e.to_string())?;
-    let offline = tool::run(
-        &dir,
-        &[
-            "run",
-            "-f",
-            "values.yaml",
-            "--secrets",
-            "exported.yaml",
-            "--format",
-            "json",
-        ]
-        .map(String::from),
-    );
-    let strip = |r: Vec<(String, String, String)>| {
-        r.into_iter().map(|(c, o, _)| (c, o)).collect::<Vec<_>>()
+    let offline = preflight(&dir, &["--secrets", "exported.yaml", "--format", "json"]);
+    let strip = |r: Vec<tool::Verdict>| {
+        r.into_iter()
+            .map(|v| (v.check, v.outcome))
+            .collect::<Vec<_>>()
     };
     if strip(outcomes(&offline.stdout)?) != strip(live_results) {
         return Err("kubectl's copy of the secret and the live read disagree".into());
@@ -236,20 +213,16 @@ fn missing_and_forbidden(lab: &Lab) -> Result<(), Failed> {
         ("forbidden-secret", "unknown", "forbidden"),
     ] {
         values(lab, &dir, &format!(", secretName: {secret}"))?;
-        let out = tool::run(
+        let out = preflight(
             &dir,
             &[
-                "run",
-                "-f",
-                "values.yaml",
                 "--kubeconfig",
                 "kubeconfig",
                 "--context",
                 "lab",
                 "--format",
                 "json",
-            ]
-            .map(String::from),
+            ],
         );
         let results = outcomes(&out.stdout)?;
         let (got, message) = outcome_of(&results, "auth.secret");
@@ -283,19 +256,7 @@ fn unreachable(lab: &Lab) -> Result<(), Failed> {
     values(lab, &dir, "")?;
     let start = Instant::now();
     // The current context is the broken one.
-    let out = tool::run(
-        &dir,
-        &[
-            "run",
-            "-f",
-            "values.yaml",
-            "--kubeconfig",
-            "kubeconfig",
-            "--format",
-            "json",
-        ]
-        .map(String::from),
-    );
+    let out = preflight(&dir, &["--kubeconfig", "kubeconfig", "--format", "json"]);
     let results = outcomes(&out.stdout)?;
     let (got, message) = outcome_of(&results, "auth.secret");
     if got != "unknown" || !message.contains("unreachable") || out.status.code() != Some(4) {
@@ -314,10 +275,7 @@ fn unreachable(lab: &Lab) -> Result<(), Failed> {
 fn no_kubeconfig(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("kube-none");
     values(lab, &dir, "")?;
-    let out = tool::run(
-        &dir,
-        &["run", "-f", "values.yaml", "--format", "json"].map(String::from),
-    );
+    let out = preflight(&dir, &["--format", "json"]);
     let results = outcomes(&out.stdout)?;
     let (got, message) = outcome_of(&results, "auth.secret");
     if got != "unknown" || !message.contains("no kubeconfig") {
@@ -339,19 +297,7 @@ fn unknown_context(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("kube-context");
     let _api = api_server(&dir)?;
     values(lab, &dir, "")?;
-    let out = tool::run(
-        &dir,
-        &[
-            "run",
-            "-f",
-            "values.yaml",
-            "--kubeconfig",
-            "kubeconfig",
-            "--context",
-            "nope",
-        ]
-        .map(String::from),
-    );
+    let out = preflight(&dir, &["--kubeconfig", "kubeconfig", "--context", "nope"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() != Some(2)
         || !stderr.contains("no context \"nope\"")
@@ -370,7 +316,7 @@ fn unknown_context(lab: &Lab) -> Result<(), Failed> {
 fn job_manifests() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let k8s = root.join("ci/k8s");
-    let rbac = tool::run(&k8s, &["rbac", "-f", "values.yaml"].map(String::from));
+    let rbac = tool::run(&k8s, ["rbac", "-f", "values.yaml"]);
     let committed = std::fs::read_to_string(k8s.join("rbac.yaml")).map_err(|e| e.to_string())?;
     if String::from_utf8_lossy(&rbac.stdout) != committed {
         return Err(

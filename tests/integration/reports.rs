@@ -46,9 +46,7 @@ fn setup(lab: &Lab, name: &str) -> Result<(std::path::PathBuf, Vec<String>), Fai
          rateLimiter: {enabled: true, redis: {enabled: false, hostname: 127.0.0.1, service: {port: ${LRU_PORT}}, auth: {enabled: true}}}\n",
     );
     std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
-    let secret = |args: &[&str]| {
-        tool::kubectl_secret(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-    };
+    let secret = |args: &[&str]| tool::kubectl_secret(args);
     let manifests = [
         secret(&[
             "generic",
@@ -153,7 +151,7 @@ fn format_narrows_files(lab: &Lab) -> Result<(), Failed> {
 
 fn published_schema() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = tool::run(root, &["schema".to_string()]);
+    let out = tool::run(root, ["schema"]);
     let published =
         std::fs::read_to_string(root.join("docs/report.schema.json")).map_err(|e| e.to_string())?;
     if String::from_utf8_lossy(&out.stdout) != published {
@@ -164,7 +162,7 @@ fn published_schema() -> Result<(), Failed> {
 
 fn ci_examples() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let help = tool::run(root, &["run".into(), "--help".into()]);
+    let help = tool::run(root, ["run", "--help"]);
     let help = String::from_utf8_lossy(&help.stdout).into_owned();
     for name in ["github-actions.yml", "gitlab-ci.yml"] {
         let path = root.join("ci/examples").join(name);
@@ -208,12 +206,7 @@ fn ci_examples() -> Result<(), Failed> {
 
 fn list_and_explain() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = |args: &[&str]| {
-        tool::run(
-            root,
-            &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        )
-    };
+    let run = |args: &[&str]| tool::run(root, args);
     let list = run(&["list", "--format", "json"]);
     let entries: Vec<serde_json::Value> =
         serde_json::from_slice(&list.stdout).map_err(|e| format!("list --format json: {e}"))?;
@@ -273,24 +266,12 @@ fn saved_facts(lab: &Lab) -> Result<(), Failed> {
     args.extend(["--format", "json", "--save-facts", "facts.json"].map(String::from));
     let live = tool::run(&dir, &args);
     // The probing machine is not needed any more: judge the file alone.
-    let replay = tool::run(
-        &dir,
-        &["run", "--facts", "facts.json", "--format", "json"].map(String::from),
-    );
+    let replay = tool::run(&dir, ["run", "--facts", "facts.json", "--format", "json"]);
+    // Messages carry durations; the verdicts are what must agree.
     let results = |out: &std::process::Output| -> Result<Vec<(String, String, String)>, Failed> {
-        let v: serde_json::Value =
-            serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
-        Ok(v["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["target"].to_string(),
-                    r["check"].to_string(),
-                    r["outcome"].to_string(),
-                )
-            })
+        Ok(tool::verdicts(&out.stdout)?
+            .into_iter()
+            .map(|v| (v.target, v.check, v.outcome))
             .collect())
     };
     if results(&live)? != results(&replay)? || live.status.code() != replay.status.code() {

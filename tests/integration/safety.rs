@@ -34,13 +34,17 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
 }
 
 fn secrets(dir: &std::path::Path, user: &str, password: &str) -> Result<(), Failed> {
-    let manifest = tool::kubectl_secret(&[
-        "generic".into(),
-        "redis-auth-secrets".into(),
-        "-n".into(),
-        "gloo-mesh".into(),
+    let (user, password) = (
         format!("--from-literal=username={user}"),
         format!("--from-literal=password={password}"),
+    );
+    let manifest = tool::kubectl_secret(&[
+        "generic",
+        "redis-auth-secrets",
+        "-n",
+        "gloo-mesh",
+        &user,
+        &password,
     ])?;
     std::fs::write(dir.join("secrets.yaml"), manifest).map_err(|e| e.to_string())?;
     Ok(())
@@ -148,7 +152,7 @@ fn only_reading_commands(lab: &Lab) -> Result<(), Failed> {
     let address = format!("127.0.0.1:{}", lab.port("PRIMARY"));
     let out = tool::run(
         &dir,
-        &args(&address, &["--format", "json", "--profile", "post-upgrade"]),
+        args(&address, &["--format", "json", "--profile", "post-upgrade"]),
     );
     if out.status.code() != Some(0) {
         return Err(format!(
@@ -225,7 +229,7 @@ fn no_password_in_any_output(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("leak");
     secrets(&dir, "gloo", password)?;
     let address = format!("127.0.0.1:{}", lab.port("PRIMARY"));
-    let out = tool::run(&dir, &args(&address, &["--output-dir", "reports"]));
+    let out = tool::run(&dir, args(&address, &["--output-dir", "reports"]));
     let mut texts = vec![
         (
             "stdout".to_string(),
@@ -264,7 +268,7 @@ fn silent_server_is_bounded(lab: &Lab) -> Result<(), Failed> {
     let start = Instant::now();
     let out = tool::run(
         &dir,
-        &args(
+        args(
             &address,
             &[
                 "--set",
@@ -293,7 +297,7 @@ fn run_deadline(lab: &Lab) -> Result<(), Failed> {
     let start = Instant::now();
     let out = tool::run(
         &dir,
-        &args(
+        args(
             &address,
             &[
                 "--set",
@@ -355,31 +359,16 @@ fn no_credentials_over_unverified_tls(lab: &Lab) -> Result<(), Failed> {
             .unwrap_or(0))
     };
     let dir = tool::scratch("unverified-tls");
-    let manifests = [
-        tool::kubectl_secret(
-            &[
-                "generic",
-                "redis-auth-secrets",
-                "-n",
-                "gloo-mesh",
-                "--from-literal=username=gloo",
-                "--from-literal=password=gloo-pass",
-            ]
-            .map(String::from),
-        )?,
-        tool::kubectl_secret(&[
-            "generic".to_string(),
-            "redis-certs".into(),
-            "-n".into(),
-            "gloo-mesh".into(),
-            format!("--from-file=ca.crt={certs}/ca.crt"),
-        ])?,
-    ];
-    std::fs::write(dir.join("secrets.yaml"), manifests.join("---\n")).map_err(|e| e.to_string())?;
+    secrets(&dir, "gloo", "gloo-pass")?;
+    let ca_file = format!("--from-file=ca.crt={certs}/ca.crt");
+    let ca = tool::kubectl_secret(&["generic", "redis-certs", "-n", "gloo-mesh", &ca_file])?;
+    let auth = std::fs::read_to_string(dir.join("secrets.yaml")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("secrets.yaml"), format!("{auth}---\n{ca}"))
+        .map_err(|e| e.to_string())?;
     let before = auth_calls()?;
     let out = tool::run(
         &dir,
-        &args(
+        args(
             &format!("localhost:{port}"),
             &[
                 "--set",

@@ -1,5 +1,6 @@
 //! Running the built binary in a scratch directory, and making secret manifests with kubectl.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +20,7 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 /// Runs `redis-preflight` with `args` in `dir`.
-pub fn run(dir: &Path, args: &[String]) -> Output {
+pub fn run<S: AsRef<OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Output {
     Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
         .args(args)
         .current_dir(dir)
@@ -31,7 +32,7 @@ pub fn run(dir: &Path, args: &[String]) -> Output {
 }
 
 /// `kubectl create secret <args> --dry-run=client -o yaml`: a manifest as users make them.
-pub fn kubectl_secret(args: &[String]) -> Result<String, String> {
+pub fn kubectl_secret<S: AsRef<OsStr> + std::fmt::Debug>(args: &[S]) -> Result<String, String> {
     let out = Command::new("kubectl")
         .arg("create")
         .arg("secret")
@@ -46,4 +47,31 @@ pub fn kubectl_secret(args: &[String]) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8(out.stdout).unwrap())
+}
+
+/// One result row of a JSON report.
+#[derive(Debug, PartialEq)]
+pub struct Verdict {
+    pub target: String,
+    pub check: String,
+    pub outcome: String,
+    pub message: String,
+}
+
+/// The results of a JSON report printed on stdout.
+pub fn verdicts(stdout: &[u8]) -> Result<Vec<Verdict>, String> {
+    let report: serde_json::Value =
+        serde_json::from_slice(stdout).map_err(|e| format!("stdout is not a JSON report: {e}"))?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    Ok(report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| Verdict {
+            target: text(&r["target"]),
+            check: text(&r["check"]),
+            outcome: text(&r["outcome"]),
+            message: text(&r["message"]),
+        })
+        .collect())
 }
