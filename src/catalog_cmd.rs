@@ -1,11 +1,15 @@
-//! `list`, `explain` and `schema`: the catalog and the report format, for people and tools.
+//! `list`, `explain` and `schema`: the catalog (built-in checks and `--rules`), the report
+//! format and the facts rules see, for people and tools.
 
 use std::fmt::Write as _;
 
-use checks::CATALOG;
+use std::path::PathBuf;
+
+use checks::{CATALOG, Meta};
 use reports::exit_codes;
 
 use crate::cli::ListFormat;
+use crate::rules::RuleSet;
 
 /// Writes to stdout; a closed pipe (`| head`) is the reader's choice, not an error.
 pub fn emit(text: &str) {
@@ -13,13 +17,29 @@ pub fn emit(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-pub fn list(format: ListFormat) -> i32 {
+/// Loads `--rules` for `list` and `explain`; a bad file is exit 2, as for `run`.
+fn load_rules(paths: &[PathBuf]) -> Result<RuleSet, i32> {
+    RuleSet::load(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        exit_codes::INPUT
+    })
+}
+
+pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> i32 {
+    let rules = match load_rules(rule_files) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let metas: Vec<&Meta> = CATALOG
+        .iter()
+        .map(|c| c.meta())
+        .chain(rules.rules.iter().map(|r| r.meta))
+        .collect();
     if format == ListFormat::Json {
-        let entries: Vec<serde_json::Value> = CATALOG
+        let entries: Vec<serde_json::Value> = metas
             .iter()
-            .map(|c| {
-                let m = c.meta();
-                serde_json::json!({
+            .map(|m| {
+                let mut entry = serde_json::json!({
                     "id": m.id,
                     "title": m.title,
                     "category": m.category,
@@ -27,31 +47,38 @@ pub fn list(format: ListFormat) -> i32 {
                     "profiles": m.profiles,
                     "requires": m.requires,
                     "opt_in": m.opt_in,
-                })
+                });
+                if let Some(rule) = rules.find(m.id) {
+                    entry["rule"] = serde_json::json!({
+                        "when": rule.when,
+                        "fix": rule.fix,
+                        "severity": rule.severity.name(),
+                        "targets": rule.targets,
+                    });
+                }
+                entry
             })
             .collect();
         emit(&format!("{:#}\n", serde_json::Value::Array(entries)));
         return exit_codes::OK;
     }
-    let title = CATALOG
-        .iter()
-        .map(|c| c.meta().title.len())
-        .max()
-        .unwrap_or(0);
+    let id = metas.iter().map(|m| m.id.len()).max().unwrap_or(0).max(20);
+    let title = metas.iter().map(|m| m.title.len()).max().unwrap_or(0);
     let mut text = format!(
-        "{:<20} {:<title$} {:<40} REQUIRES\n",
+        "{:<id$} {:<title$} {:<40} REQUIRES\n",
         "ID", "TITLE", "PROFILES"
     );
-    for check in CATALOG {
-        let m = check.meta();
+    for m in metas {
         let profiles = if m.opt_in {
             format!("{} +--allow-write", m.profiles.join(","))
+        } else if rules.find(m.id).is_some() {
+            format!("{} (rule)", m.profiles.join(","))
         } else {
             m.profiles.join(",")
         };
         let _ = writeln!(
             text,
-            "{:<20} {:<title$} {:<40} {}",
+            "{:<id$} {:<title$} {:<40} {}",
             m.id,
             m.title,
             profiles,
@@ -62,11 +89,19 @@ pub fn list(format: ListFormat) -> i32 {
     exit_codes::OK
 }
 
-pub fn explain(id: &str) -> i32 {
-    let Some(check) = checks::find(id) else {
+pub fn explain(id: &str, rule_files: &[PathBuf]) -> i32 {
+    let rules = match load_rules(rule_files) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let meta = checks::find(id)
+        .map(|c| c.meta())
+        .or_else(|| rules.find(id).map(|r| r.meta));
+    let Some(m) = meta else {
         let best = CATALOG
             .iter()
             .map(|c| c.meta().id)
+            .chain(rules.rules.iter().map(|r| r.meta.id))
             .max_by(|a, b| strsim::jaro_winkler(id, a).total_cmp(&strsim::jaro_winkler(id, b)))
             .unwrap_or_default();
         eprintln!(
@@ -74,7 +109,6 @@ pub fn explain(id: &str) -> i32 {
         );
         return exit_codes::INPUT;
     };
-    let m = check.meta();
     let mut text = format!("{} — {}\n\n", m.id, m.title);
     // `///` lines keep the space after the slashes.
     for line in m.explain.trim_end().lines() {
@@ -88,7 +122,13 @@ pub fn explain(id: &str) -> i32 {
     exit_codes::OK
 }
 
-pub fn schema() -> i32 {
-    emit(&format!("{:#}\n", reports::json::schema()));
+/// The JSON Schema of `report.json`, or with `facts` of what a rule sees.
+pub fn schema(facts: bool) -> i32 {
+    let schema = if facts {
+        crate::rules::env::schema()
+    } else {
+        reports::json::schema()
+    };
+    emit(&format!("{schema:#}\n"));
     exit_codes::OK
 }

@@ -25,14 +25,25 @@ pub enum Command {
         /// `terminal` (a table) or `json` (for tooling).
         #[arg(long, value_enum, default_value_t = ListFormat::Terminal)]
         format: ListFormat,
+        /// Also list the rules of this file (see `run --rules`); repeatable.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
     },
     /// Explain one check: what it verifies, why Gloo needs it, how to fix it.
     Explain {
-        /// A check ID, e.g. redis.noeviction.
+        /// A check ID, e.g. redis.noeviction, or the ID of a rule in a --rules file.
         id: String,
+        /// Rule files to look the ID up in; repeatable.
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
     },
-    /// Print the JSON Schema of report.json.
-    Schema,
+    /// Print the JSON Schema of report.json (with --facts: of the facts a rule sees).
+    Schema {
+        /// Print the schema of the rule environment (`target`, `server`, `info`, `config`,
+        /// `values`) instead.
+        #[arg(long)]
+        facts: bool,
+    },
     /// Print the least-privilege RBAC for running the preflight as an in-cluster Job.
     Rbac(RbacArgs),
 }
@@ -112,6 +123,9 @@ pub struct RunArgs {
     /// Ask this DNS server (IP:PORT) instead of the system resolver.
     #[arg(long, value_name = "IP:PORT")]
     pub dns_server: Option<SocketAddr>,
+    /// Policies of one's own: a YAML file of CEL rules over each target's facts; repeatable.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod inputs;
 mod plan;
 mod probe;
 mod rbac;
+mod rules;
 mod run;
 mod schema;
 mod secrets;
@@ -47,9 +48,9 @@ fn main() {
                 exit_codes::INTERNAL
             }
         },
-        cli::Command::List { format } => catalog_cmd::list(format),
-        cli::Command::Explain { id } => catalog_cmd::explain(&id),
-        cli::Command::Schema => catalog_cmd::schema(),
+        cli::Command::List { format, rules } => catalog_cmd::list(format, &rules),
+        cli::Command::Explain { id, rules } => catalog_cmd::explain(&id, &rules),
+        cli::Command::Schema { facts } => catalog_cmd::schema(facts),
         cli::Command::Rbac(args) => match rbac::manifests(&args) {
             Ok(text) => {
                 catalog_cmd::emit(&text);

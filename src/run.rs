@@ -21,6 +21,7 @@ use crate::probe::elapsed_ms;
 use crate::probe::kube;
 use crate::probe::session;
 use crate::probe::target::{self, Job};
+use crate::rules::{self, RuleSet};
 use crate::schema;
 use crate::secrets::{self, SecretSource};
 use crate::trust;
@@ -42,10 +43,11 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
     let started_at = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let request = validate(&args)?;
+    let rules = RuleSet::load(&args.rules)?;
     let facts = match &args.facts {
         // A saved observation judged again (an air-gapped site, a support case): no probe runs.
         Some(path) => load_facts(path)?,
-        None => observe(&args, &request, started_at).await?,
+        None => observe(&args, &request, started_at, rules.config).await?,
     };
     if let Some(path) = &args.save_facts {
         let text = serde_json::to_string_pretty(&facts).expect("facts serialise");
@@ -60,7 +62,8 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     report.targets = facts.targets.iter().map(target_info).collect();
-    let judged = checks::evaluate(&facts);
+    // Rules are judged from the same facts, after the checks whose verdicts they need.
+    let judged = rules.beside(&facts, checks::evaluate(&facts));
     report.results = judged
         .iter()
         .filter(|j| selected(&request, j.meta.id))
@@ -103,6 +106,7 @@ async fn observe(
     args: &RunArgs,
     request: &Request,
     started_at: time::OffsetDateTime,
+    rule_config: &'static [String],
 ) -> Result<Facts, InputError> {
     let values = Values::load(&args.values, &args.set)?;
     let namespaces = Namespaces {
@@ -127,6 +131,7 @@ async fn observe(
         dns: args.dns_server,
         post_upgrade: args.profile == Profile::PostUpgrade,
         allow_write: args.allow_write,
+        rule_config,
     };
     Ok(Facts {
         observed_at: started_at.unix_timestamp(),
@@ -137,6 +142,7 @@ async fn observe(
         cert_warn_days: args.cert_warn_days,
         values_issues: schema::validate(&values),
         targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
+        values: rules::env::redacted(&values.root),
     })
 }
 
@@ -239,6 +245,8 @@ struct ProbeOptions {
     dns: Option<SocketAddr>,
     post_upgrade: bool,
     allow_write: bool,
+    /// The CONFIG parameters `--rules` read.
+    rule_config: &'static [String],
 }
 
 /// A selected check skipped because an unselected prerequisite did not pass: the report
@@ -283,6 +291,7 @@ async fn probe_all(
                 snapshot: options.post_upgrade && plan.use_case == "snapshot",
                 write: options.allow_write,
                 db: plan.db,
+                config: options.rule_config,
             },
             plan: plan.clone(),
             credentials,

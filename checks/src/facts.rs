@@ -27,6 +27,10 @@ pub struct Facts {
     pub values_issues: Vec<ValuesIssue>,
     /// One entry per Redis endpoint the values point a component at.
     pub targets: Vec<TargetFacts>,
+    /// The merged Helm values, credential values replaced by `<redacted>` (what rules read as
+    /// `values`).
+    #[serde(default)]
+    pub values: serde_json::Value,
 }
 
 /// How the external auth service's and the portal's API-key `secretKey` compare. Compared in
@@ -417,6 +421,9 @@ pub struct Session {
     pub hello: Observed<BTreeMap<String, String>>,
     /// `INFO`: every `field:value` line of the default sections.
     pub info: Observed<BTreeMap<String, String>>,
+    /// The INFO section of each field above, by section name (`memory` → its field names).
+    #[serde(default)]
+    pub info_sections: BTreeMap<String, Vec<String>>,
     /// `ROLE`, flattened to strings (`master`, offset, …).
     pub role: Observed<Vec<String>>,
     /// `CONFIG GET` of single parameters (`maxmemory-policy`, `timeout`, `maxclients`,

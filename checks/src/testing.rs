@@ -17,6 +17,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
         cert_warn_days: 30,
         values_issues: Vec::new(),
         targets,
+        values: serde_json::Value::Null,
     }
 }
 
@@ -111,6 +112,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 select: None,
                 hello: Observed::Ok { value: hello },
                 info: Observed::Ok { value: info },
+                info_sections: BTreeMap::new(),
                 role: Observed::Ok {
                     value: vec!["master".into(), "100".into(), "10.0.0.2:6379".into()],
                 },

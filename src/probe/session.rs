@@ -57,6 +57,8 @@ pub struct Extras {
     pub write: bool,
     /// The db the components `SELECT` (go-redis does when it is not 0).
     pub db: i64,
+    /// More `CONFIG GET` parameters to read, beside the built-in ones (what `--rules` name).
+    pub config: &'static [String],
 }
 
 /// Runs the session over an established stream. `read` bounds every reply.
@@ -121,6 +123,7 @@ where
         info: Observed::not_attempted("not admitted"),
         role: Observed::not_attempted("not admitted"),
         config: BTreeMap::new(),
+        info_sections: BTreeMap::new(),
         snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
         write_probe: Observed::not_attempted("writes need --allow-write"),
         duration_ms: 0.0,
@@ -134,12 +137,12 @@ where
             // Sent with the server reads, so the pipeline stays one round trip deep (plus the
             // TYPE of the sampled members).
             let (_, snapshot) = tokio::join!(
-                read_server(&conn, read, &mut session),
+                read_server(&conn, read, &mut session, extras.config),
                 snapshot_keys(&conn, read)
             );
             session.snapshot = snapshot;
         } else {
-            read_server(&conn, read, &mut session).await;
+            read_server(&conn, read, &mut session, extras.config).await;
         }
         if extras.write {
             session.write_probe = write_probe(&conn, read).await;
@@ -157,16 +160,26 @@ fn is_error(reply: &Reply) -> bool {
 }
 
 /// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
-async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut Session) {
+async fn read_server(
+    conn: &MultiplexedConnection,
+    read: Duration,
+    session: &mut Session,
+    more_config: &[String],
+) {
     let hello = redis::cmd("HELLO").arg(2).clone();
     let info = redis::cmd("INFO").clone();
     let role = redis::cmd("ROLE").clone();
-    let params = [
+    let mut params = vec![
         "maxmemory-policy",
         "timeout",
         "maxclients",
         "min-replicas-to-write",
     ];
+    for p in more_config {
+        if !params.contains(&p.as_str()) {
+            params.push(p);
+        }
+    }
     let gets: Vec<redis::Cmd> = params
         .iter()
         .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
@@ -178,6 +191,8 @@ async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut
         send_all(conn, &gets, read),
     );
     session.hello = observe(hello, |v| Some(pairs(&v)));
+    let body = info.as_ref().ok().and_then(text);
+    session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
     session.info = observe(info, |v| Some(parse_info(&text(&v)?)));
     session.role = observe(role, |v| Some(flatten_role(&v)));
     for (param, reply) in params.iter().zip(configs) {
@@ -357,6 +372,22 @@ pub fn parse_info(body: &str) -> BTreeMap<String, String> {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect()
+}
+
+/// The fields of each INFO section (`# Memory` → `memory`), in the order INFO gives them.
+pub fn info_sections(body: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut section = String::new();
+    for line in body.lines() {
+        if let Some(name) = line.strip_prefix('#') {
+            section = name.trim().to_ascii_lowercase();
+        } else if let Some((field, _)) = line.split_once(':') {
+            out.entry(section.clone())
+                .or_default()
+                .push(field.trim().to_string());
+        }
+    }
+    out
 }
 
 /// HELLO's reply as string pairs; nested values (modules) are left out.

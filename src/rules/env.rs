@@ -1,0 +1,284 @@
+//! What a rule sees of one target: the facts, reshaped into the CEL environment `target`,
+//! `server`, `info`, `config`, `values`. The same structs give the JSON Schema that
+//! `redis-preflight schema --facts` prints, so the documentation cannot drift from the code.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use checks::facts::{Facts, Reply, Session, TargetFacts};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+/// The schema identifier of the rule environment.
+pub const SCHEMA: &str = "redis-preflight/facts/v1";
+
+/// The environment of a rule's `when`, for one target. Fields are only ever added within `v1`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(title = "redis-preflight facts v1: what a rule's `when` sees")]
+pub struct RuleEnv {
+    /// The target: one Redis endpoint as a set of Gloo components dials it.
+    pub target: TargetEnv,
+    /// What the server said about itself (INFO, else HELLO and ROLE). A field the server did
+    /// not tell is absent: reading it makes the rule `unknown`.
+    pub server: ServerEnv,
+    /// INFO by section, each a map of string fields: `info.memory.maxmemory_policy`. Empty when
+    /// INFO was refused.
+    pub info: BTreeMap<String, BTreeMap<String, String>>,
+    /// CONFIG GET results by parameter name, as strings: `config["maxmemory"]`. Every parameter
+    /// a loaded rule names is read; one the server refused (CONFIG blocked or renamed, as on
+    /// managed services) is absent, and reading it makes the rule `unknown`.
+    pub config: BTreeMap<String, String>,
+    /// The merged Helm values, credential values (`password`, `username`, `secretKey`,
+    /// `token`, userinfo in URLs) replaced by `<redacted>`.
+    pub values: Value,
+}
+
+/// The target's identity and settings, from the values.
+#[derive(Serialize, JsonSchema)]
+pub struct TargetEnv {
+    /// `snapshot`, or `<use case>/<component>` for extra endpoints.
+    pub name: String,
+    /// `snapshot`, `insights`, `extauth`, `ratelimiter` or `telemetry`.
+    pub use_case: String,
+    /// The components that dial it.
+    pub components: Vec<String>,
+    /// `host:port` as the values write it.
+    pub address: String,
+    /// The host part.
+    pub host: String,
+    /// The port part.
+    pub port: i64,
+    /// The values turn TLS on.
+    pub tls: bool,
+    /// The db the components select.
+    pub db: i64,
+    /// How the components log in.
+    pub auth: AuthEnv,
+}
+
+/// How the components log in (shapes only: never a value).
+#[derive(Serialize, JsonSchema)]
+pub struct AuthEnv {
+    /// The values turn authentication on.
+    pub enabled: bool,
+    /// The components log in with a username (`AUTH user pass`); without one they are the
+    /// `default` user.
+    pub username: bool,
+}
+
+/// What the server said about itself.
+#[derive(Serialize, JsonSchema)]
+pub struct ServerEnv {
+    /// `redis_version` (`valkey_version` on Valkey), else HELLO's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The version's numbers, for comparisons: `[7, 2, 4]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_parts: Option<Vec<i64>>,
+    /// `master` or `slave` (ROLE, INFO, else HELLO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// `standalone`, `cluster` or `sentinel` (INFO `redis_mode`, else HELLO's mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// INFO `run_id`: the instance's identity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// `redis` or `valkey`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flavor: Option<String>,
+    /// The server answered `PING` before any `AUTH`: anybody gets in as the `default` user.
+    pub anonymous: bool,
+}
+
+/// The environment of `target` within `facts`; `None` without a Redis session.
+pub fn build(facts: &Facts, target: &TargetFacts) -> Option<RuleEnv> {
+    let s = target.session.ok()?;
+    Some(RuleEnv {
+        target: TargetEnv {
+            name: target.name.clone(),
+            use_case: target.use_case.clone(),
+            components: target.components.clone(),
+            address: target.address.clone(),
+            host: target.host.clone(),
+            port: i64::from(target.port),
+            tls: target.tls,
+            db: s.select.as_ref().map_or(0, |(db, _)| *db),
+            auth: AuthEnv {
+                enabled: target.auth.enabled,
+                username: s.login.as_ref().is_some_and(|l| l.with_username),
+            },
+        },
+        server: server(s),
+        info: info(s),
+        config: s
+            .config
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.ok()?.clone())))
+            .collect(),
+        values: facts.values.clone(),
+    })
+}
+
+fn server(s: &Session) -> ServerEnv {
+    let valkey = s.info_field("valkey_version").is_some()
+        || s.info_field("server_name") == Some("valkey")
+        || s.hello_field("server") == Some("valkey");
+    let version = s
+        .info_field(if valkey {
+            "valkey_version"
+        } else {
+            "redis_version"
+        })
+        .or_else(|| s.info_field("redis_version"))
+        .or_else(|| s.hello_field("version"))
+        .map(str::to_string);
+    let role = s
+        .role
+        .ok()
+        .and_then(|r| r.first().map(String::as_str))
+        .or_else(|| s.info_field("role"))
+        .or_else(|| s.hello_field("role"));
+    let flavor = (s.info.ok().is_some() || s.hello.ok().is_some())
+        .then(|| if valkey { "valkey" } else { "redis" }.to_string());
+    ServerEnv {
+        version_parts: version.as_deref().and_then(|v| {
+            v.split('.')
+                .map(|n| n.parse::<i64>().ok())
+                .collect::<Option<Vec<_>>>()
+        }),
+        version,
+        role: role.map(str::to_string),
+        mode: s
+            .info_field("redis_mode")
+            .or_else(|| s.hello_field("mode"))
+            .map(str::to_string),
+        run_id: s.info_field("run_id").map(str::to_string),
+        flavor,
+        anonymous: s.unauthenticated_ping == Reply::Ok,
+    }
+}
+
+/// INFO's flat fields, regrouped by the sections the probe recorded.
+fn info(s: &Session) -> BTreeMap<String, BTreeMap<String, String>> {
+    let Some(fields) = s.info.ok() else {
+        return BTreeMap::new();
+    };
+    s.info_sections
+        .iter()
+        .map(|(section, names)| {
+            let fields = names
+                .iter()
+                .filter_map(|n| Some((n.clone(), fields.get(n)?.clone())))
+                .collect();
+            (section.clone(), fields)
+        })
+        .collect()
+}
+
+/// The CEL value of an environment part (numbers as CEL `int` where they fit, so
+/// `values.redis.db == 1` compares as written).
+pub fn to_cel(value: &Value) -> cel::Value {
+    match value {
+        Value::Null => cel::Value::Null,
+        Value::Bool(b) => cel::Value::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => cel::Value::Int(i),
+            (None, Some(u)) => cel::Value::UInt(u),
+            _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
+        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(map) => {
+            let map: HashMap<String, cel::Value> =
+                map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            cel::Value::from(map)
+        }
+    }
+}
+
+/// Keys whose values are credentials, compared lower case.
+const CREDENTIAL_KEYS: [&str; 6] = [
+    "password",
+    "username",
+    "secretkey",
+    "token",
+    "apikey",
+    "auth_token",
+];
+
+/// The merged values as the facts keep them: every credential value replaced.
+pub fn redacted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let credential = CREDENTIAL_KEYS.contains(&k.to_ascii_lowercase().as_str());
+                    let v = if credential && !v.is_null() {
+                        Value::String("<redacted>".into())
+                    } else {
+                        redacted(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
+        Value::String(s) => Value::String(without_userinfo(s)),
+        other => other.clone(),
+    }
+}
+
+/// `redis://user:pass@host` → `redis://<redacted>@host`.
+fn without_userinfo(s: &str) -> String {
+    if let Some((scheme, rest)) = s.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://<redacted>@{}", &rest[at + 1..]);
+        }
+    }
+    s.to_string()
+}
+
+/// The JSON Schema of the rule environment.
+pub fn schema() -> Value {
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(RuleEnv)).expect("a schema serialises");
+    if let Some(map) = schema.as_object_mut() {
+        map.insert("$id".into(), Value::String(SCHEMA.into()));
+    }
+    schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_and_userinfo_never_reach_the_facts() {
+        let values = serde_json::json!({
+            "redis": {"address": "r:6379", "auth": {"passwordKey": "password"}},
+            "telemetryGatewayCustomization": {"extraExporters": {"redisstream/x": {
+                "endpoint": "redis://u:hunter2@r:6379/0", "password": "hunter2", "username": "u"}}},
+            "extAuthService": {"extAuth": {"apiKeyStorage": {"secretKey": "k3y"}}},
+        });
+        let text = redacted(&values).to_string();
+        for secret in ["hunter2", "k3y", "\"u\""] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("\"passwordKey\":\"password\""), "{text}");
+        assert!(text.contains("redis://<redacted>@r:6379/0"), "{text}");
+    }
+
+    #[test]
+    fn info_is_regrouped_by_section() {
+        let mut t = checks::testing::healthy_target("snapshot");
+        let s = checks::testing::session(&mut t);
+        s.info_sections = [("memory".to_string(), vec!["maxmemory_policy".to_string()])].into();
+        let env = build(&checks::testing::facts(vec![]), &t).unwrap();
+        assert_eq!(env.info["memory"]["maxmemory_policy"], "noeviction");
+        assert_eq!(env.server.version_parts, Some(vec![7, 2, 4]));
+        assert_eq!(env.server.flavor.as_deref(), Some("redis"));
+    }
+}

@@ -1,0 +1,400 @@
+//! Rule files: YAML read and validated before any probe runs. Whatever is wrong is one line
+//! naming the file, the rule and the position, and exit 2.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use cel::common::ast::{Expr, IdedExpr, LiteralValue, operators};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::InputError;
+
+/// The top-level variables of a rule's environment (see `env.rs`).
+pub const VARIABLES: [&str; 5] = ["target", "server", "info", "config", "values"];
+
+/// The categories of the built-in checks: a rule's ID may not start with one.
+pub const BUILT_IN_PREFIXES: [&str; 7] =
+    ["values", "net", "tls", "auth", "redis", "layout", "data"];
+
+/// CONFIG parameters that hold a credential: a rule may not read them (they would reach the
+/// facts and the reports).
+const CREDENTIAL_PARAMETERS: [&str; 5] = [
+    "requirepass",
+    "masterauth",
+    "masteruser",
+    "tls-key-file-pass",
+    "tls-client-key-file-pass",
+];
+
+/// Names CEL resolves without a variable: the type names.
+const TYPE_NAMES: [&str; 11] = [
+    "int",
+    "uint",
+    "double",
+    "bool",
+    "string",
+    "bytes",
+    "list",
+    "map",
+    "null_type",
+    "type",
+    "optional",
+];
+
+/// Rule files are read whole: this many bytes at most.
+const MAX_FILE: u64 = 16 * 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    rules: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    targets: Vec<String>,
+    #[serde(default)]
+    severity: Severity,
+    when: Spanned<String>,
+    fix: String,
+}
+
+/// What a rule's `false` is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// `fail` (the default).
+    #[default]
+    Fail,
+    /// `warn`.
+    Warn,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Fail => "fail",
+            Severity::Warn => "warn",
+        }
+    }
+}
+
+/// A rule as its file states it, its expression compiled.
+pub struct Parsed {
+    pub id: String,
+    pub title: String,
+    pub targets: Vec<String>,
+    pub target_globs: Vec<glob::Pattern>,
+    pub severity: Severity,
+    pub when: String,
+    pub fix: String,
+    pub program: cel::Program,
+    /// The CONFIG parameters the expression reads, lower case.
+    pub config: Vec<String>,
+    /// `file:line` of the rule's ID, for messages.
+    pub place: String,
+}
+
+/// Reads a rule file whole, after checking it is a regular file of at most 16 MiB.
+pub fn read_capped(path: &Path) -> Result<String, InputError> {
+    let name = path.display().to_string();
+    let unreadable = |source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(InputError::malformed(
+            &name,
+            "not a regular file (expected a YAML rule file)",
+        ));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(InputError::malformed(
+            &name,
+            format!("{} bytes, over the 16 MiB limit", meta.len()),
+        ));
+    }
+    std::fs::read_to_string(path).map_err(unreadable)
+}
+
+/// Parses one rule file's text; `env` compiles the expressions.
+pub fn parse(file: &str, text: &str, env: &cel::Env) -> Result<Vec<Parsed>, InputError> {
+    let doc: Document = serde_saphyr::from_str(text).map_err(|e| InputError::malformed(file, e))?;
+    doc.rules
+        .into_iter()
+        .map(|raw| rule(file, raw, env))
+        .collect()
+}
+
+fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> {
+    let id = raw.id.value.clone();
+    let place = format!("{file}:{}", raw.id.referenced.line());
+    let bad = |message: String| InputError::Malformed {
+        file: place.clone(),
+        message: format!("rule {id}: {message}"),
+    };
+    check_id(&id).map_err(bad)?;
+    if raw.title.trim().is_empty() || raw.fix.trim().is_empty() {
+        return Err(bad("`title` and `fix` must not be empty".into()));
+    }
+    let target_globs = raw
+        .targets
+        .iter()
+        .map(|g| {
+            glob::Pattern::new(g).map_err(|e| bad(format!("target \"{g}\" is not a glob: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let when = raw.when.value.trim().to_string();
+    let when_place = format!("{file}:{}", raw.when.referenced.line());
+    let bad_when = |pos: Option<(usize, usize)>, message: String| InputError::Malformed {
+        file: when_place.clone(),
+        message: match pos {
+            Some((line, col)) => {
+                format!("rule {id}: `when` line {line}, column {col}: {message}")
+            }
+            None => format!("rule {id}: `when`: {message}"),
+        },
+    };
+    if when.is_empty() {
+        return Err(bad_when(None, "empty expression".into()));
+    }
+    let program = env
+        .compile(&when)
+        .map_err(|errors| match errors.errors.first() {
+            Some(e) => {
+                let pos = (e.pos.0 >= 1).then(|| (e.pos.0 as usize, e.pos.1.max(0) as usize + 1));
+                bad_when(pos, format!("does not parse: {}", e.msg))
+            }
+            None => bad_when(None, "does not parse".into()),
+        })?;
+    let mut scan = Scan {
+        info: program.source_info(),
+        config: BTreeSet::new(),
+        error: None,
+    };
+    scan.walk(program.expression(), &mut Vec::new());
+    if let Some((offset, message)) = scan.error.take() {
+        return Err(bad_when(offset.map(|o| line_col(&when, o)), message));
+    }
+    let config: Vec<String> = scan.config.into_iter().collect();
+    for name in &config {
+        if name.contains(['*', '?', '[']) {
+            return Err(bad_when(
+                None,
+                format!("config[\"{name}\"]: a parameter name, not a pattern"),
+            ));
+        }
+        if CREDENTIAL_PARAMETERS.contains(&name.as_str()) {
+            return Err(bad_when(
+                None,
+                format!("config[\"{name}\"] holds a credential; rules may not read it"),
+            ));
+        }
+    }
+    Ok(Parsed {
+        id,
+        title: raw.title.trim().to_string(),
+        targets: raw.targets,
+        target_globs,
+        severity: raw.severity,
+        fix: raw.fix.trim().to_string(),
+        program,
+        config,
+        when,
+        place,
+    })
+}
+
+/// `<prefix>.<name>`: lower-case ASCII letters, digits, `-`, `_` and `.`, outside the built-in
+/// categories.
+fn check_id(id: &str) -> Result<(), String> {
+    let well_formed = id.contains('.')
+        && !id.starts_with('.')
+        && !id.ends_with('.')
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
+    if !well_formed {
+        return Err(
+            "an ID is <prefix>.<name> in lower-case letters, digits, '-', '_' and '.' (e.g. org.maxmemory-set)"
+                .into(),
+        );
+    }
+    let prefix = id.split('.').next().unwrap_or_default();
+    if BUILT_IN_PREFIXES.contains(&prefix) {
+        return Err(format!(
+            "the prefix `{prefix}.` belongs to the built-in checks ({}); use one of your own, e.g. org.",
+            BUILT_IN_PREFIXES.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// A walk over the expression: the variables it reads, the CONFIG parameters it names.
+struct Scan<'a> {
+    info: &'a cel::common::ast::SourceInfo,
+    config: BTreeSet<String>,
+    /// The first problem: its character offset in the expression, and what it is.
+    error: Option<(Option<usize>, String)>,
+}
+
+impl Scan<'_> {
+    fn fail(&mut self, expr: &IdedExpr, message: String) {
+        if self.error.is_none() {
+            let offset = self
+                .info
+                .offset_for(expr.id)
+                .map(|(start, _)| start as usize);
+            self.error = Some((offset, message));
+        }
+    }
+
+    /// The literal config parameter `expr` names, when `operand` is the variable `config`.
+    fn config_key(&mut self, operand: &IdedExpr, key: &IdedExpr, bound: &[String]) -> bool {
+        if !is_free(operand, "config", bound) {
+            return false;
+        }
+        match &key.expr {
+            Expr::Literal(LiteralValue::String(s)) => {
+                self.config.insert(s.inner().to_ascii_lowercase());
+            }
+            _ => self.fail(
+                key,
+                "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
+                    .into(),
+            ),
+        }
+        true
+    }
+
+    fn walk(&mut self, expr: &IdedExpr, bound: &mut Vec<String>) {
+        match &expr.expr {
+            Expr::Ident(name) => {
+                if name == "config" && !bound.contains(name) {
+                    self.fail(
+                        expr,
+                        "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
+                            .into(),
+                    );
+                } else if !bound.contains(name)
+                    && !VARIABLES.contains(&name.as_str())
+                    && !TYPE_NAMES.contains(&name.as_str())
+                    && !name.starts_with('@')
+                {
+                    let best = VARIABLES
+                        .iter()
+                        .max_by(|a, b| {
+                            strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
+                        })
+                        .unwrap_or(&"target");
+                    self.fail(
+                        expr,
+                        format!(
+                            "unknown variable `{name}` (did you mean `{best}`? the environment has {})",
+                            VARIABLES.join(", ")
+                        ),
+                    );
+                }
+            }
+            Expr::Call(call) => {
+                let handled = match (call.func_name.as_str(), call.args.as_slice()) {
+                    (operators::INDEX, [operand, key]) => {
+                        let handled = self.config_key(operand, key, bound);
+                        if handled {
+                            self.walk(key, bound);
+                        }
+                        handled
+                    }
+                    (operators::IN, [key, operand]) => {
+                        let handled = self.config_key(operand, key, bound);
+                        if handled {
+                            self.walk(key, bound);
+                        }
+                        handled
+                    }
+                    _ => false,
+                };
+                if !handled {
+                    if let Some(target) = &call.target {
+                        self.walk(target, bound);
+                    }
+                    for arg in &call.args {
+                        self.walk(arg, bound);
+                    }
+                }
+            }
+            Expr::Select(select) => {
+                if is_free(&select.operand, "config", bound) {
+                    self.config.insert(select.field.to_ascii_lowercase());
+                } else {
+                    self.walk(&select.operand, bound);
+                }
+            }
+            Expr::Comprehension(c) => {
+                self.walk(&c.iter_range, bound);
+                let depth = bound.len();
+                bound.push(c.iter_var.clone());
+                bound.extend(c.iter_var2.clone());
+                bound.push(c.accu_var.clone());
+                self.walk(&c.accu_init, bound);
+                self.walk(&c.loop_cond, bound);
+                self.walk(&c.loop_step, bound);
+                self.walk(&c.result, bound);
+                bound.truncate(depth);
+            }
+            Expr::List(list) => {
+                for e in &list.elements {
+                    self.walk(e, bound);
+                }
+            }
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    match &entry.expr {
+                        cel::common::ast::EntryExpr::MapEntry(e) => {
+                            self.walk(&e.key, bound);
+                            self.walk(&e.value, bound);
+                        }
+                        cel::common::ast::EntryExpr::StructField(f) => self.walk(&f.value, bound),
+                    }
+                }
+            }
+            Expr::Struct(s) => {
+                for entry in &s.entries {
+                    match &entry.expr {
+                        cel::common::ast::EntryExpr::MapEntry(e) => {
+                            self.walk(&e.key, bound);
+                            self.walk(&e.value, bound);
+                        }
+                        cel::common::ast::EntryExpr::StructField(f) => self.walk(&f.value, bound),
+                    }
+                }
+            }
+            Expr::Literal(_) | Expr::Unspecified => {}
+        }
+    }
+}
+
+fn is_free(expr: &IdedExpr, name: &str, bound: &[String]) -> bool {
+    matches!(&expr.expr, Expr::Ident(n) if n == name && !bound.iter().any(|b| b == name))
+}
+
+/// 1-based line and column of a character offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut line = 1;
+    let mut col = 1;
+    for c in text.chars().take(offset) {
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    (line, col)
+}

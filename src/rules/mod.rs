@@ -1,0 +1,460 @@
+//! Rules of one's own (`--rules FILE`): CEL expressions over each target's facts, judged
+//! beside the built-in checks and reported as their peers.
+//!
+//! A rule becomes a [`checks::Meta`] and its verdicts [`checks::Judged`] rows, so selection,
+//! the report writers and the exit code treat it exactly as a built-in check. The checks
+//! crate stays free of CEL: rules are judged here, after [`checks::evaluate`], from the same
+//! facts and the verdicts of `auth.login`.
+
+pub mod env;
+pub mod file;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cel::common::ast::{Expr, IdedExpr, LiteralValue, operators};
+use checks::facts::{Facts, Observed, TargetFacts};
+use checks::{Judged, Meta, Scope, Verdict};
+use reports::Outcome;
+use serde_json::Value;
+
+use crate::error::InputError;
+use file::Severity;
+
+/// The check every rule needs: a Redis session to read from.
+const PREREQUISITE: &str = "auth.login";
+
+/// How much evidence a verdict carries, at most.
+const MAX_EVIDENCE: usize = 12;
+/// How long one evidence value may be, at most.
+const MAX_VALUE: usize = 200;
+
+/// One loaded rule.
+pub struct Rule {
+    /// The rule as a catalog entry (leaked: rules live as long as the process).
+    pub meta: &'static Meta,
+    pub when: String,
+    pub fix: String,
+    pub severity: Severity,
+    pub targets: Vec<String>,
+    target_globs: Vec<glob::Pattern>,
+    program: cel::Program,
+}
+
+/// Every rule of every `--rules` file.
+#[derive(Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    /// The CONFIG parameters the rules read, sorted, without duplicates (for the probe, which
+    /// lives as long as the process).
+    pub config: &'static [String],
+    env: Option<Arc<cel::Env>>,
+}
+
+fn cel_env() -> Arc<cel::Env> {
+    let mut env = cel::Env::stdlib();
+    env.add_extension(cel::extensions::strings)
+        .expect("the strings extension registers");
+    Arc::new(env)
+}
+
+impl RuleSet {
+    /// Reads and validates every file: a bad file, rule or expression, a built-in or
+    /// duplicate ID is an input error naming the file, the rule and the position.
+    pub fn load(paths: &[PathBuf]) -> Result<RuleSet, InputError> {
+        let mut set = RuleSet::default();
+        if paths.is_empty() {
+            return Ok(set);
+        }
+        let env = cel_env();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut config: Vec<String> = Vec::new();
+        for path in paths {
+            let name = path.display().to_string();
+            let text = file::read_capped(path)?;
+            for parsed in file::parse(&name, &text, &env)? {
+                if checks::find(&parsed.id).is_some() {
+                    return Err(InputError::Malformed {
+                        file: parsed.place,
+                        message: format!("rule {}: the ID of a built-in check", parsed.id),
+                    });
+                }
+                if let Some(first) = seen.get(&parsed.id) {
+                    return Err(InputError::Malformed {
+                        file: parsed.place,
+                        message: format!("rule {}: duplicate ID (first at {first})", parsed.id),
+                    });
+                }
+                seen.insert(parsed.id.clone(), parsed.place.clone());
+                config.extend(parsed.config.iter().cloned());
+                let explain = format!(
+                    "## What it checks\n{}\n\n## Expression\n`{}`\n\n## How to fix\n{}\n\n## Severity\n{} when the expression is false\n\n## Targets\n{}\n\n## Source\n{}\n",
+                    parsed.title,
+                    parsed.when,
+                    parsed.fix,
+                    parsed.severity.name(),
+                    if parsed.targets.is_empty() {
+                        "all".to_string()
+                    } else {
+                        parsed.targets.join(", ")
+                    },
+                    parsed.place,
+                );
+                let id: &'static str = Box::leak(parsed.id.into_boxed_str());
+                let meta: &'static Meta = Box::leak(Box::new(Meta {
+                    id,
+                    title: Box::leak(parsed.title.into_boxed_str()),
+                    category: id.split('.').next().unwrap_or(id),
+                    profiles: checks::check::ALL_PROFILES,
+                    scope: Scope::Target,
+                    requires: &[PREREQUISITE],
+                    opt_in: false,
+                    explain: Box::leak(explain.into_boxed_str()),
+                }));
+                set.rules.push(Rule {
+                    meta,
+                    when: parsed.when,
+                    fix: parsed.fix,
+                    severity: parsed.severity,
+                    targets: parsed.targets,
+                    target_globs: parsed.target_globs,
+                    program: parsed.program,
+                });
+            }
+        }
+        config.sort();
+        config.dedup();
+        set.config = Box::leak(config.into_boxed_slice());
+        set.env = Some(env);
+        Ok(set)
+    }
+
+    /// The rule with this ID.
+    pub fn find(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+
+    /// The built-in verdicts with the rules' beside them: each target's rules after its
+    /// checks, the install-wide checks last, as every writer expects.
+    pub fn beside(&self, facts: &Facts, mut judged: Vec<Judged>) -> Vec<Judged> {
+        let ours = self.judge(facts, &judged);
+        judged.extend(ours);
+        let order = |name: &str| {
+            facts
+                .targets
+                .iter()
+                .position(|t| t.name == name)
+                .unwrap_or(usize::MAX)
+        };
+        judged.sort_by_key(|j| order(&j.target));
+        judged
+    }
+
+    /// Judges every rule on every target it applies to, after the built-in checks (`judged`)
+    /// have run: rows per target in facts order, rules in file order.
+    pub fn judge(&self, facts: &Facts, judged: &[Judged]) -> Vec<Judged> {
+        let Some(env) = &self.env else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for target in &facts.targets {
+            let login = judged
+                .iter()
+                .find(|j| j.meta.id == PREREQUISITE && j.target == target.name);
+            let context = env::build(facts, target).map(|e| (context(env, &e), e));
+            for rule in self.rules.iter().filter(|r| r.applies_to(target)) {
+                let verdict = match (login, &context) {
+                    (Some(l), _) if !matches!(l.verdict.outcome, Outcome::Pass | Outcome::Warn) => {
+                        blocked(&l.verdict)
+                    }
+                    (None, _) | (_, None) => Verdict::skip(format!(
+                        "skipped: no Redis session ({PREREQUISITE} did not run)"
+                    )),
+                    (Some(_), Some((ctx, _))) => rule.judge(ctx, target),
+                };
+                out.push(Judged {
+                    meta: rule.meta,
+                    target: target.name.clone(),
+                    duration_ms: target.session.ok().map_or(0.0, |s| s.duration_ms),
+                    verdict,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A rule's skip when `auth.login` did not pass: as the engine words a blocked prerequisite.
+fn blocked(login: &Verdict) -> Verdict {
+    if login.outcome == Outcome::Skip {
+        return login.clone();
+    }
+    let past = match login.outcome {
+        Outcome::Fail => "failed",
+        _ => "could not be determined",
+    };
+    Verdict::skip(format!("skipped: {PREREQUISITE} {past}: {}", login.message))
+        .with("blocked_by", PREREQUISITE)
+}
+
+fn context(env: &Arc<cel::Env>, e: &env::RuleEnv) -> cel::Context<'static, 'static> {
+    let mut ctx = cel::Context::with_env(env.clone());
+    let parts = serde_json::to_value(e).expect("the environment serialises");
+    if let Value::Object(map) = parts {
+        for (name, value) in map {
+            ctx.add_variable_from_value(name, env::to_cel(&value));
+        }
+    }
+    ctx
+}
+
+impl Rule {
+    fn applies_to(&self, target: &TargetFacts) -> bool {
+        self.target_globs.is_empty()
+            || self
+                .target_globs
+                .iter()
+                .any(|g| g.matches(&target.name) || g.matches(&target.use_case))
+    }
+
+    fn judge(&self, ctx: &cel::Context<'_, '_>, target: &TargetFacts) -> Verdict {
+        let paths = self.paths(ctx);
+        let mut evidence = serde_json::Map::new();
+        for (text, value) in &paths {
+            if evidence.len() < MAX_EVIDENCE
+                && let Ok(v) = value
+            {
+                evidence.insert(text.clone(), Value::String(shown(v)));
+            }
+        }
+        let observed = evidence
+            .iter()
+            .map(|(k, v)| format!("{k} is {}", v.as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let verdict = match self.program.execute(ctx) {
+            Ok(cel::Value::Bool(true)) => Verdict::pass(if observed.is_empty() {
+                format!("holds: {}", self.when)
+            } else {
+                format!("{observed}: holds: {}", self.when)
+            }),
+            Ok(cel::Value::Bool(false)) => {
+                let message = if observed.is_empty() {
+                    format!("`{}` is false; the rule wants it true", self.when)
+                } else {
+                    format!("{observed}; the rule wants `{}`", self.when)
+                };
+                let v = match self.severity {
+                    Severity::Fail => Verdict::fail(message),
+                    Severity::Warn => Verdict::warn(message),
+                };
+                v.fix(self.fix.clone())
+            }
+            Ok(other) => Verdict::unknown(format!(
+                "`{}` gave {}, not true or false",
+                self.when,
+                shown(&other)
+            ))
+            .fix(format!(
+                "make `when` a boolean expression (rule {})",
+                self.meta.id
+            )),
+            Err(e) => {
+                let cause = paths
+                    .iter()
+                    .find_map(|(text, r)| r.as_ref().err().map(|e| (text, e)))
+                    .map(|(text, _)| cause(text, target))
+                    .unwrap_or_else(|| format!("evaluation error: {e}"));
+                Verdict::unknown(format!(
+                    "cannot tell whether `{}` holds: {cause}",
+                    self.when
+                ))
+                .fix(format!(
+                    "verify by hand that `{}` holds on this server; if not: {}",
+                    self.when, self.fix
+                ))
+            }
+        };
+        let mut verdict = verdict;
+        verdict.evidence = evidence;
+        verdict
+    }
+
+    /// Each path into the environment the expression reads (`config["maxmemory"]`,
+    /// `server.version`), with its value on this target: the evidence, and the cause of an error.
+    fn paths(&self, ctx: &cel::Context<'_, '_>) -> Vec<(String, Result<cel::Value, String>)> {
+        let mut found = Vec::new();
+        collect_paths(self.program.expression(), &mut Vec::new(), &mut found);
+        let mut out: Vec<(String, Result<cel::Value, String>)> = Vec::new();
+        for expr in found {
+            let Some(text) = render(expr) else { continue };
+            if out.iter().any(|(t, _)| *t == text) {
+                continue;
+            }
+            let value = cel::Value::resolve(expr, ctx).map_err(|e| e.to_string());
+            out.push((text, value));
+        }
+        out
+    }
+}
+
+/// Maximal paths rooted at a free environment variable: `a.b.c`, `a["k"].b`.
+fn collect_paths<'e>(expr: &'e IdedExpr, bound: &mut Vec<String>, out: &mut Vec<&'e IdedExpr>) {
+    if render_root(expr, bound) {
+        out.push(expr);
+        return;
+    }
+    match &expr.expr {
+        Expr::Call(call) => {
+            if let Some(t) = &call.target {
+                collect_paths(t, bound, out);
+            }
+            for a in &call.args {
+                collect_paths(a, bound, out);
+            }
+        }
+        Expr::Select(s) => collect_paths(&s.operand, bound, out),
+        Expr::Comprehension(c) => {
+            collect_paths(&c.iter_range, bound, out);
+            let depth = bound.len();
+            bound.push(c.iter_var.clone());
+            bound.extend(c.iter_var2.clone());
+            bound.push(c.accu_var.clone());
+            collect_paths(&c.loop_step, bound, out);
+            collect_paths(&c.result, bound, out);
+            bound.truncate(depth);
+        }
+        Expr::List(l) => l.elements.iter().for_each(|e| collect_paths(e, bound, out)),
+        _ => {}
+    }
+}
+
+/// Whether `expr` is a path (more than the bare variable) into the environment.
+fn render_root(expr: &IdedExpr, bound: &[String]) -> bool {
+    let mut e = expr;
+    let mut depth = 0;
+    loop {
+        match &e.expr {
+            Expr::Ident(name) => {
+                return depth > 0
+                    && file::VARIABLES.contains(&name.as_str())
+                    && !bound.contains(name);
+            }
+            Expr::Select(s) if !s.test => e = &s.operand,
+            Expr::Call(c) if c.func_name == operators::INDEX && c.args.len() == 2 => {
+                if !matches!(c.args[1].expr, Expr::Literal(_)) {
+                    return false;
+                }
+                e = &c.args[0];
+            }
+            _ => return false,
+        }
+        depth += 1;
+    }
+}
+
+/// A path as the rule author writes it.
+fn render(expr: &IdedExpr) -> Option<String> {
+    match &expr.expr {
+        Expr::Ident(name) => Some(name.clone()),
+        Expr::Select(s) => Some(format!("{}.{}", render(&s.operand)?, s.field)),
+        Expr::Call(c) if c.func_name == operators::INDEX => {
+            let key = match &c.args[1].expr {
+                Expr::Literal(LiteralValue::String(s)) => format!("{:?}", s.inner()),
+                Expr::Literal(LiteralValue::Int(i)) => format!("{}", i.inner()),
+                _ => return None,
+            };
+            Some(format!("{}[{key}]", render(&c.args[0])?))
+        }
+        _ => None,
+    }
+}
+
+/// Why `path` could not be read on this target, in terms of what was observed.
+fn cause(path: &str, target: &TargetFacts) -> String {
+    let Some(session) = target.session.ok() else {
+        return format!("{path} is not available: no Redis session");
+    };
+    let root = path.split(['.', '[']).next().unwrap_or_default();
+    match root {
+        "config" => {
+            let param = path
+                .trim_start_matches("config")
+                .trim_start_matches('.')
+                .trim_start_matches("[\"")
+                .split(['"', '.', '['])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            match session.config.get(&param) {
+                Some(Observed::Refused { error }) => {
+                    format!("the server refused CONFIG GET {param} ({error})")
+                }
+                Some(Observed::Failed { error }) => format!("CONFIG GET {param} failed: {error}"),
+                Some(Observed::NotAttempted { because }) => {
+                    format!("CONFIG GET {param} was not sent: {because}")
+                }
+                Some(Observed::Ok { .. }) => format!("{path} is not available"),
+                None => format!(
+                    "the facts hold no CONFIG GET {param} (saved by a run without this rule?)"
+                ),
+            }
+        }
+        "info" => match session.info.problem() {
+            Some(problem) => format!("INFO was not readable ({problem})"),
+            None => format!("INFO does not report {path}"),
+        },
+        "server" => format!(
+            "the server did not tell {path} (INFO: {}; HELLO: {})",
+            session.info.problem().unwrap_or("read"),
+            session.hello.problem().unwrap_or("read")
+        ),
+        "values" => format!(
+            "the values do not set {}",
+            path.trim_start_matches("values.")
+        ),
+        _ => format!("{path} is not available"),
+    }
+}
+
+/// A CEL value as evidence: JSON-like, bounded.
+fn shown(value: &cel::Value) -> String {
+    let text = match value {
+        cel::Value::String(s) => format!("{:?}", s.as_str()),
+        cel::Value::Int(i) => i.to_string(),
+        cel::Value::UInt(u) => format!("{u}u"),
+        cel::Value::Float(f) => f.to_string(),
+        cel::Value::Bool(b) => b.to_string(),
+        cel::Value::Null => "null".into(),
+        cel::Value::List(items) => format!(
+            "[{}]",
+            items.iter().map(shown).collect::<Vec<_>>().join(", ")
+        ),
+        cel::Value::Map(m) => {
+            let mut entries: Vec<String> = m
+                .map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", key_text(k), shown(v)))
+                .collect();
+            entries.sort();
+            format!("{{{}}}", entries.join(", "))
+        }
+        other => format!("{other:?}"),
+    };
+    if text.chars().count() > MAX_VALUE {
+        let cut: String = text.chars().take(MAX_VALUE).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+fn key_text(k: &cel::objects::Key) -> String {
+    match k {
+        cel::objects::Key::String(s) => format!("{:?}", s.as_str()),
+        cel::objects::Key::Int(i) => i.to_string(),
+        cel::objects::Key::Uint(u) => format!("{u}u"),
+        cel::objects::Key::Bool(b) => b.to_string(),
+    }
+}
