@@ -168,7 +168,7 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
         .compile(&when)
         .map_err(|errors| match errors.errors.first() {
             Some(e) => {
-                let pos = (e.pos.0 >= 1).then(|| (e.pos.0 as usize, e.pos.1.max(0) as usize + 1));
+                let pos = (e.pos.0 >= 1).then(|| (e.pos.0 as usize, e.pos.1.max(1) as usize));
                 bad_when(pos, format!("does not parse: {}", e.msg))
             }
             None => bad_when(None, "does not parse".into()),

@@ -1,10 +1,11 @@
 //! Integration tests against real redis-server processes (started by `ci/lab`), run by a
 //! libtest-mimic harness: one trial per scenario file in `tests/scenarios/`, plus the safety
-//! trials (read-only on the wire, no secret in any output, deadlines).
+//! trials (read-only on the wire, no secret in any output, deadlines), and the rules of one's own.
 
 mod kube;
 mod lab;
 mod reports;
+mod rules;
 mod safety;
 mod scenario;
 mod tool;
@@ -18,6 +19,7 @@ fn main() {
     trials.extend(safety::trials(&lab));
     trials.extend(reports::trials(&lab));
     trials.extend(kube::trials(&lab));
+    trials.extend(rules::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();
