@@ -332,9 +332,28 @@ impl Scan<'_> {
             Expr::Select(select) => {
                 if is_free(&select.operand, "config", bound) {
                     self.config.insert(select.field.to_ascii_lowercase());
-                } else {
-                    self.walk(&select.operand, bound);
+                    return;
                 }
+                if let Some((record, fields)) = record_of(&select.operand, bound)
+                    && !fields.contains(&select.field.as_str())
+                {
+                    let best = fields
+                        .iter()
+                        .max_by(|a, b| {
+                            strsim::jaro_winkler(&select.field, a)
+                                .total_cmp(&strsim::jaro_winkler(&select.field, b))
+                        })
+                        .unwrap_or(&"name");
+                    self.fail(
+                        expr,
+                        format!(
+                            "{record} has no field `{}` (did you mean `{best}`? it has {})",
+                            select.field,
+                            fields.join(", ")
+                        ),
+                    );
+                }
+                self.walk(&select.operand, bound);
             }
             Expr::Comprehension(c) => {
                 self.walk(&c.iter_range, bound);
@@ -380,6 +399,46 @@ impl Scan<'_> {
     }
 }
 
+/// The fields of `target`, `target.auth` and `server`: fixed records, so a misspelt field is
+/// an error before any evaluation (`info`, `config` and `values` are maps: any key may be absent).
+pub const TARGET_FIELDS: [&str; 9] = [
+    "name",
+    "use_case",
+    "components",
+    "address",
+    "host",
+    "port",
+    "tls",
+    "db",
+    "auth",
+];
+pub const AUTH_FIELDS: [&str; 2] = ["enabled", "username"];
+pub const SERVER_FIELDS: [&str; 7] = [
+    "version",
+    "version_parts",
+    "role",
+    "mode",
+    "run_id",
+    "flavor",
+    "anonymous",
+];
+
+/// When `expr` is one of the fixed records, its name and fields.
+fn record_of(expr: &IdedExpr, bound: &[String]) -> Option<(&'static str, &'static [&'static str])> {
+    if is_free(expr, "target", bound) {
+        return Some(("target", &TARGET_FIELDS));
+    }
+    if is_free(expr, "server", bound) {
+        return Some(("server", &SERVER_FIELDS));
+    }
+    match &expr.expr {
+        Expr::Select(s) if s.field == "auth" && is_free(&s.operand, "target", bound) => {
+            Some(("target.auth", &AUTH_FIELDS))
+        }
+        _ => None,
+    }
+}
+
 fn is_free(expr: &IdedExpr, name: &str, bound: &[String]) -> bool {
     matches!(&expr.expr, Expr::Ident(n) if n == name && !bound.iter().any(|b| b == name))
 }
@@ -397,4 +456,75 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         }
     }
     (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Vec<Parsed>, String> {
+        let env = cel::Env::stdlib();
+        parse("r.yaml", text, &env).map_err(|e| e.to_string())
+    }
+
+    fn rule(id: &str, when: &str) -> String {
+        format!("rules:\n  - id: {id}\n    title: t\n    fix: f\n    when: '{when}'\n")
+    }
+
+    #[test]
+    fn good_rules_name_the_config_they_read() {
+        let parsed = load(&rule(
+            "org.x",
+            "config[\"maxmemory\"] != \"0\" && \"timeout\" in config && config.maxclients != \"\" && [1].all(target, target > 0)",
+        ))
+        .unwrap();
+        assert_eq!(parsed[0].config, ["maxclients", "maxmemory", "timeout"]);
+        assert_eq!(parsed[0].severity, Severity::Fail);
+    }
+
+    #[test]
+    fn bad_rules_name_the_rule_and_the_position() {
+        for (text, wanted) in [
+            (rule("org.x", "target.tls &&"), "r.yaml:5: rule org.x: `when` line 1, column 14: does not parse"),
+            (rule("tls.mine", "true"), "rule tls.mine: the prefix `tls.` belongs to the built-in checks"),
+            (rule("Org.X", "true"), "rule Org.X: an ID is <prefix>.<name>"),
+            (rule("nodot", "true"), "rule nodot: an ID is <prefix>.<name>"),
+            (rule("org.x", "target.nmae == \"snapshot\""), "line 1, column 7: target has no field `nmae` (did you mean `name`?"),
+            (rule("org.x", "target.auth.user"), "target.auth has no field `user`"),
+            (rule("org.x", "server.verison == \"7\""), "server has no field `verison` (did you mean `version`?"),
+            (rule("org.x", "[1].exists(x, x == y)"), "unknown variable `y`"),
+            (rule("org.x", "config[\"max*\"] == \"0\""), "config[\"max*\"]: a parameter name, not a pattern"),
+            (rule("org.x", "config[\"masterauth\"] == \"\""), "holds a credential"),
+            (rule("org.x", "size(config) > 0"), "config is read by parameter name"),
+            ("rules:\n  - id: org.x\n    title: t\n    fix: ''\n    when: 'true'\n".into(), "`title` and `fix` must not be empty"),
+            ("rules:\n  - id: org.x\n    title: t\n    fix: f\n    targets: ['[']\n    when: 'true'\n".into(), "target \"[\" is not a glob"),
+        ] {
+            let err = load(&text).err().unwrap_or_default();
+            assert!(err.contains(wanted), "{text}\nwanted {wanted}\ngot {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+
+    #[test]
+    fn the_fixed_records_match_the_published_environment() {
+        let schema = crate::rules::env::schema();
+        let fields = |def: &str| -> Vec<String> {
+            let mut f: Vec<String> = schema["$defs"][def]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            f.sort();
+            f
+        };
+        let sorted = |f: &[&str]| {
+            let mut f: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+            f.sort();
+            f
+        };
+        assert_eq!(fields("TargetEnv"), sorted(&TARGET_FIELDS));
+        assert_eq!(fields("AuthEnv"), sorted(&AUTH_FIELDS));
+        assert_eq!(fields("ServerEnv"), sorted(&SERVER_FIELDS));
+    }
 }
