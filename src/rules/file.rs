@@ -273,6 +273,34 @@ impl Scan<'_> {
         true
     }
 
+    /// A comparison between a path whose type is known and a literal of another type is
+    /// always false or an error: refused before the run (`config["maxmemory"] > 0`).
+    fn compare(&mut self, expr: &IdedExpr, left: &IdedExpr, right: &IdedExpr, bound: &[String]) {
+        let (Some(l), Some(r)) = (static_type(left, bound), static_type(right, bound)) else {
+            return;
+        };
+        let numeric = |t: &str| matches!(t, "int" | "uint" | "double");
+        if l == r || (numeric(l) && numeric(r)) {
+            return;
+        }
+        let (path, path_type, literal_type) = match (&left.expr, &right.expr) {
+            (_, Expr::Literal(_)) => (left, l, r),
+            _ => (right, r, l),
+        };
+        let name = crate::rules::render(path).unwrap_or_else(|| "the value".into());
+        let hint = if path_type == "string" && numeric(literal_type) {
+            " (CONFIG and INFO values are strings: compare with \"0\", or convert with int(...))"
+        } else {
+            ""
+        };
+        self.fail(
+            expr,
+            format!(
+                "{name} has type {path_type}, compared with a literal of type {literal_type}{hint}"
+            ),
+        );
+    }
+
     fn walk(&mut self, expr: &IdedExpr, bound: &mut Vec<String>) {
         match &expr.expr {
             Expr::Ident(name) => {
@@ -303,6 +331,11 @@ impl Scan<'_> {
                 }
             }
             Expr::Call(call) => {
+                if let [left, right] = call.args.as_slice()
+                    && COMPARISONS.contains(&call.func_name.as_str())
+                {
+                    self.compare(expr, left, right, bound);
+                }
                 let handled = match (call.func_name.as_str(), call.args.as_slice()) {
                     (operators::INDEX, [operand, key]) => {
                         let handled = self.config_key(operand, key, bound);
@@ -439,6 +472,58 @@ fn record_of(expr: &IdedExpr, bound: &[String]) -> Option<(&'static str, &'stati
     }
 }
 
+const COMPARISONS: [&str; 6] = [
+    operators::EQUALS,
+    operators::NOT_EQUALS,
+    operators::LESS,
+    operators::LESS_EQUALS,
+    operators::GREATER,
+    operators::GREATER_EQUALS,
+];
+
+/// The CEL type of a literal, or of a path into the environment whose type is fixed.
+fn static_type(expr: &IdedExpr, bound: &[String]) -> Option<&'static str> {
+    match &expr.expr {
+        Expr::Literal(LiteralValue::Int(_)) => return Some("int"),
+        Expr::Literal(LiteralValue::UInt(_)) => return Some("uint"),
+        Expr::Literal(LiteralValue::Double(_)) => return Some("double"),
+        Expr::Literal(LiteralValue::String(_)) => return Some("string"),
+        Expr::Literal(LiteralValue::Boolean(_)) => return Some("bool"),
+        Expr::Literal(LiteralValue::Null) => return Some("null"),
+        _ => {}
+    }
+    // config["x"], config.x: strings.
+    let operand_and_field = match &expr.expr {
+        Expr::Select(s) if !s.test => Some((&*s.operand, s.field.as_str())),
+        Expr::Call(c) if c.func_name == operators::INDEX && c.args.len() == 2 => {
+            match &c.args[1].expr {
+                Expr::Literal(LiteralValue::String(k)) => Some((&c.args[0], k.inner())),
+                _ => None,
+            }
+        }
+        _ => None,
+    }?;
+    let (operand, field) = operand_and_field;
+    if is_free(operand, "config", bound) {
+        return Some("string");
+    }
+    // info.<section>.<field>: strings.
+    if let Expr::Select(s) = &operand.expr
+        && !s.test
+        && is_free(&s.operand, "info", bound)
+    {
+        return Some("string");
+    }
+    let (record, _) = record_of(operand, bound)?;
+    Some(match (record, field) {
+        ("target", "port" | "db") => "int",
+        ("target", "tls") | ("target.auth", _) | ("server", "anonymous") => "bool",
+        ("target", "components") | ("server", "version_parts") => "list",
+        ("target", "auth") => "map",
+        _ => "string",
+    })
+}
+
 fn is_free(expr: &IdedExpr, name: &str, bound: &[String]) -> bool {
     matches!(&expr.expr, Expr::Ident(n) if n == name && !bound.iter().any(|b| b == name))
 }
@@ -496,6 +581,10 @@ mod tests {
             (rule("org.x", "config[\"max*\"] == \"0\""), "config[\"max*\"]: a parameter name, not a pattern"),
             (rule("org.x", "config[\"masterauth\"] == \"\""), "holds a credential"),
             (rule("org.x", "size(config) > 0"), "config is read by parameter name"),
+            (rule("org.x", "config[\"maxmemory\"] > 0"), "config[\"maxmemory\"] has type string, compared with a literal of type int (CONFIG and INFO values are strings"),
+            (rule("org.x", "target.port == \"6379\""), "target.port has type int, compared with a literal of type string"),
+            (rule("org.x", "\"yes\" == target.auth.username"), "target.auth.username has type bool, compared with a literal of type string"),
+            (rule("org.x", "info.memory.maxmemory_policy != 1"), "info.memory.maxmemory_policy has type string, compared with a literal of type int"),
             ("rules:\n  - id: org.x\n    title: t\n    fix: ''\n    when: 'true'\n".into(), "`title` and `fix` must not be empty"),
             ("rules:\n  - id: org.x\n    title: t\n    fix: f\n    targets: ['[']\n    when: 'true'\n".into(), "target \"[\" is not a glob"),
         ] {

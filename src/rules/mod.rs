@@ -355,7 +355,7 @@ fn render_root(expr: &IdedExpr, bound: &[String]) -> bool {
 }
 
 /// A path as the rule author writes it.
-fn render(expr: &IdedExpr) -> Option<String> {
+pub(crate) fn render(expr: &IdedExpr) -> Option<String> {
     match &expr.expr {
         Expr::Ident(name) => Some(name.clone()),
         Expr::Select(s) => Some(format!("{}.{}", render(&s.operand)?, s.field)),
