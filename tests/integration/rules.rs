@@ -431,6 +431,22 @@ fn files(lab: &Lab) -> Result<(), Failed> {
     if !markdown.contains("`org.maxmemory-set` on `snapshot`") {
         return Err("report.md does not list the failing rule".into());
     }
+    // The reports' real consumers read the rule rows as they read the checks'.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let consumers = std::process::Command::new("python3")
+        .arg(root.join("tests/consumers/check_reports.py"))
+        .arg(dir.join("out"))
+        .arg(root.join("docs/report.schema.json"))
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !consumers.status.success() {
+        return Err(format!(
+            "consumers disagree: {}{}",
+            String::from_utf8_lossy(&consumers.stdout),
+            String::from_utf8_lossy(&consumers.stderr)
+        )
+        .into());
+    }
     let terminal = String::from_utf8_lossy(&out.stdout);
     if !terminal.contains("✖ org.maxmemory-set") || !terminal.contains("? org.maxmemory-set") {
         return Err(format!("the terminal report lacks the rule: {terminal}").into());
