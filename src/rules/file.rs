@@ -42,6 +42,11 @@ const TYPE_NAMES: [&str; 11] = [
     "optional",
 ];
 
+/// A `when` has at most this many characters…
+const MAX_WHEN: usize = 4096;
+/// …and nests brackets at most this deep.
+const MAX_NESTING: usize = 32;
+
 /// Rule files are read whole: this many bytes at most.
 const MAX_FILE: u64 = 16 * 1024 * 1024;
 
@@ -163,6 +168,27 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
     };
     if when.is_empty() {
         return Err(bad_when(None, "empty expression".into()));
+    }
+    // The CEL parser recurses per nesting level: bound what it is handed.
+    if when.chars().count() > MAX_WHEN {
+        return Err(bad_when(
+            None,
+            format!("longer than {MAX_WHEN} characters; split it into several rules"),
+        ));
+    }
+    let mut depth = 0usize;
+    for (i, c) in when.chars().enumerate() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Err(bad_when(
+                Some(line_col(&when, i)),
+                format!("nested more than {MAX_NESTING} deep"),
+            ));
+        }
     }
     let program = env
         .compile(&when)
@@ -581,6 +607,8 @@ mod tests {
             (rule("org.x", "config[\"max*\"] == \"0\""), "config[\"max*\"]: a parameter name, not a pattern"),
             (rule("org.x", "config[\"masterauth\"] == \"\""), "holds a credential"),
             (rule("org.x", "size(config) > 0"), "config is read by parameter name"),
+            (rule("org.x", &format!("{}true{}", "(".repeat(40), ")".repeat(40))), "line 1, column 33: nested more than 32 deep"),
+            (rule("org.x", &format!("target{}", ".a".repeat(3000))), "longer than 4096 characters"),
             (rule("org.x", "config[\"maxmemory\"] > 0"), "config[\"maxmemory\"] has type string, compared with a literal of type int (CONFIG and INFO values are strings"),
             (rule("org.x", "target.port == \"6379\""), "target.port has type int, compared with a literal of type string"),
             (rule("org.x", "\"yes\" == target.auth.username"), "target.auth.username has type bool, compared with a literal of type string"),

@@ -52,6 +52,29 @@ pub struct RuleSet {
     env: Option<Arc<cel::Env>>,
 }
 
+/// The stack the CEL parser gets: it recurses per nesting level, with large frames.
+const PARSER_STACK: usize = 256 * 1024 * 1024;
+
+/// Parses one rule file on a thread with a large stack (reserved, touched only as deep as the
+/// parser goes), so that no expression the checks in `file.rs` let through can overflow it.
+fn compile(name: &str, text: &str, env: &cel::Env) -> Result<Vec<file::Parsed>, InputError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("rules".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, || file::parse(name, text, env))
+            .map(|handle| {
+                handle.join().unwrap_or_else(|_| {
+                    Err(InputError::malformed(
+                        name,
+                        "the CEL parser failed on an expression of this file",
+                    ))
+                })
+            })
+            .unwrap_or_else(|_| file::parse(name, text, env))
+    })
+}
+
 fn cel_env() -> Arc<cel::Env> {
     let mut env = cel::Env::stdlib();
     env.add_extension(cel::extensions::strings)
@@ -73,7 +96,7 @@ impl RuleSet {
         for path in paths {
             let name = path.display().to_string();
             let text = file::read_capped(path)?;
-            for parsed in file::parse(&name, &text, &env)? {
+            for parsed in compile(&name, &text, &env)? {
                 if checks::find(&parsed.id).is_some() {
                     return Err(InputError::Malformed {
                         file: parsed.place,
@@ -219,6 +242,7 @@ impl Rule {
     }
 
     fn judge(&self, ctx: &cel::Context<'_, '_>, target: &TargetFacts) -> Verdict {
+        let when = bounded(&self.when);
         let paths = self.paths(ctx);
         let mut evidence = serde_json::Map::new();
         for (text, value) in &paths {
@@ -235,15 +259,15 @@ impl Rule {
             .join(", ");
         let verdict = match self.program.execute(ctx) {
             Ok(cel::Value::Bool(true)) => Verdict::pass(if observed.is_empty() {
-                format!("holds: {}", self.when)
+                format!("holds: {}", when)
             } else {
-                format!("{observed}: holds: {}", self.when)
+                format!("{observed}: holds: {}", when)
             }),
             Ok(cel::Value::Bool(false)) => {
                 let message = if observed.is_empty() {
-                    format!("`{}` is false; the rule wants it true", self.when)
+                    format!("`{}` is false; the rule wants it true", when)
                 } else {
-                    format!("{observed}; the rule wants `{}`", self.when)
+                    format!("{observed}; the rule wants `{}`", when)
                 };
                 let v = match self.severity {
                     Severity::Fail => Verdict::fail(message),
@@ -253,7 +277,7 @@ impl Rule {
             }
             Ok(other) => Verdict::unknown(format!(
                 "`{}` gave {}, not true or false",
-                self.when,
+                when,
                 shown(&other)
             ))
             .fix(format!(
@@ -266,14 +290,12 @@ impl Rule {
                     .find_map(|(text, r)| r.as_ref().err().map(|e| (text, e)))
                     .map(|(text, _)| cause(text, target))
                     .unwrap_or_else(|| format!("evaluation error: {e}"));
-                Verdict::unknown(format!(
-                    "cannot tell whether `{}` holds: {cause}",
-                    self.when
-                ))
-                .fix(format!(
-                    "verify by hand that `{}` holds on this server; if not: {}",
-                    self.when, self.fix
-                ))
+                Verdict::unknown(format!("cannot tell whether `{}` holds: {cause}", when)).fix(
+                    format!(
+                        "verify by hand that `{}` holds on this server; if not: {}",
+                        when, self.fix
+                    ),
+                )
             }
         };
         let mut verdict = verdict;
@@ -420,6 +442,16 @@ fn cause(path: &str, target: &TargetFacts) -> String {
     }
 }
 
+/// Text for a message, bounded.
+fn bounded(text: &str) -> String {
+    if text.chars().count() > MAX_VALUE {
+        let cut: String = text.chars().take(MAX_VALUE).collect();
+        format!("{cut}…")
+    } else {
+        text.to_string()
+    }
+}
+
 /// A CEL value as evidence: JSON-like, bounded.
 fn shown(value: &cel::Value) -> String {
     let text = match value {
@@ -444,12 +476,7 @@ fn shown(value: &cel::Value) -> String {
         }
         other => format!("{other:?}"),
     };
-    if text.chars().count() > MAX_VALUE {
-        let cut: String = text.chars().take(MAX_VALUE).collect();
-        format!("{cut}…")
-    } else {
-        text
-    }
+    bounded(&text)
 }
 
 fn key_text(k: &cel::objects::Key) -> String {
