@@ -26,6 +26,8 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         ),
         with("only_selects_a_rule_and_the_exit_code_follows", only),
         with("rules_skip_where_there_is_no_session", no_session),
+        with("a_restricted_user_gets_unknown_never_fail", restricted),
+        with("facts_saved_without_the_rule_say_so", saved_without),
         with("rules_appear_in_junit_and_markdown", files),
         with(
             "bad_rule_files_are_exit_2_naming_file_rule_and_position",
@@ -612,4 +614,111 @@ fn schema() -> Result<(), Failed> {
         return Err("schema without --facts no longer prints the report schema".into());
     }
     Ok(())
+}
+
+/// The ACL user `app` (`+@all -@dangerous`) may not run INFO or CONFIG; HELLO still tells the
+/// version.
+fn restricted(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("rules-restricted");
+    let values = lab.substitute(
+        "redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n",
+    );
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let secret = tool::kubectl_secret(&[
+        "generic",
+        "redis-auth-secrets",
+        "-n",
+        "gloo-mesh",
+        "--from-literal=username=app",
+        "--from-literal=password=app-pass",
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), secret).map_err(|e| e.to_string())?;
+    let mut args: Vec<String> = [
+        "run",
+        "-f",
+        "values.yaml",
+        "--secrets",
+        "secrets.yaml",
+        "--format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(examples());
+    let out = tool::run(&dir, &args);
+    let verdicts = rule_verdicts(&out)?;
+    let version = if lab_is_7_2_or_later(&out)? {
+        "pass"
+    } else {
+        "fail"
+    };
+    expect(
+        &verdicts,
+        &[
+            (
+                "snapshot",
+                "org.eviction-snapshot",
+                "unknown",
+                "INFO was not readable (NOPERM",
+            ),
+            (
+                "snapshot",
+                "org.maxmemory-set",
+                "unknown",
+                "the server refused CONFIG GET maxmemory (NOPERM",
+            ),
+            (
+                "snapshot",
+                "org.redis-7-2",
+                version,
+                "server.version_parts[0] is 7",
+            ),
+            (
+                "snapshot",
+                "org.no-default-user",
+                "pass",
+                "target.auth.username is true",
+            ),
+        ],
+    )
+}
+
+/// Facts saved by a run without the rule hold no CONFIG value for it: `unknown`, saying so.
+fn saved_without(lab: &Lab) -> Result<(), Failed> {
+    let (dir, _) = setup(lab, "rules-saved-without")?;
+    tool::run(
+        &dir,
+        [
+            "run",
+            "-f",
+            "values.yaml",
+            "--secrets",
+            "secrets.yaml",
+            "--save-facts",
+            "facts.json",
+        ],
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rule = root.join("examples/rules/maxmemory-set.yaml");
+    let out = tool::run(
+        &dir,
+        [
+            "run",
+            "--facts",
+            "facts.json",
+            "--format",
+            "json",
+            "--rules",
+            rule.to_str().unwrap(),
+        ],
+    );
+    expect(
+        &rule_verdicts(&out)?,
+        &[(
+            "snapshot",
+            "org.maxmemory-set",
+            "unknown",
+            "the facts hold no CONFIG GET maxmemory (saved by a run without this rule?)",
+        )],
+    )
 }
