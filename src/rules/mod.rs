@@ -25,6 +25,8 @@ use file::Severity;
 /// The check every rule needs: a Redis session to read from.
 const PREREQUISITE: &str = "auth.login";
 
+/// How many CONFIG parameters the rules may name, at most (one `CONFIG GET` each).
+const MAX_CONFIG: usize = 64;
 /// How much evidence a verdict carries, at most.
 const MAX_EVIDENCE: usize = 12;
 /// How long one evidence value may be, at most.
@@ -148,6 +150,15 @@ impl RuleSet {
         }
         config.sort();
         config.dedup();
+        if config.len() > MAX_CONFIG {
+            return Err(InputError::BadFlag {
+                flag: "--rules".into(),
+                message: format!(
+                    "the rules name {} CONFIG parameters; at most {MAX_CONFIG} are read",
+                    config.len()
+                ),
+            });
+        }
         set.config = Box::leak(config.into_boxed_slice());
         set.env = Some(env);
         Ok(set)
