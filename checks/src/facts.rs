@@ -499,6 +499,10 @@ pub struct Login {
     /// When the stored values carry stray whitespace and the raw login failed, the reply to the
     /// trimmed values.
     pub trimmed_reply: Option<Reply>,
+    /// The server answered `AUTH username password` as a wrong number of arguments: it has no
+    /// ACL users (Redis before 6), and only `AUTH password` logs in.
+    #[serde(default)]
+    pub no_acl_users: bool,
 }
 
 impl Session {

@@ -36,7 +36,8 @@ pub struct Server {
     /// Where the version came from: `INFO` or `HELLO`.
     pub version_source: Option<&'static str>,
     /// Whether the server has ACL users (Redis 6+, every Valkey): `AUTH username password`
-    /// works. `None` when nothing tells.
+    /// works. `None` when nothing tells. A server that answered `AUTH username password` as a
+    /// wrong number of arguments has none, whatever else is known.
     pub acl_users: Option<bool>,
 }
 
@@ -86,7 +87,9 @@ pub fn identify(s: &Session) -> Server {
         },
     };
     let numeric = version.and_then(parse_version);
+    let refused_username = s.login.as_ref().is_some_and(|l| l.no_acl_users);
     let acl_users = match (flavor, numeric) {
+        _ if refused_username => Some(false),
         (Flavor::Valkey, _) => Some(true),
         (Flavor::Redis, Some(v)) => Some(v >= (6, 0, 0)),
         // HELLO answered: Redis 6 or later.

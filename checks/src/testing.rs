@@ -107,6 +107,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                     with_username: true,
                     reply: Reply::Ok,
                     trimmed_reply: None,
+                    no_acl_users: false,
                 }),
                 select: None,
                 hello: Observed::Ok { value: hello },

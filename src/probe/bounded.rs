@@ -3,9 +3,11 @@
 //! nesting deeper than 16, or a line without end. The bytes that break the bound are never
 //! handed on, so the Redis client never sees (and never allocates for) what the server declares.
 //!
-//! It also keeps a server's last words readable: a write that meets a closed connection is
-//! taken as written, so the error the server sent before closing (`-ERR max number of clients
-//! reached`, `-DENIED …`) is still read and answers the first command, every time.
+//! It also keeps a server's last words readable: nothing is read before the first command is
+//! written (an error a server sends on accept, such as `-ERR max number of clients reached` or
+//! `-DENIED …`, would otherwise arrive while no command waits for it and be dropped), and a
+//! write that meets a closed connection is taken as written, so that error is read and answers
+//! the first command, every time.
 
 use std::io;
 use std::pin::Pin;
@@ -24,6 +26,9 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_LINE: usize = 64 * 1024;
 /// The longest length or count header (`$…`, `*…`) in bytes.
 const MAX_HEADER: usize = 24;
+
+/// What a read that is not RESP at all says.
+pub const NOT_REDIS: &str = "the reply is not Redis protocol";
 
 /// The text every bound-breaking read starts with.
 pub const TOO_LARGE: &str = "reply too large";
@@ -84,9 +89,7 @@ impl Framer {
                 State::Type => {
                     let kind = bytes[i];
                     if !b"+-:,(#_$=!*~>%|".contains(&kind) {
-                        return Err(format!(
-                            "not Redis protocol (a reply starts with byte 0x{kind:02x})"
-                        ));
+                        return Err(NOT_REDIS.to_string());
                     }
                     self.count(1)?;
                     self.state = State::Line {
@@ -159,12 +162,7 @@ impl Framer {
         let n: i64 = std::str::from_utf8(header)
             .ok()
             .and_then(|h| h.parse().ok())
-            .ok_or_else(|| {
-                format!(
-                    "not Redis protocol (a length of \"{}\")",
-                    String::from_utf8_lossy(header)
-                )
-            })?;
+            .ok_or_else(|| format!("{NOT_REDIS} (a length that is not a number)"))?;
         if n < 0 {
             // `$-1`, `*-1`: nil.
             self.element_done();
@@ -248,6 +246,10 @@ pub struct Bounded<S> {
     watch: Watch,
     /// The peer closed: later writes are taken as written, so its last words are still read.
     write_closed: bool,
+    /// A command was written: replies may be read.
+    written: bool,
+    /// The reader waiting for the first write.
+    waiting: Option<std::task::Waker>,
 }
 
 impl<S> Bounded<S> {
@@ -258,6 +260,8 @@ impl<S> Bounded<S> {
             framer: Framer::default(),
             watch: watch.clone(),
             write_closed: false,
+            written: false,
+            waiting: None,
         };
         (stream, watch)
     }
@@ -282,6 +286,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
         if let Some(why) = this.watch.tripped() {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)));
         }
+        if !this.written {
+            this.waiting = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
         let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
@@ -305,16 +313,24 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Bounded<S> {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.write_closed {
-            return Poll::Ready(Ok(data.len()));
-        }
-        match Pin::new(&mut this.inner).poll_write(cx, data) {
-            Poll::Ready(Err(e)) if closed(&e) => {
-                this.write_closed = true;
-                Poll::Ready(Ok(data.len()))
+        let result = if this.write_closed {
+            Poll::Ready(Ok(data.len()))
+        } else {
+            match Pin::new(&mut this.inner).poll_write(cx, data) {
+                Poll::Ready(Err(e)) if closed(&e) => {
+                    this.write_closed = true;
+                    Poll::Ready(Ok(data.len()))
+                }
+                other => other,
             }
-            other => other,
+        };
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !this.written {
+            this.written = true;
+            if let Some(w) = this.waiting.take() {
+                w.wake();
+            }
         }
+        result
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -453,6 +469,9 @@ mod tests {
         use tokio::io::AsyncReadExt;
         let (mut server, client) = tokio::io::duplex(1 << 16);
         let (mut bounded, watch) = Bounded::new(client);
+        tokio::io::AsyncWriteExt::write_all(&mut bounded, b"PING\r\n")
+            .await
+            .unwrap();
         tokio::io::AsyncWriteExt::write_all(&mut server, b"+OK\r\n")
             .await
             .unwrap();

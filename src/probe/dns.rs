@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use checks::facts::{Dns, FailureKind, Observed};
-use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
@@ -37,6 +37,9 @@ impl Dialer {
             Ok(mut b) => {
                 b.options_mut().timeout = timeout;
                 b.options_mut().attempts = 1;
+                // Both families, IPv6 first, as Go's resolver sorts them on a dual-stack host
+                // (RFC 6724); the dialer then falls back to IPv4 300 ms later.
+                b.options_mut().ip_strategy = LookupIpStrategy::Ipv6AndIpv4;
                 match b.build() {
                     Ok(r) => Dialer {
                         resolver: Some(r),

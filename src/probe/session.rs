@@ -113,10 +113,16 @@ where
         } else {
             None
         };
+        let with_username = c.username.as_deref().is_some_and(|u| !u.is_empty());
+        // Redis before 6 knows only `AUTH password`: two arguments are one too many.
+        let no_acl_users = with_username
+            && matches!(&reply, Reply::Error { code, message }
+                if code == "ERR" && message.starts_with("wrong number of arguments"));
         login = Some(Login {
-            with_username: c.username.as_deref().is_some_and(|u| !u.is_empty()),
+            with_username,
             reply,
             trimmed_reply,
+            no_acl_users,
         });
     }
     let unauthenticated_ping = match unauthenticated_ping {

@@ -1,7 +1,9 @@
 //! Integration tests against real redis-server processes (started by `ci/lab`), run by a
 //! libtest-mimic harness: one trial per scenario file in `tests/scenarios/`, plus the safety
-//! trials (read-only on the wire, no secret in any output, deadlines).
+//! trials (read-only on the wire, no secret in any output, deadlines) and the hostile-server
+//! trials (bounded reads, refusals named, dual-stack dialing).
 
+mod hostile;
 mod kube;
 mod lab;
 mod reports;
@@ -18,6 +20,7 @@ fn main() {
     trials.extend(safety::trials(&lab));
     trials.extend(reports::trials(&lab));
     trials.extend(kube::trials(&lab));
+    trials.extend(hostile::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

@@ -105,7 +105,7 @@ impl Check for AuthLogin {
                     let fix = if session.unauthenticated_ping == Reply::Ok {
                         "the server has no password: remove auth from the values, or configure the password on the server".to_string()
                     } else if login.with_username && server.acl_users == Some(false) {
-                        format!("{} predates Redis 6 and has no ACL users: remove the username from the secret (the password alone logs in), or upgrade Redis", server.label())
+                        format!("{} has no ACL users (it predates Redis 6): remove the username from the secret (the password alone logs in), or upgrade Redis", server.label())
                     } else if server.acl_users == Some(false) {
                         format!("check the password in {secret} (requirepass of {})", server.label())
                     } else {
@@ -311,13 +311,19 @@ mod tests {
         crate::testing::set_info(&mut t, "redis_version", Some("5.0.14"));
         session(&mut t).login.as_mut().unwrap().reply =
             err("ERR", "wrong number of arguments for 'auth' command");
-        let v = judge(t);
+        let v = judge(t.clone());
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(
             v.remediation.unwrap().contains(
-                "redis 5.0.14 predates Redis 6 and has no ACL users: remove the username"
+                "redis 5.0.14 has no ACL users (it predates Redis 6): remove the username"
             )
         );
+        // Not admitted, so no INFO: the probe's typed finding alone decides.
+        let s = session(&mut t);
+        s.info = Observed::not_attempted("not admitted");
+        s.hello = Observed::not_attempted("not admitted");
+        s.login.as_mut().unwrap().no_acl_users = true;
+        assert!(judge(t).remediation.unwrap().contains("has no ACL users"));
         // A server with no password at all.
         let mut t = healthy_target("snapshot");
         let s = session(&mut t);

@@ -345,6 +345,7 @@ mod tests {
                 message: "invalid".into(),
             },
             trimmed_reply: Some(Reply::Ok),
+            no_acl_users: false,
         });
         let v = judge(t);
         assert_eq!(v.outcome, Outcome::Fail);
