@@ -28,7 +28,7 @@ use crate::trust;
 /// The most targets probed at once. A target's probe holds at most three connections at a
 /// time (its session, and two fresh ones that ask what a silent port speaks), so 85 targets
 /// keep the run within 256 open connections.
-const MAX_CONNECTIONS: usize = 256 / 3;
+const MAX_TARGETS_AT_ONCE: usize = 256 / 3;
 
 /// How long reading secrets from the cluster may take, at most.
 const KUBE_DEADLINE: Duration = Duration::from_secs(10);
@@ -278,7 +278,7 @@ async fn probe_all(
 ) -> Vec<TargetFacts> {
     let dialer = Arc::new(Dialer::new(options.dns, plan::DEFAULT_DIAL));
     // At most this many targets hold connections at once, whatever the values list.
-    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_TARGETS_AT_ONCE));
     let mut slots = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     for plan in plans {

@@ -6,7 +6,11 @@ crate::check! {
     /// The server accepts the credentials from the auth secret, sent as go-redis sends them
     /// (`AUTH username password`, or `AUTH password` without a username), within the
     /// components' `readTimeout`, then `SELECT` of the values' `db` when it is not 0, as go-redis
-    /// does. Warns when the server lets anybody in without credentials.
+    /// does. Warns when the server lets anybody in without credentials. A server that refuses
+    /// the connection before any login (its error read even when it closes at once) is named:
+    /// protected mode fails here; every client slot taken (`maxclients`) is `unknown` here and
+    /// fails `redis.capacity`; `LOADING` is `unknown` until the dataset is loaded. A nil reply
+    /// to `PING` or `AUTH` is never success.
     ///
     /// ## Why Gloo needs it
     /// A rejected login makes every component fail its first command; a server that never
@@ -15,7 +19,10 @@ crate::check! {
     /// ## How to fix
     /// `WRONGPASS`: the password (or the ACL user) does not match; check the secret and that
     /// the user is `on`. `NOAUTH`: the server needs a password but the values turn auth off.
-    /// "no password configured": the values send one to a server that has none.
+    /// "no password configured": the values send one to a server that has none. "wrong number
+    /// of arguments" from a server without ACL users (Redis before 6): remove the username.
+    /// `DENIED` (protected mode): set a password on the server and turn on auth in the values,
+    /// or turn protected mode off where a firewall guards the port.
     ///
     /// ## On managed services
     /// ElastiCache AUTH tokens and Memorystore AUTH strings are passwords of the `default` user.

@@ -4,7 +4,9 @@ use crate::facts::Observed;
 crate::check! {
     /// ## What it checks
     /// The address is a writable primary (`ROLE` says `master`), not a replica or a reader
-    /// endpoint. Falls back to `HELLO` and `INFO replication` when `ROLE` is refused.
+    /// endpoint. Falls back to `HELLO` and `INFO replication` when `ROLE` is refused. A replica
+    /// names its primary (`master_host:master_port`) and says when its link to it is down
+    /// (`master_link_status:down`): the primary is then unreachable or not running.
     ///
     /// ## Why Gloo needs it
     /// The management server writes its snapshot continuously; on a replica every write fails
@@ -12,7 +14,8 @@ crate::check! {
     ///
     /// ## How to fix
     /// Point the address at the primary: the primary endpoint of the replication group, not a
-    /// node or reader endpoint.
+    /// node or reader endpoint. With the link down, bring the primary back (or promote the
+    /// replica with `REPLICAOF NO ONE`) as well.
     ///
     /// ## On managed services
     /// ElastiCache: use the "Primary endpoint" (`master.…` with TLS), not the "Reader endpoint"

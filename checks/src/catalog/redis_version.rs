@@ -3,7 +3,9 @@ use crate::facts::Observed;
 
 crate::check! {
     /// ## What it checks
-    /// The server's version (`INFO server` `redis_version`, or `HELLO`): at least 6.2.6, the
+    /// The server's version, decided once with its flavor (`INFO server` `redis_version`, or
+    /// `HELLO`; for Valkey, which freezes `redis_version` at 7.2.4, its own `valkey_version` or
+    /// HELLO's `version`; every Valkey passes): at least 6.2.6, the
     /// version the add-ons' built-in Redis ships with (older warns), and at least 6.0 when the
     /// components log in with a username (ACL users do not exist before 6.0: fail).
     ///
