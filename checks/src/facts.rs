@@ -115,6 +115,22 @@ impl<T> Observed<T> {
         }
     }
 
+    /// Why `what` (a command, a phase) was not observed, worded by how it went: "INFO was
+    /// refused (…)", "INFO got no answer within readTimeout 1s", "INFO could not be read
+    /// (reply too large: …)". `None` when it was observed.
+    pub fn why_not(&self, what: &str) -> Option<String> {
+        Some(match self {
+            Observed::Ok { .. } => return None,
+            Observed::Refused { error } => format!("{what} was refused ({error})"),
+            Observed::Failed {
+                error,
+                kind: FailureKind::Timeout,
+            } => format!("{what} got {error}"),
+            Observed::Failed { error, .. } => format!("{what} could not be read ({error})"),
+            Observed::NotAttempted { because } => format!("{what} was not sent ({because})"),
+        })
+    }
+
     /// Shorthand for [`Observed::Failed`].
     pub fn failed(kind: FailureKind, error: impl Into<String>) -> Self {
         Observed::Failed {

@@ -1,7 +1,7 @@
 use reports::Outcome;
 
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{FailureKind, Observed, RefusalKind, Session, TargetFacts};
+use crate::facts::{Observed, RefusalKind, Session, TargetFacts};
 
 crate::check! {
     /// ## What it checks
@@ -67,13 +67,7 @@ impl Check for RedisCapacity {
                 .with("blocked_by", "auth.login");
         }
         if s.info.ok().is_none() {
-            let why = s.info.problem().unwrap_or("no answer");
-            let how = match s.info.failure() {
-                Some(FailureKind::TooLarge) => format!("INFO could not be read ({why})"),
-                Some(FailureKind::Timeout) => format!("INFO got {why}"),
-                Some(_) => format!("INFO could not be read ({why})"),
-                None => format!("INFO was refused ({why})"),
-            };
+            let how = s.info.why_not("INFO").unwrap_or_default();
             return Verdict::unknown(format!("{how}; verify memory use and client slots by hand"))
                 .fix("check memory and connection metrics in the provider's console");
         }
@@ -222,15 +216,19 @@ mod tests {
         assert!(v.message.contains("10 client slots free"), "{}", v.message);
         session(&mut t).info = refused("info");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
-        session(&mut t).info =
-            Observed::failed(FailureKind::Timeout, "no answer within readTimeout 1s");
+        session(&mut t).info = Observed::failed(
+            crate::facts::FailureKind::Timeout,
+            "no answer within readTimeout 1s",
+        );
         let v = judge(&t);
         assert_eq!(
             v.message,
             "INFO got no answer within readTimeout 1s; verify memory use and client slots by hand"
         );
-        session(&mut t).info =
-            Observed::failed(FailureKind::TooLarge, "reply too large: over 1 MiB");
+        session(&mut t).info = Observed::failed(
+            crate::facts::FailureKind::TooLarge,
+            "reply too large: over 1 MiB",
+        );
         assert!(judge(&t).message.contains("reply too large"));
     }
 
