@@ -7,6 +7,7 @@ Modes:
   endless-bulk   answers with a 1 GB bulk string header, then bytes until the client leaves
   huge-array     answers with `*100000000`, then elements until the client leaves
   deep           answers with arrays nested 100,000 deep
+  flood          answers the first command with +PONG, then sends PONGs nobody asked for, forever
   endless-line   answers with a simple string that never ends
   big-info       a Redis without a password whose INFO is 20 MB
   drip           answers +PONG one byte per second
@@ -167,6 +168,7 @@ HANDLERS = {
     "endless-bulk": endless(b"$1073741824\r\n", b"a" * 65536),
     "huge-array": endless(b"*100000000\r\n", b":1\r\n" * 16384),
     "deep": lambda args, state: b"*1\r\n" * 100000 + b":1\r\n",
+    "flood": endless(b"+PONG\r\n", b"+PONG\r\n" * 8192),
     "endless-line": endless(b"+", b"a" * 65536),
     "big-info": big_info,
     "loading": lambda args, state: b"-LOADING Redis is loading the dataset in memory\r\n",

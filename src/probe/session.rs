@@ -250,9 +250,18 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session) {
         send(conn, &role, read),
         send_all(conn, &gets, read),
     );
-    session.hello = observe(hello, |v| Some(pairs(&v)));
-    session.info = observe(info, |v| Some(parse_info(&text(&v)?)));
-    session.role = observe(role, |v| Some(flatten_role(&v)));
+    // A reply of the wrong shape (a confused server answering PONG to everything) is no
+    // observation: an empty INFO must never pass a check.
+    session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
+    session.info = observe(info, |v| {
+        let body = match &v {
+            Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            Value::VerbatimString { text, .. } => text.clone(),
+            _ => return None,
+        };
+        Some(parse_info(&body)).filter(|fields| !fields.is_empty())
+    });
+    session.role = observe(role, |v| Some(flatten_role(&v)).filter(|r| !r.is_empty()));
     for (param, reply) in params.iter().zip(configs) {
         let value = observe(reply, |v| config_value(&v));
         session.config.insert(param.to_string(), value);

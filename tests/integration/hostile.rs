@@ -34,6 +34,7 @@ pub fn trials(_lab: &Lab) -> Vec<Trial> {
         t("an_endless_bulk_string_is_too_large", endless_bulk),
         t("a_huge_array_header_is_too_large", huge_array),
         t("absurd_nesting_is_too_large", deep),
+        t("replies_of_the_wrong_shape_pass_nothing", flood),
         t("a_line_without_end_is_too_large", endless_line),
         t("a_20_mb_info_is_too_large", big_info),
         t("one_byte_per_second_meets_the_read_timeout", drip),
@@ -344,6 +345,24 @@ fn big_info() -> Result<(), Failed> {
         return Err(format!("exit {}", run.exit).into());
     }
     Ok(())
+}
+
+fn flood() -> Result<(), Failed> {
+    // PONG to every command, and more PONGs nobody asked for: no INFO, ROLE or HELLO was read,
+    // so nothing that needs them passes.
+    let (run, ..) = against("flood", &[])?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "INFO could not be read (unexpected reply shape)",
+    )?;
+    run.expect("redis.role", "unknown", "could not be read")?;
+    run.expect(
+        "redis.version",
+        "unknown",
+        "neither INFO nor HELLO told the server version",
+    )?;
+    run.exit(4)
 }
 
 fn drip() -> Result<(), Failed> {
