@@ -47,6 +47,7 @@ pub fn trials(_lab: &Lab) -> Vec<Trial> {
         t("redis_5_wants_no_username", redis5),
         t("maxclients_fails_redis_capacity", maxclients),
         t("a_replica_of_a_dead_primary_names_the_link", dead_primary),
+        t("a_redis_loading_its_dataset_is_unknown", real_loading),
         root("protected_mode_is_named", protected_mode),
         root("dual_stack_falls_back_to_the_family_that_works", dual_stack),
     ]
@@ -102,6 +103,12 @@ fn free_port() -> u16 {
 
 /// A real redis-server with `args`, on loopback `port`, up when this returns.
 fn redis_server(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
+    let process = spawn_redis(dir, port, args)?;
+    wait_for_pong(&format!("127.0.0.1:{port}"))?;
+    Ok(process)
+}
+
+fn spawn_redis(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
@@ -110,9 +117,19 @@ fn redis_server(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed>
         .stdout(Stdio::null())
         .spawn()
         .map_err(|e| format!("redis-server: {e}"))?;
-    let process = Process(child);
-    wait_for_pong(&format!("127.0.0.1:{port}"))?;
-    Ok(process)
+    Ok(Process(child))
+}
+
+/// Sends one inline command and returns the first line of the answer.
+fn command(addr: &str, line: &str) -> Result<String, Failed> {
+    let mut s = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    s.write_all(format!("{line}\r\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    BufReader::new(s)
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(answer.trim_end().to_string())
 }
 
 fn wait_for_pong(addr: &str) -> Result<(), Failed> {
@@ -566,6 +583,51 @@ fn dead_primary() -> Result<(), Failed> {
         &format!("its link to the primary is down (master_link_status:down): 127.0.0.1:{dead} is unreachable"),
     )?;
     run.exit(3)
+}
+
+fn real_loading() -> Result<(), Failed> {
+    let dir = tool::scratch("loading");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    // A dataset of 40,000 keys, saved.
+    let first = redis_server(&dir, port, &["--enable-debug-command", "yes"])?;
+    for line in ["DEBUG POPULATE 40000", "SAVE"] {
+        let answer = command(&addr, line)?;
+        if answer != "+OK" {
+            return Err(format!("{line}: {answer}").into());
+        }
+    }
+    drop(first);
+    // Loaded again at half a millisecond per key (20 s), answering clients meanwhile.
+    let _loading = spawn_redis(
+        &dir,
+        port,
+        &[
+            "--key-load-delay",
+            "500",
+            "--loading-process-events-interval-bytes",
+            "1024",
+        ],
+    )?;
+    let mut loading = false;
+    for _ in 0..100 {
+        if command(&addr, "PING").is_ok_and(|a| a.starts_with("-LOADING")) {
+            loading = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if !loading {
+        return Err("the restarted redis-server never answered LOADING".into());
+    }
+    let run = preflight("loading", &addr, &[])?;
+    run.bounded()?;
+    run.expect(
+        "auth.login",
+        "unknown",
+        "loading its dataset into memory and answers nothing else yet (LOADING",
+    )?;
+    run.exit(4)
 }
 
 /// A network namespace joined to this one by a veth pair, with an IPv4 and an IPv6 address
