@@ -2,8 +2,10 @@
 
   silent PORT   accepts TCP connections and never answers
   garbage PORT  answers anything with bytes that are not Redis protocol
-  dns PORT      a UDP DNS server for the zone lab.test: every name is 127.0.0.1, except
-                nx.lab.test (NXDOMAIN) and slow.lab.test (never answered); other zones NXDOMAIN
+  dns PORT [NAME=ADDR,ADDR…]…
+                a UDP DNS server for the zone lab.test: every name is 127.0.0.1, except
+                nx.lab.test (NXDOMAIN) and slow.lab.test (never answered); other zones NXDOMAIN.
+                Each NAME=ADDR,… given answers A and AAAA with those addresses instead.
 """
 import socket
 import struct
@@ -11,6 +13,10 @@ import sys
 import threading
 
 mode, port = sys.argv[1], int(sys.argv[2])
+fixed = {}
+for arg in sys.argv[3:]:
+    name, _, addrs = arg.partition("=")
+    fixed[name.lower()] = addrs.split(",")
 
 
 def serve_tcp():
@@ -56,11 +62,19 @@ def serve_dns():
         if name == "slow.lab.test":
             continue
         exists = name.endswith(".lab.test") and name != "nx.lab.test"
-        answers = b""
-        if exists and qtype == 1:
-            answers = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton("127.0.0.1")
+        records = []
+        if name in fixed:
+            family = {1: socket.AF_INET, 28: socket.AF_INET6}.get(qtype)
+            for addr in fixed[name]:
+                if family == (socket.AF_INET6 if ":" in addr else socket.AF_INET):
+                    records.append((qtype, socket.inet_pton(family, addr)))
+        elif exists and qtype == 1:
+            records.append((1, socket.inet_aton("127.0.0.1")))
+        answers = b"".join(
+            struct.pack("!HHHIH", 0xC00C, rtype, 1, 60, len(data)) + data for rtype, data in records
+        )
         flags = 0x8180 if exists else 0x8183
-        header = packet[:2] + struct.pack("!HHHHH", flags, 1, 1 if answers else 0, 0, 0)
+        header = packet[:2] + struct.pack("!HHHHH", flags, 1, len(records), 0, 0)
         sock.sendto(header + packet[12:end] + answers, peer)
 
 

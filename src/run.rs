@@ -26,6 +26,11 @@ use crate::schema;
 use crate::secrets::{self, SecretSource};
 use crate::trust;
 
+/// The most targets probed at once. A target's probe holds at most three connections at a
+/// time (its session, and two fresh ones that ask what a silent port speaks), so 85 targets
+/// keep the run within 256 open connections.
+const MAX_TARGETS_AT_ONCE: usize = 256 / 3;
+
 /// How long reading secrets from the cluster may take, at most.
 const KUBE_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -280,6 +285,8 @@ async fn probe_all(
     options: &ProbeOptions,
 ) -> Vec<TargetFacts> {
     let dialer = Arc::new(Dialer::new(options.dns, plan::DEFAULT_DIAL));
+    // At most this many targets hold connections at once, whatever the values list.
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_TARGETS_AT_ONCE));
     let mut slots = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     for plan in plans {
@@ -299,8 +306,13 @@ async fn probe_all(
         };
         let slot = Arc::new(Mutex::new(target::initial_facts(plan, auth, ca)));
         slots.push(slot.clone());
-        let dialer = dialer.clone();
-        tasks.spawn(async move { target::probe(&job, &dialer, &slot).await });
+        let (dialer, connections) = (dialer.clone(), connections.clone());
+        tasks.spawn(async move {
+            let Ok(_permit) = connections.acquire_owned().await else {
+                return;
+            };
+            target::probe(&job, &dialer, &slot).await
+        });
     }
     let _ = tokio::time::timeout(options.deadline, async {
         while tasks.join_next().await.is_some() {}
@@ -316,9 +328,10 @@ async fn probe_all(
 fn target_info(t: &TargetFacts) -> TargetInfo {
     let mut server = Map::new();
     if let Some(s) = t.session.ok() {
-        let version = s
-            .info_field("redis_version")
-            .or_else(|| s.hello_field("version"));
+        // One identity for every report: Valkey's own version, not its frozen redis_version.
+        let identity = checks::server::identify(s);
+        let version = identity.version.as_deref();
+        let flavor = (version.is_some() || s.admitted()).then_some(identity.flavor.name());
         let role = s
             .role
             .ok()
@@ -329,6 +342,7 @@ fn target_info(t: &TargetFacts) -> TargetInfo {
             ("version", version),
             ("run_id", s.info_field("run_id")),
             ("role", role),
+            ("flavor", flavor),
         ] {
             if let Some(v) = value {
                 server.insert(key.into(), Value::String(v.to_string()));

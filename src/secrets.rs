@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use checks::facts::{AuthFacts, Credential, SecretLookup};
+use checks::facts::{AuthFacts, Credential, FailureKind, SecretLookup};
 
 use crate::inputs::secrets::SecretFiles;
 use crate::plan::{AuthPlan, CredentialSource, TargetPlan};
@@ -22,7 +22,7 @@ pub enum SecretSource {
 pub enum Lookup<'a> {
     Found(&'a BTreeMap<String, Vec<u8>>),
     NotFound(String),
-    Unavailable(String),
+    Unavailable(FailureKind, String),
 }
 
 impl SecretSource {
@@ -33,8 +33,16 @@ impl SecretSource {
                 match fetched.get(&(namespace.to_string(), name.to_string())) {
                     Some(Fetched::Found(data)) => Lookup::Found(data),
                     Some(Fetched::NotFound(searched)) => Lookup::NotFound(searched.clone()),
-                    Some(Fetched::Unavailable(reason)) => Lookup::Unavailable(reason.clone()),
-                    None => Lookup::Unavailable("not read from the cluster".into()),
+                    Some(Fetched::Unavailable(reason)) => {
+                        Lookup::Unavailable(FailureKind::Unreachable, reason.clone())
+                    }
+                    Some(Fetched::Forbidden(reason)) => {
+                        Lookup::Unavailable(FailureKind::Forbidden, reason.clone())
+                    }
+                    None => Lookup::Unavailable(
+                        FailureKind::Unreachable,
+                        "not read from the cluster".into(),
+                    ),
                 }
             }
             SecretSource::Files(files) => match files.get(namespace, name) {
@@ -73,8 +81,8 @@ impl SecretSource {
                 username_key,
                 password_key,
             } => match self.get(namespace, name) {
-                Lookup::Unavailable(reason) => {
-                    facts.secret = SecretLookup::Unavailable { reason };
+                Lookup::Unavailable(kind, reason) => {
+                    facts.secret = SecretLookup::Unavailable { reason, kind };
                     return (facts, None);
                 }
                 Lookup::NotFound(searched) => {

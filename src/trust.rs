@@ -54,11 +54,11 @@ pub fn load(tls: &TlsPlan, secrets: &SecretSource) -> (CaFacts, Arc<RootCertStor
                 Arc::new(roots),
             );
         }
-        Lookup::Unavailable(reason) => {
+        Lookup::Unavailable(kind, reason) => {
             return (
                 CaFacts {
                     source,
-                    status: CaStatus::Unavailable { reason },
+                    status: CaStatus::Unavailable { reason, kind },
                 },
                 Arc::new(roots),
             );

@@ -186,9 +186,7 @@ mod tests {
     #[test]
     fn a_closed_port_skips_every_redis_check_naming_net_tcp() {
         let mut t = healthy_target("snapshot");
-        t.tcp = Observed::Failed {
-            error: "connection refused".into(),
-        };
+        t.tcp = Observed::failed(crate::facts::FailureKind::Refused, "connection refused");
         t.session = Observed::not_attempted("no TCP connection");
         let judged = evaluate(&facts(vec![t]));
         for id in [

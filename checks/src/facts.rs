@@ -90,6 +90,9 @@ pub enum Observed<T> {
     Failed {
         /// Why.
         error: String,
+        /// What kind of failure, for the checks to match on (never the text).
+        #[serde(default)]
+        kind: FailureKind,
     },
     /// Not attempted.
     NotAttempted {
@@ -111,8 +114,40 @@ impl<T> Observed<T> {
     pub fn problem(&self) -> Option<&str> {
         match self {
             Observed::Ok { .. } => None,
-            Observed::Refused { error } | Observed::Failed { error } => Some(error),
+            Observed::Refused { error } | Observed::Failed { error, .. } => Some(error),
             Observed::NotAttempted { because } => Some(because),
+        }
+    }
+
+    /// Why `what` (a command, a phase) was not observed, worded by how it went: "INFO was
+    /// refused (…)", "INFO got no answer within readTimeout 1s", "INFO could not be read
+    /// (reply too large: …)". `None` when it was observed.
+    pub fn why_not(&self, what: &str) -> Option<String> {
+        Some(match self {
+            Observed::Ok { .. } => return None,
+            Observed::Refused { error } => format!("{what} was refused ({error})"),
+            Observed::Failed {
+                error,
+                kind: FailureKind::Timeout,
+            } => format!("{what} got {error}"),
+            Observed::Failed { error, .. } => format!("{what} could not be read ({error})"),
+            Observed::NotAttempted { because } => format!("{what} was not sent ({because})"),
+        })
+    }
+
+    /// Shorthand for [`Observed::Failed`].
+    pub fn failed(kind: FailureKind, error: impl Into<String>) -> Self {
+        Observed::Failed {
+            error: error.into(),
+            kind,
+        }
+    }
+
+    /// The kind of a failed observation (`None` for any other state).
+    pub fn failure(&self) -> Option<FailureKind> {
+        match self {
+            Observed::Failed { kind, .. } => Some(*kind),
+            _ => None,
         }
     }
 
@@ -240,6 +275,9 @@ pub enum SecretLookup {
     Unavailable {
         /// Why.
         reason: String,
+        /// What kind of failure: `forbidden` (RBAC), `timeout`, `unreachable`, …
+        #[serde(default)]
+        kind: FailureKind,
     },
     /// Credentials written inline in the values (telemetry exporters).
     Inline {
@@ -338,6 +376,9 @@ pub enum CaStatus {
     Unavailable {
         /// Why.
         reason: String,
+        /// What kind of failure (`forbidden` for RBAC).
+        #[serde(default)]
+        kind: FailureKind,
     },
 }
 
@@ -395,6 +436,12 @@ pub enum Reply {
         /// The server's text after the code.
         message: String,
     },
+    /// The reply broke a bound (over 1 MiB, an aggregate over 10,000 elements, nesting too
+    /// deep, a line without end): the read was stopped before anything was kept.
+    TooLarge {
+        /// Which bound, and what the server declared.
+        error: String,
+    },
     /// No answer within the deadline.
     Timeout {
         /// The deadline, in milliseconds.
@@ -435,6 +482,10 @@ pub struct Session {
     pub write_probe: Observed<WriteProbe>,
     /// Time of the whole session, in milliseconds.
     pub duration_ms: f64,
+    /// The server refused the session before any command ran, and why (its error reply
+    /// before closing, or `LOADING`).
+    #[serde(default)]
+    pub refusal: Option<Refusal>,
 }
 
 /// What `gloo.mesh.key.set` holds: bounded reads (`TYPE`, `SCARD`, `SRANDMEMBER n`), never `KEYS`.
@@ -471,6 +522,10 @@ pub struct Login {
     /// When the stored values carry stray whitespace and the raw login failed, the reply to the
     /// trimmed values.
     pub trimmed_reply: Option<Reply>,
+    /// The server answered `AUTH username password` as a wrong number of arguments: it has no
+    /// ACL users (Redis before 6), and only `AUTH password` logs in.
+    #[serde(default)]
+    pub no_acl_users: bool,
 }
 
 impl Session {
@@ -491,4 +546,61 @@ impl Session {
     pub fn hello_field(&self, field: &str) -> Option<&str> {
         self.hello.ok()?.get(field).map(String::as_str)
     }
+}
+
+/// What kind of failure an observation met. Checks match on this, never on message text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Anything not named below.
+    #[default]
+    Other,
+    /// The peer refused the connection (nothing listens).
+    Refused,
+    /// No answer within the deadline (a filtered port, a silent peer or resolver).
+    Timeout,
+    /// The peer reset or closed the connection.
+    Reset,
+    /// The name does not exist (NXDOMAIN).
+    NxDomain,
+    /// The name exists but has no address record.
+    NoRecords,
+    /// Access denied (Kubernetes RBAC: 403).
+    Forbidden,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The other side could not be reached (API server down, no kubeconfig).
+    Unreachable,
+    /// A reply broke a bound (over 1 MiB, too many elements, too deep).
+    TooLarge,
+    /// The answer was not the protocol expected.
+    Protocol,
+    /// Nothing to try (an address that cannot be dialled, no resolver).
+    Invalid,
+}
+
+/// Why a server refused a session before any command ran. Decided by the probe from the
+/// server's own error code; checks match on the kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// What the refusal means.
+    pub kind: RefusalKind,
+    /// The server's error code (`ERR`, `DENIED`, `LOADING`).
+    pub code: String,
+    /// The server's text after the code.
+    pub message: String,
+}
+
+/// The causes of a refused session the checks tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    /// `-ERR max number of clients reached`: every client slot (`maxclients`) is taken.
+    MaxClients,
+    /// `-DENIED`: protected mode, no password and a non-loopback client.
+    ProtectedMode,
+    /// `-LOADING`: the server is loading its dataset into memory.
+    Loading,
+    /// Any other error followed by the server closing the connection.
+    Other,
 }

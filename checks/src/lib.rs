@@ -18,6 +18,7 @@ pub mod check;
 pub mod evaluate;
 pub mod facts;
 pub mod identity;
+pub mod server;
 pub mod testing;
 
 pub use catalog::{CATALOG, find};

@@ -108,6 +108,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                     with_username: true,
                     reply: Reply::Ok,
                     trimmed_reply: None,
+                    no_acl_users: false,
                 }),
                 select: None,
                 hello: Observed::Ok { value: hello },
@@ -150,6 +151,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                     },
                 },
                 duration_ms: 2.0,
+                refusal: None,
             },
         },
     }

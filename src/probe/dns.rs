@@ -3,8 +3,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use checks::facts::{Dns, Observed};
-use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use checks::facts::{Dns, FailureKind, Observed};
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
@@ -37,6 +37,9 @@ impl Dialer {
             Ok(mut b) => {
                 b.options_mut().timeout = timeout;
                 b.options_mut().attempts = 1;
+                // Both families, IPv6 first, as Go's resolver sorts them on a dual-stack host
+                // (RFC 6724); the dialer then falls back to IPv4 300 ms later.
+                b.options_mut().ip_strategy = LookupIpStrategy::Ipv6AndIpv4;
                 match b.build() {
                     Ok(r) => Dialer {
                         resolver: Some(r),
@@ -68,21 +71,20 @@ impl Dialer {
             };
         }
         let Some(resolver) = &self.resolver else {
-            return Observed::Failed {
-                error: format!(
+            return Observed::failed(
+                FailureKind::Other,
+                format!(
                     "no resolver: {}",
                     self.setup_error.as_deref().unwrap_or("unknown")
                 ),
-            };
+            );
         };
         let lookup = tokio::time::timeout(deadline, resolver.lookup_ip(host)).await;
         match lookup {
             Ok(Ok(found)) => {
                 let addresses: Vec<String> = found.iter().map(|ip| ip.to_string()).collect();
                 if addresses.is_empty() {
-                    Observed::Failed {
-                        error: "the name has no A or AAAA record".into(),
-                    }
+                    Observed::failed(FailureKind::NoRecords, "the name has no A or AAAA record")
                 } else {
                     Observed::Ok {
                         value: Dns {
@@ -93,12 +95,11 @@ impl Dialer {
                     }
                 }
             }
-            Ok(Err(e)) => Observed::Failed {
-                error: describe(&e, deadline),
-            },
-            Err(_) => Observed::Failed {
-                error: timeout_message(deadline),
-            },
+            Ok(Err(e)) => {
+                let (kind, error) = describe(&e, deadline);
+                Observed::failed(kind, error)
+            }
+            Err(_) => Observed::failed(FailureKind::Timeout, timeout_message(deadline)),
         }
     }
 }
@@ -107,17 +108,21 @@ fn timeout_message(deadline: Duration) -> String {
     format!("no answer from the resolver within {:?}", deadline)
 }
 
-fn describe(e: &NetError, deadline: Duration) -> String {
+fn describe(e: &NetError, deadline: Duration) -> (FailureKind, String) {
     match e {
         NetError::Dns(DnsError::NoRecordsFound(nr))
             if nr.response_code == ResponseCode::NXDomain =>
         {
-            "NXDOMAIN: the name does not exist".into()
+            (
+                FailureKind::NxDomain,
+                "NXDOMAIN: the name does not exist".into(),
+            )
         }
-        NetError::Dns(DnsError::NoRecordsFound(_)) => {
-            "the name exists but has no A or AAAA record".into()
-        }
-        NetError::Timeout => timeout_message(deadline),
-        other => format!("lookup failed: {other}"),
+        NetError::Dns(DnsError::NoRecordsFound(_)) => (
+            FailureKind::NoRecords,
+            "the name exists but has no A or AAAA record".into(),
+        ),
+        NetError::Timeout => (FailureKind::Timeout, timeout_message(deadline)),
+        other => (FailureKind::Other, format!("lookup failed: {other}")),
     }
 }

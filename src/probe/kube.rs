@@ -18,6 +18,8 @@ pub enum Fetched {
     Found(BTreeMap<String, Vec<u8>>),
     NotFound(String),
     Unavailable(String),
+    /// RBAC said no (403).
+    Forbidden(String),
 }
 
 impl std::fmt::Debug for Fetched {
@@ -26,6 +28,7 @@ impl std::fmt::Debug for Fetched {
             Fetched::Found(data) => write!(f, "Found(keys: {:?})", data.keys().collect::<Vec<_>>()),
             Fetched::NotFound(w) => write!(f, "NotFound({w})"),
             Fetched::Unavailable(w) => write!(f, "Unavailable({w})"),
+            Fetched::Forbidden(w) => write!(f, "Forbidden({w})"),
         }
     }
 }
@@ -74,7 +77,7 @@ pub async fn fetch(
                     secret.data.unwrap_or_default().into_iter().map(|(k, v)| (k, v.0)).collect(),
                 ),
                 Ok(Ok(None)) => Fetched::NotFound(format!("not in the cluster of {describe}")),
-                Ok(Err(kube::Error::Api(status))) if status.code == 403 => Fetched::Unavailable(format!(
+                Ok(Err(kube::Error::Api(status))) if status.code == 403 => Fetched::Forbidden(format!(
                     "forbidden ({}); the identity running the preflight needs `get` on secrets/{name} in namespace {ns} \
                      (Gloo's own service account may well have it)",
                     status.message

@@ -1,6 +1,7 @@
 //! Probes observe; they never judge. Each phase runs under its own deadline and records what
 //! it saw as facts.
 
+pub mod bounded;
 pub mod dns;
 pub mod kube;
 pub mod session;

@@ -4,11 +4,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use checks::facts::{Login, Observed, Reply, Session, SnapshotKeys, WriteProbe};
+use checks::check::go_duration;
+use checks::facts::{
+    FailureKind, Login, Observed, Refusal, RefusalKind, Reply, Session, SnapshotKeys, WriteProbe,
+};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::bounded::{self, Bounded, Watch};
 use super::elapsed_ms;
 
 /// Credentials as the secret holds them. `Debug` never shows them.
@@ -72,48 +76,65 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let start = Instant::now();
+    // Every read is bounded by RESP framing before redis-rs sees a byte of it.
+    let (stream, watch) = Bounded::new(stream);
     // No username, password, db or library name: redis-rs then sends nothing on its own, and
     // every command on the wire is one this module chose.
     let info = RedisConnectionInfo::default().set_skip_set_lib_name();
     let config = AsyncConnectionConfig::new()
         .set_response_timeout(None)
         .set_connection_timeout(None);
-    let (conn, driver) = match MultiplexedConnection::new_with_config(&info, stream, config).await {
+    let (redis, driver) = match MultiplexedConnection::new_with_config(&info, stream, config).await
+    {
         Ok(pair) => pair,
         Err(e) => {
-            return Observed::Failed {
-                error: format!("could not start a session: {e}"),
-            };
+            return Observed::failed(
+                FailureKind::Other,
+                format!("could not start a session: {e}"),
+            );
         }
     };
     tokio::spawn(driver);
+    let conn = &Conn { redis, watch };
 
     let ping = redis::cmd("PING");
-    let (unauthenticated_ping, reply) = tokio::join!(send(&conn, &ping, read), async {
+    let (unauthenticated_ping, reply) = tokio::join!(send(conn, &ping, read), async {
         match credentials {
-            Some(c) => Some(send(&conn, &c.command(), read).await),
+            Some(c) => Some(send(conn, &c.command(), read).await),
             None => None,
         }
     });
     let mut login = None;
     if let (Some(c), Some(reply)) = (credentials, reply) {
-        let reply = reply.map(|_| ()).map_or_else(|r| r, |_| Reply::Ok);
+        let reply = expect_ok("AUTH", reply);
         let trimmed_reply = if reply != Reply::Ok && c.has_stray_whitespace() && is_error(&reply) {
-            Some(
-                send(&conn, &c.trimmed().command(), read)
-                    .await
-                    .map_or_else(|r| r, |_| Reply::Ok),
-            )
+            Some(expect_ok(
+                "AUTH",
+                send(conn, &c.trimmed().command(), read).await,
+            ))
         } else {
             None
         };
+        let with_username = c.username.as_deref().is_some_and(|u| !u.is_empty());
+        // Redis before 6 knows only `AUTH password`: two arguments are one too many.
+        let no_acl_users = with_username
+            && matches!(&reply, Reply::Error { code, message }
+                if code == "ERR" && message.starts_with("wrong number of arguments"));
         login = Some(Login {
-            with_username: c.username.as_deref().is_some_and(|u| !u.is_empty()),
+            with_username,
             reply,
             trimmed_reply,
+            no_acl_users,
         });
     }
-    let unauthenticated_ping = unauthenticated_ping.map_or_else(|r| r, |_| Reply::Ok);
+    let unauthenticated_ping = match unauthenticated_ping {
+        Ok(value) if text(&value).is_some_and(|t| t.eq_ignore_ascii_case("PONG")) => Reply::Ok,
+        Ok(value) => Reply::Broken {
+            error: format!("PING answered {}, not PONG", shape(&value)),
+        },
+        Err(r) => r,
+    };
+    let refusal = refusal(&unauthenticated_ping, login.as_ref().map(|l| &l.reply));
 
     let mut session = Session {
         unauthenticated_ping,
@@ -127,9 +148,10 @@ where
         snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
         write_probe: Observed::not_attempted("writes need --allow-write"),
         duration_ms: 0.0,
+        refusal,
     };
     if session.admitted() && extras.db != 0 {
-        let reply = send(&conn, redis::cmd("SELECT").arg(extras.db), read).await;
+        let reply = send(conn, redis::cmd("SELECT").arg(extras.db), read).await;
         session.select = Some((extras.db, reply.map_or_else(|r| r, |_| Reply::Ok)));
     }
     if session.admitted() {
@@ -137,15 +159,15 @@ where
             // Sent with the server reads, so the pipeline stays one round trip deep (plus the
             // TYPE of the sampled members).
             let (_, snapshot) = tokio::join!(
-                read_server(&conn, read, &mut session, extras.config),
-                snapshot_keys(&conn, read)
+                read_server(conn, read, &mut session, extras.config),
+                snapshot_keys(conn, read)
             );
             session.snapshot = snapshot;
         } else {
-            read_server(&conn, read, &mut session, extras.config).await;
+            read_server(conn, read, &mut session, extras.config).await;
         }
         if extras.write {
-            session.write_probe = write_probe(&conn, read).await;
+            session.write_probe = write_probe(conn, read).await;
         }
     } else {
         session.snapshot = Observed::not_attempted("not admitted");
@@ -159,13 +181,59 @@ fn is_error(reply: &Reply) -> bool {
     matches!(reply, Reply::Error { .. })
 }
 
+/// A command that answers `OK` when it succeeds: anything else (a nil, a number) is not success.
+fn expect_ok(command: &str, reply: Result<Value, Reply>) -> Reply {
+    match reply {
+        Ok(Value::Okay) => Reply::Ok,
+        Ok(Value::SimpleString(s)) if s == "OK" => Reply::Ok,
+        Ok(other) => Reply::Broken {
+            error: format!("{command} answered {}, not OK", shape(&other)),
+        },
+        Err(r) => r,
+    }
+}
+
+/// How a reply looks, for messages: never its content beyond a type.
+fn shape(value: &Value) -> &'static str {
+    match value {
+        Value::Nil => "nil",
+        Value::Int(_) => "an integer",
+        Value::Array(_) | Value::Set(_) => "an array",
+        Value::Map(_) => "a map",
+        Value::BulkString(_) | Value::SimpleString(_) | Value::VerbatimString { .. } => {
+            "another string"
+        }
+        _ => "an unexpected reply",
+    }
+}
+
+/// Why the server refused the session, decided from its error code where it sent one before
+/// closing (or while loading its dataset).
+fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
+    let first_error = [Some(ping), login]
+        .into_iter()
+        .flatten()
+        .find_map(|r| match r {
+            Reply::Error { code, message } if code != "NOAUTH" => Some((code, message)),
+            _ => None,
+        });
+    let (code, message) = first_error?;
+    let kind = match code.as_str() {
+        "DENIED" => RefusalKind::ProtectedMode,
+        "LOADING" => RefusalKind::Loading,
+        "ERR" if message.starts_with("max number of clients reached") => RefusalKind::MaxClients,
+        // Any other error is a refusal only when the server then closed the connection.
+        _ if matches!(login, Some(Reply::Broken { .. })) => RefusalKind::Other,
+        _ => return None,
+    };
+    Some(Refusal {
+        kind,
+        code: code.clone(),
+        message: message.clone(),
+    })
+}
 /// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
-async fn read_server(
-    conn: &MultiplexedConnection,
-    read: Duration,
-    session: &mut Session,
-    more_config: &[String],
-) {
+async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_config: &[String]) {
     let hello = redis::cmd("HELLO").arg(2).clone();
     let info = redis::cmd("INFO").clone();
     let role = redis::cmd("ROLE").clone();
@@ -190,11 +258,20 @@ async fn read_server(
         send(conn, &role, read),
         send_all(conn, &gets, read),
     );
-    session.hello = observe(hello, |v| Some(pairs(&v)));
+    // A reply of the wrong shape (a confused server answering PONG to everything) is no
+    // observation: an empty INFO must never pass a check.
+    session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
     let body = info.as_ref().ok().and_then(text);
     session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
-    session.info = observe(info, |v| Some(parse_info(&text(&v)?)));
-    session.role = observe(role, |v| Some(flatten_role(&v)));
+    session.info = observe(info, |v| {
+        let body = match &v {
+            Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+            Value::VerbatimString { text, .. } => text.clone(),
+            _ => return None,
+        };
+        Some(parse_info(&body)).filter(|fields| !fields.is_empty())
+    });
+    session.role = observe(role, |v| Some(flatten_role(&v)).filter(|r| !r.is_empty()));
     for (param, reply) in params.iter().zip(configs) {
         let value = observe(reply, |v| config_value(&v));
         session.config.insert(param.to_string(), value);
@@ -203,7 +280,7 @@ async fn read_server(
 
 /// `SET` a uniquely named key with a 10-second expiry, `GET` it back, `DEL` it: the only writes
 /// the tool ever makes, and only with `--allow-write`.
-async fn write_probe(conn: &MultiplexedConnection, read: Duration) -> Observed<WriteProbe> {
+async fn write_probe(conn: &Conn, read: Duration) -> Observed<WriteProbe> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -241,7 +318,7 @@ const KEY_SET: &str = "gloo.mesh.key.set";
 /// How many members to sample: bounded, whatever the snapshot's size.
 const SAMPLE: usize = 20;
 
-async fn snapshot_keys(conn: &MultiplexedConnection, read: Duration) -> Observed<SnapshotKeys> {
+async fn snapshot_keys(conn: &Conn, read: Duration) -> Observed<SnapshotKeys> {
     let type_of = |key: &str| redis::cmd("TYPE").arg(key).clone();
     let set_type = type_of(KEY_SET);
     let scard = redis::cmd("SCARD").arg(KEY_SET).clone();
@@ -262,6 +339,17 @@ async fn snapshot_keys(conn: &MultiplexedConnection, read: Duration) -> Observed
         Err(r) => return refused(r),
     };
     let names: Vec<String> = match sample {
+        // More than asked for is not a sample: no TYPE is sent for any of it.
+        Ok(Value::Array(items)) if items.len() > SAMPLE => {
+            return Observed::failed(
+                FailureKind::TooLarge,
+                format!(
+                    "{}: SRANDMEMBER {KEY_SET} {SAMPLE} answered {} members",
+                    bounded::TOO_LARGE,
+                    items.len()
+                ),
+            );
+        }
         Ok(Value::Array(items)) => items.iter().filter_map(text).collect(),
         Ok(_) => Vec::new(),
         Err(r) => return refused(r),
@@ -291,43 +379,56 @@ async fn snapshot_keys(conn: &MultiplexedConnection, read: Duration) -> Observed
 }
 
 /// Sends `cmds` together (the multiplexed connection pipelines them) and waits for them all.
-async fn send_all(
-    conn: &MultiplexedConnection,
-    cmds: &[redis::Cmd],
-    read: Duration,
-) -> Vec<Result<Value, Reply>> {
+async fn send_all(conn: &Conn, cmds: &[redis::Cmd], read: Duration) -> Vec<Result<Value, Reply>> {
     futures_util::future::join_all(cmds.iter().map(|cmd| send(conn, cmd, read))).await
 }
 
+/// A session's connection, and what its bounded stream saw.
+#[derive(Clone)]
+pub struct Conn {
+    pub redis: MultiplexedConnection,
+    watch: Watch,
+}
+
 /// Sends one command and waits at most `read` for its reply.
-async fn send(
-    conn: &MultiplexedConnection,
-    cmd: &redis::Cmd,
-    read: Duration,
-) -> Result<Value, Reply> {
-    let mut conn = conn.clone();
-    match tokio::time::timeout(read, cmd.query_async::<Value>(&mut conn)).await {
+pub async fn send(conn: &Conn, cmd: &redis::Cmd, read: Duration) -> Result<Value, Reply> {
+    let mut redis = conn.redis.clone();
+    match tokio::time::timeout(read, cmd.query_async::<Value>(&mut redis)).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(classify(&e)),
+        Ok(Err(e)) => Err(classify(&e, &conn.watch)),
         Err(_) => Err(Reply::Timeout {
             after_ms: read.as_millis() as u64,
         }),
     }
 }
 
-fn classify(e: &RedisError) -> Reply {
+fn classify(e: &RedisError, watch: &Watch) -> Reply {
     match e.code() {
         Some(code) => Reply::Error {
             code: code.to_string(),
             message: e.detail().unwrap_or_default().to_string(),
         },
         None if e.is_timeout() => Reply::Timeout { after_ms: 0 },
-        None if e.kind() == redis::ErrorKind::Parse => Reply::Broken {
-            error: "the reply is not Redis protocol".into(),
-        },
-        // Messages are one line, whatever the library says.
-        None => Reply::Broken {
-            error: e.to_string().lines().next().unwrap_or_default().to_string(),
+        None => match watch.tripped() {
+            // The read that broke a bound: that reply was too large (or not Redis at all).
+            Some(why) if e.to_string().contains(why) => {
+                if why.starts_with(bounded::TOO_LARGE) {
+                    Reply::TooLarge { error: why.into() }
+                } else {
+                    Reply::Broken { error: why.into() }
+                }
+            }
+            // Commands pipelined behind it: the connection was closed under them.
+            Some(why) => Reply::Broken {
+                error: format!("the connection was closed after an earlier reply: {why}"),
+            },
+            None if e.kind() == redis::ErrorKind::Parse => Reply::Broken {
+                error: "the reply is not Redis protocol".into(),
+            },
+            // Messages are one line, whatever the library says.
+            None => Reply::Broken {
+                error: e.to_string().lines().next().unwrap_or_default().to_string(),
+            },
         },
     }
 }
@@ -337,20 +438,18 @@ fn observe<T>(reply: Result<Value, Reply>, parse: impl FnOnce(Value) -> Option<T
     match reply {
         Ok(value) => match parse(value) {
             Some(v) => Observed::Ok { value: v },
-            None => Observed::Failed {
-                error: "unexpected reply shape".into(),
-            },
+            None => Observed::failed(FailureKind::Protocol, "unexpected reply shape"),
         },
         Err(Reply::Error { code, message }) => Observed::Refused {
             error: format!("{code} {message}"),
         },
-        Err(Reply::Timeout { after_ms }) => Observed::Failed {
-            error: format!("no answer within {after_ms} ms"),
-        },
-        Err(Reply::Broken { error }) => Observed::Failed { error },
-        Err(Reply::Ok) => Observed::Failed {
-            error: "unexpected reply".into(),
-        },
+        Err(Reply::Timeout { after_ms }) => Observed::failed(
+            FailureKind::Timeout,
+            format!("no answer within readTimeout {}", go_duration(after_ms)),
+        ),
+        Err(Reply::TooLarge { error }) => Observed::failed(FailureKind::TooLarge, error),
+        Err(Reply::Broken { error }) => Observed::failed(FailureKind::Reset, error),
+        Err(Reply::Ok) => Observed::failed(FailureKind::Protocol, "unexpected reply"),
     }
 }
 
@@ -447,5 +546,77 @@ fn config_value(value: &Value) -> Option<String> {
         Value::Array(items) if items.len() >= 2 => text(&items[1]),
         Value::Map(items) => items.first().and_then(|(_, v)| text(v)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(code: &str, message: &str) -> Reply {
+        Reply::Error {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn refusals_are_typed_from_the_error_code() {
+        let closed = Reply::Broken {
+            error: "broken pipe".into(),
+        };
+        let kind = |ping: Reply, login: Option<&Reply>| refusal(&ping, login).map(|r| r.kind);
+        let cases = [
+            (
+                err("ERR", "max number of clients reached"),
+                None,
+                Some(RefusalKind::MaxClients),
+            ),
+            (
+                err("DENIED", "Redis is running in protected mode"),
+                Some(&closed),
+                Some(RefusalKind::ProtectedMode),
+            ),
+            (
+                err("LOADING", "Redis is loading the dataset in memory"),
+                None,
+                Some(RefusalKind::Loading),
+            ),
+            (
+                err("ERR", "something else"),
+                Some(&closed),
+                Some(RefusalKind::Other),
+            ),
+            // An ordinary error on a live connection is no refusal.
+            (err("ERR", "something else"), Some(&Reply::Ok), None),
+            (
+                err("NOAUTH", "Authentication required."),
+                Some(&Reply::Ok),
+                None,
+            ),
+            (Reply::Ok, Some(&Reply::Ok), None),
+        ];
+        for (ping, login, expected) in cases {
+            assert_eq!(kind(ping.clone(), login), expected, "{ping:?} {login:?}");
+        }
+        let login_loading = err("LOADING", "Redis is loading");
+        assert_eq!(
+            kind(
+                err("NOAUTH", "Authentication required."),
+                Some(&login_loading)
+            ),
+            Some(RefusalKind::Loading)
+        );
+    }
+
+    #[test]
+    fn only_ok_is_a_successful_auth() {
+        assert_eq!(expect_ok("AUTH", Ok(Value::Okay)), Reply::Ok);
+        for value in [Value::Nil, Value::Int(1), Value::Array(vec![])] {
+            assert!(matches!(
+                expect_ok("AUTH", Ok(value)),
+                Reply::Broken { error } if error.starts_with("AUTH answered") && error.ends_with("not OK")
+            ));
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use checks::facts::{Observed, Reply, TargetFacts};
+use checks::facts::{FailureKind, Observed, Reply, TargetFacts};
 use rustls::RootCertStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -33,9 +33,10 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         Ok(endpoint) => endpoint.clone(),
         Err(why) => {
             update(&|t| {
-                t.dns = Observed::Failed {
-                    error: format!("the address cannot be dialled: {why}"),
-                };
+                t.dns = Observed::failed(
+                    FailureKind::Invalid,
+                    format!("the address cannot be dialled: {why}"),
+                );
                 t.tcp = Observed::not_attempted("no address");
                 t.session = Observed::not_attempted("no address");
             });

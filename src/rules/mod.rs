@@ -424,7 +424,7 @@ fn cause(path: &str, target: &TargetFacts) -> String {
                 Some(Observed::Refused { error }) => {
                     format!("the server refused CONFIG GET {param} ({error})")
                 }
-                Some(Observed::Failed { error }) => format!(
+                Some(Observed::Failed { error, .. }) => format!(
                     "CONFIG GET {param} gave no value ({error}; a server without this parameter answers with nothing)"
                 ),
                 Some(Observed::NotAttempted { because }) => {

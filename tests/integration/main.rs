@@ -1,7 +1,9 @@
 //! Integration tests against real redis-server processes (started by `ci/lab`), run by a
 //! libtest-mimic harness: one trial per scenario file in `tests/scenarios/`, plus the safety
-//! trials (read-only on the wire, no secret in any output, deadlines), and the rules of one's own.
+//! trials (read-only on the wire, no secret in any output, deadlines), the hostile-server
+//! trials (bounded reads, refusals named, dual-stack dialing), and the rules of one's own.
 
+mod hostile;
 mod kube;
 mod lab;
 mod reports;
@@ -20,6 +22,7 @@ fn main() {
     trials.extend(reports::trials(&lab));
     trials.extend(kube::trials(&lab));
     trials.extend(rules::trials(&lab));
+    trials.extend(hostile::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

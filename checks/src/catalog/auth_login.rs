@@ -1,12 +1,16 @@
 use crate::check::{Check, Meta, Subject, Verdict, go_duration};
-use crate::facts::{Observed, Reply, TargetFacts};
+use crate::facts::{Observed, RefusalKind, Reply, TargetFacts};
 
 crate::check! {
     /// ## What it checks
     /// The server accepts the credentials from the auth secret, sent as go-redis sends them
     /// (`AUTH username password`, or `AUTH password` without a username), within the
     /// components' `readTimeout`, then `SELECT` of the values' `db` when it is not 0, as go-redis
-    /// does. Warns when the server lets anybody in without credentials.
+    /// does. Warns when the server lets anybody in without credentials. A server that refuses
+    /// the connection before any login (its error read even when it closes at once) is named:
+    /// protected mode fails here; every client slot taken (`maxclients`) is `unknown` here and
+    /// fails `redis.capacity`; `LOADING` is `unknown` until the dataset is loaded. A nil reply
+    /// to `PING` or `AUTH` is never success.
     ///
     /// ## Why Gloo needs it
     /// A rejected login makes every component fail its first command; a server that never
@@ -15,7 +19,10 @@ crate::check! {
     /// ## How to fix
     /// `WRONGPASS`: the password (or the ACL user) does not match; check the secret and that
     /// the user is `on`. `NOAUTH`: the server needs a password but the values turn auth off.
-    /// "no password configured": the values send one to a server that has none.
+    /// "no password configured": the values send one to a server that has none. "wrong number
+    /// of arguments" from a server without ACL users (Redis before 6): remove the username.
+    /// `DENIED` (protected mode): set a password on the server and turn on auth in the values,
+    /// or turn protected mode off where a firewall guards the port.
     ///
     /// ## On managed services
     /// ElastiCache AUTH tokens and Memorystore AUTH strings are passwords of the `default` user.
@@ -47,6 +54,28 @@ impl Check for AuthLogin {
                     .fix("check that the address points at a Redis server and that TLS matches what it speaks");
             }
         };
+        if let Some(refusal) = &session.refusal {
+            let reply = format!("{} {}", refusal.code, refusal.message);
+            let v = match refusal.kind {
+                RefusalKind::MaxClients => Verdict::unknown(format!(
+                    "the server refused the connection before the login: every client slot is taken ({reply})"
+                ))
+                .fix("see redis.capacity: raise maxclients, or find the clients holding connections (CLIENT LIST), then run the preflight again"),
+                RefusalKind::ProtectedMode => Verdict::fail(format!(
+                    "the server runs in protected mode and refuses clients from other hosts ({reply})"
+                ))
+                .fix("set a password on the server (requirepass or an ACL user) and turn on auth in the values, or turn protected mode off (`protected-mode no`) where a firewall guards the port"),
+                RefusalKind::Loading => Verdict::unknown(format!(
+                    "the server is loading its dataset into memory and answers nothing else yet ({reply})"
+                ))
+                .fix("run the preflight again once the dataset is loaded (INFO persistence: loading:0)"),
+                RefusalKind::Other => Verdict::fail(format!(
+                    "the server refused the connection before the login: {reply}"
+                ))
+                .fix("see the server's reply and its log"),
+            };
+            return v.with("reply", reply);
+        }
         if let Some((db, Reply::Error { code, message })) = &session.select {
             return Verdict::fail(format!("the server refuses SELECT {db}: {code} {message}"))
                 .with("db", *db)
@@ -79,10 +108,13 @@ impl Check for AuthLogin {
                 )),
                 Reply::Error { code, message } => {
                     let evidence = format!("{code} {message}");
-                    let fix = if message.contains("without any password configured") {
+                    let server = crate::server::identify(session);
+                    let fix = if session.unauthenticated_ping == Reply::Ok {
                         "the server has no password: remove auth from the values, or configure the password on the server".to_string()
-                    } else if message.contains("wrong number of arguments") {
-                        "the server predates Redis 6 and has no ACL users: remove the username from the secret, or upgrade Redis".to_string()
+                    } else if login.with_username && server.acl_users == Some(false) {
+                        format!("{} has no ACL users (it predates Redis 6): remove the username from the secret (the password alone logs in), or upgrade Redis", server.label())
+                    } else if server.acl_users == Some(false) {
+                        format!("check the password in {secret} (requirepass of {})", server.label())
                     } else {
                         format!("check the password in {secret} and, with ACL users, that the user exists and is `on`")
                     };
@@ -105,6 +137,11 @@ fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
         ))
         .with("read_timeout", go_duration(*after_ms))
         .fix("check that this port is Redis and whether it expects TLS (a TLS port waits for a handshake)"),
+        Reply::TooLarge { error } => Verdict::unknown(format!(
+            "{} answered with a reply the preflight does not read: {error}",
+            t.address
+        ))
+        .fix("check that the address points at Redis: a Redis server answers PING and AUTH in a few bytes"),
         Reply::Broken { error } => {
             let answered = t.plaintext_answer.as_ref().map(|a| format!("; to PING it answered \"{a}\"")).unwrap_or_default();
             let v = Verdict::fail(format!("{} did not answer as a Redis server ({error}){answered}", t.address));
@@ -226,11 +263,94 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_before_the_login_is_named_never_blamed_on_the_port() {
+        use crate::facts::{Refusal, RefusalKind};
+        let cases = [
+            (
+                RefusalKind::MaxClients,
+                "ERR",
+                "max number of clients reached",
+                Outcome::Unknown,
+                "every client slot is taken",
+                "redis.capacity",
+            ),
+            (
+                RefusalKind::ProtectedMode,
+                "DENIED",
+                "Redis is running in protected mode",
+                Outcome::Fail,
+                "protected mode",
+                "protected-mode no",
+            ),
+            (
+                RefusalKind::Loading,
+                "LOADING",
+                "Redis is loading the dataset in memory",
+                Outcome::Unknown,
+                "loading its dataset",
+                "once the dataset is loaded",
+            ),
+        ];
+        for (kind, code, message, outcome, fragment, fix) in cases {
+            let mut t = healthy_target("snapshot");
+            let s = session(&mut t);
+            s.unauthenticated_ping = err(code, message);
+            s.login.as_mut().unwrap().reply = Reply::Broken {
+                error: "connection closed".into(),
+            };
+            s.refusal = Some(Refusal {
+                kind,
+                code: code.into(),
+                message: message.into(),
+            });
+            let v = judge(t);
+            assert_eq!(v.outcome, outcome, "{}", v.message);
+            assert!(v.message.contains(fragment), "{}", v.message);
+            assert!(!v.message.contains("Redis server ("), "{}", v.message);
+            assert!(v.remediation.unwrap().contains(fix));
+        }
+    }
+
+    #[test]
+    fn the_fix_follows_the_server_identity() {
+        // Redis 5: no ACL users, `AUTH user pass` is a wrong number of arguments.
+        let mut t = healthy_target("snapshot");
+        crate::testing::set_info(&mut t, "redis_version", Some("5.0.14"));
+        session(&mut t).login.as_mut().unwrap().reply =
+            err("ERR", "wrong number of arguments for 'auth' command");
+        let v = judge(t.clone());
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.remediation.unwrap().contains(
+                "redis 5.0.14 has no ACL users (it predates Redis 6): remove the username"
+            )
+        );
+        // Not admitted, so no INFO: the probe's typed finding alone decides.
+        let s = session(&mut t);
+        s.info = Observed::not_attempted("not admitted");
+        s.hello = Observed::not_attempted("not admitted");
+        s.login.as_mut().unwrap().no_acl_users = true;
+        assert!(judge(t).remediation.unwrap().contains("has no ACL users"));
+        // A server with no password at all.
+        let mut t = healthy_target("snapshot");
+        let s = session(&mut t);
+        s.unauthenticated_ping = Reply::Ok;
+        s.login.as_mut().unwrap().reply = err(
+            "ERR",
+            "AUTH <password> called without any password configured for the default user.",
+        );
+        assert!(
+            judge(t)
+                .remediation
+                .unwrap()
+                .contains("the server has no password")
+        );
+    }
+
+    #[test]
     fn no_session_fails() {
         let mut t = healthy_target("snapshot");
-        t.session = Observed::Failed {
-            error: "connection reset".into(),
-        };
+        t.session = Observed::failed(crate::facts::FailureKind::Reset, "connection reset");
         assert_eq!(judge(t).outcome, Outcome::Fail);
     }
 }

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{Credential, Observed, Reply, SecretLookup, TargetFacts};
+use crate::facts::{Credential, FailureKind, Observed, Reply, SecretLookup, TargetFacts};
 
 crate::check! {
     /// ## What it checks
@@ -55,10 +55,10 @@ impl Check for AuthSecret {
                 .with("secret", secret)
                 .fix(create);
             }
-            SecretLookup::Unavailable { reason } => {
+            SecretLookup::Unavailable { reason, kind } => {
                 return Verdict::unknown(format!("could not read secret {secret}: {reason}"))
                     .with("secret", secret)
-                    .fix(unreadable_fix(reason));
+                    .fix(unreadable_fix(*kind));
             }
             SecretLookup::EnvUnset { location, variable } => {
                 return Verdict::skip(format!(
@@ -125,11 +125,20 @@ impl Check for AuthSecret {
         if let Some(v) = judge_whitespace(t, &holder, password) {
             return with(v);
         }
+        let server = crate::server::of_target(t);
         match holder.username {
             Some(u) if u.len > 0 => with(Verdict::pass(format!(
                 "{what} holds \"{}\" and \"{}\"",
                 holder.username_key, holder.password_key
             ))),
+            // A server without ACL users knows only `AUTH password`: no username is right.
+            _ if server.as_ref().and_then(|s| s.acl_users) == Some(false) => {
+                let label = server.map(|s| s.label()).unwrap_or_default();
+                with(Verdict::pass(format!(
+                    "{what} holds \"{}\" and no username, as {label} (no ACL users) needs",
+                    holder.password_key
+                )))
+            }
             _ => with(Verdict::warn(format!(
                 "{what} has no username under \"{}\"; the components log in as the default user",
                 holder.username_key
@@ -143,8 +152,8 @@ impl Check for AuthSecret {
 }
 
 /// The fix for a secret that could not be read: RBAC, or no way to the cluster.
-pub(crate) fn unreadable_fix(reason: &str) -> &'static str {
-    if reason.contains("forbidden") {
+pub(crate) fn unreadable_fix(kind: FailureKind) -> &'static str {
+    if kind == FailureKind::Forbidden {
         "grant the identity running the preflight `get` on this secret (see `redis-preflight rbac`), or pass the manifest with --secrets"
     } else {
         "check --kubeconfig / --context and that the API server is reachable from here, or pass the manifests with --secrets"
@@ -254,7 +263,8 @@ mod tests {
             ),
             (
                 with_secret(SecretLookup::Unavailable {
-                    reason: "forbidden".into(),
+                    reason: "forbidden (secrets is forbidden)".into(),
+                    kind: FailureKind::Forbidden,
                 }),
                 Outcome::Unknown,
                 "forbidden",
@@ -299,6 +309,33 @@ mod tests {
     }
 
     #[test]
+    fn the_fix_follows_the_failure_kind_not_its_text() {
+        let v = judge(with_secret(SecretLookup::Unavailable {
+            reason: "Forbidden".into(),
+            kind: FailureKind::Unreachable,
+        }));
+        assert!(v.remediation.unwrap().contains("--kubeconfig"));
+        let v = judge(with_secret(SecretLookup::Unavailable {
+            reason: "403".into(),
+            kind: FailureKind::Forbidden,
+        }));
+        assert!(v.remediation.unwrap().contains("redis-preflight rbac"));
+    }
+
+    #[test]
+    fn no_username_is_right_for_a_server_without_acl_users() {
+        let mut t = with_secret(found(None, Some(OK)));
+        crate::testing::set_info(&mut t, "redis_version", Some("5.0.14"));
+        let v = judge(t);
+        assert_eq!(v.outcome, Outcome::Pass, "{}", v.message);
+        assert!(
+            v.message.contains("redis 5.0.14 (no ACL users)"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
     fn a_newline_that_breaks_the_login_fails_and_says_whether_trimming_helps() {
         let mut t = with_secret(found(Some(OK), Some(NEWLINE)));
         session(&mut t).login = Some(Login {
@@ -308,6 +345,7 @@ mod tests {
                 message: "invalid".into(),
             },
             trimmed_reply: Some(Reply::Ok),
+            no_acl_users: false,
         });
         let v = judge(t);
         assert_eq!(v.outcome, Outcome::Fail);

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::Observed;
+use crate::facts::{FailureKind, Observed};
 
 crate::check! {
     /// ## What it checks
@@ -46,7 +46,7 @@ impl Check for NetDns {
             .with("addresses", value.addresses.clone()),
             other => {
                 let why = other.problem().unwrap_or_default();
-                let fix = if why.contains("no answer") {
+                let fix = if other.failure() == Some(FailureKind::Timeout) {
                     "the resolver did not answer: check the DNS servers in /etc/resolv.conf (or --dns-server) \
                      and that DNS traffic is allowed"
                         .to_string()
@@ -86,6 +86,7 @@ mod tests {
                 },
                 Outcome::Pass,
                 "is an IP address",
+                "",
             ),
             (
                 Observed::Ok {
@@ -97,23 +98,25 @@ mod tests {
                 },
                 Outcome::Pass,
                 "resolves to 10.0.0.1",
+                "",
             ),
             (
-                Observed::Failed {
-                    error: "NXDOMAIN: no such name".into(),
-                },
+                Observed::failed(FailureKind::NxDomain, "NXDOMAIN: no such name"),
                 Outcome::Fail,
                 "does not resolve: NXDOMAIN",
+                "check the host in redis.address",
             ),
             (
-                Observed::Failed {
-                    error: "no answer from the resolver within 5s".into(),
-                },
+                Observed::failed(
+                    FailureKind::Timeout,
+                    "no answer from the resolver within 5s",
+                ),
                 Outcome::Fail,
                 "within 5s",
+                "the resolver did not answer",
             ),
         ];
-        for (dns, outcome, fragment) in cases {
+        for (dns, outcome, fragment, fix) in cases {
             let mut t = healthy_target("snapshot");
             t.dns = dns;
             let f = facts(vec![t]);
@@ -123,6 +126,7 @@ mod tests {
             });
             assert_eq!(v.outcome, outcome);
             assert!(v.message.contains(fragment), "{}", v.message);
+            assert!(v.remediation.unwrap_or_default().contains(fix));
         }
     }
 }

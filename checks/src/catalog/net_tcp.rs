@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict, go_duration};
-use crate::facts::Observed;
+use crate::facts::{FailureKind, Observed};
 
 crate::check! {
     /// ## What it checks
@@ -41,7 +41,7 @@ impl Check for NetTcp {
             )),
             other => {
                 let why = other.problem().unwrap_or_default();
-                let fix = if why.contains("refused") {
+                let fix = if other.failure() == Some(FailureKind::Refused) {
                     format!(
                         "nothing listens on port {}: check the port in {} and that Redis is running",
                         t.port, t.address_key
@@ -69,22 +69,29 @@ mod tests {
         let cases = [
             (None, Outcome::Pass, "connected to 10.0.0.1:6379", ""),
             (
-                Some("connection refused"),
+                Some((FailureKind::Refused, "connection refused by 10.0.0.1:6379")),
                 Outcome::Fail,
                 "cannot connect to redis.example:6379: connection refused",
                 "nothing listens on port 6379",
             ),
             (
-                Some("no connection within dialTimeout 5s"),
+                Some((FailureKind::Timeout, "no connection within dialTimeout 5s")),
                 Outcome::Fail,
                 "within dialTimeout 5s",
+                "firewall",
+            ),
+            // The kind decides, not the words.
+            (
+                Some((FailureKind::Timeout, "refused?")),
+                Outcome::Fail,
+                "refused?",
                 "firewall",
             ),
         ];
         for (error, outcome, fragment, fix) in cases {
             let mut t = healthy_target("snapshot");
-            if let Some(e) = error {
-                t.tcp = Observed::Failed { error: e.into() };
+            if let Some((kind, e)) = error {
+                t.tcp = Observed::failed(kind, e);
             }
             let f = facts(vec![t]);
             let v = NetTcp.judge(Subject {

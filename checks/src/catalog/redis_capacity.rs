@@ -1,13 +1,15 @@
 use reports::Outcome;
 
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{Observed, Session, TargetFacts};
+use crate::facts::{Observed, RefusalKind, Session, TargetFacts};
 
 crate::check! {
     /// ## What it checks
     /// Room to grow, from `INFO`: memory use under 80 % of `maxmemory` (warn past 80 %, fail
     /// past 95 %), no evicted keys (`evicted_keys` > 0 is data already lost), no rejected
-    /// connections, and `maxclients` headroom for the components' connection pools. A pool is
+    /// connections, and `maxclients` headroom for the components' connection pools. A server
+    /// that refuses the preflight's own connection with `max number of clients reached` fails
+    /// here (and not as a wrong address or TLS mismatch). A pool is
     /// `connection.poolSize`, or go-redis' 10 per CPU when it is 0 — counted here as 40 (4
     /// CPUs) per component, one replica each.
     ///
@@ -25,7 +27,9 @@ crate::check! {
         id: "redis.capacity",
         title: "memory and client slots have headroom",
         scope: Target,
-        requires: ["auth.login"],
+        // Not `auth.login`: a server out of client slots refuses the login too, and that
+        // refusal is this check's finding. Without a session it skips, naming auth.login.
+        requires: ["net.tcp"],
     }
 }
 
@@ -40,14 +44,32 @@ impl Check for RedisCapacity {
     fn judge(&self, subject: Subject<'_>) -> Verdict {
         let t = subject.target();
         let Observed::Ok { value: s } = &t.session else {
-            return Verdict::skip("no Redis session");
+            return Verdict::skip("skipped: no Redis session (see auth.login)")
+                .with("blocked_by", "auth.login");
         };
-        if s.info.ok().is_none() {
-            return Verdict::unknown(format!(
-                "INFO was refused ({}); verify memory use and client slots by hand",
-                s.info.problem().unwrap_or("no answer")
+        if let Some(r) = s
+            .refusal
+            .as_ref()
+            .filter(|r| r.kind == RefusalKind::MaxClients)
+        {
+            let mut v = Verdict::fail(format!(
+                "the server refused a new connection: every client slot is taken ({} {}); new Gloo pods cannot connect",
+                r.code, r.message
             ))
-            .fix("check memory and connection metrics in the provider's console");
+            .with("reply", format!("{} {}", r.code, r.message));
+            if let Some(Observed::Ok { value }) = s.config.get("maxclients") {
+                v = v.with("maxclients", value.clone());
+            }
+            return v.fix("raise maxclients (CONFIG SET maxclients, and in redis.conf), or find the clients holding connections (CLIENT LIST) and lower connection.poolSize");
+        }
+        if !s.admitted() {
+            return Verdict::skip("skipped: the server did not admit the session (see auth.login)")
+                .with("blocked_by", "auth.login");
+        }
+        if s.info.ok().is_none() {
+            let how = s.info.why_not("INFO").unwrap_or_default();
+            return Verdict::unknown(format!("{how}; verify memory use and client slots by hand"))
+                .fix("check memory and connection metrics in the provider's console");
         }
         let num = |field: &str| s.info_field(field).and_then(|v| v.parse::<u64>().ok());
         let mut findings: Vec<(Outcome, String, &str)> = Vec::new();
@@ -194,5 +216,43 @@ mod tests {
         assert!(v.message.contains("10 client slots free"), "{}", v.message);
         session(&mut t).info = refused("info");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+        session(&mut t).info = Observed::failed(
+            crate::facts::FailureKind::Timeout,
+            "no answer within readTimeout 1s",
+        );
+        let v = judge(&t);
+        assert_eq!(
+            v.message,
+            "INFO got no answer within readTimeout 1s; verify memory use and client slots by hand"
+        );
+        session(&mut t).info = Observed::failed(
+            crate::facts::FailureKind::TooLarge,
+            "reply too large: over 1 MiB",
+        );
+        assert!(judge(&t).message.contains("reply too large"));
+    }
+
+    #[test]
+    fn a_server_out_of_client_slots_fails_here() {
+        let mut t = healthy_target("s");
+        let s = session(&mut t);
+        s.login.as_mut().unwrap().reply = crate::facts::Reply::Broken {
+            error: "connection closed".into(),
+        };
+        s.refusal = Some(crate::facts::Refusal {
+            kind: RefusalKind::MaxClients,
+            code: "ERR".into(),
+            message: "max number of clients reached".into(),
+        });
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .contains("every client slot is taken (ERR max number of clients reached)"),
+            "{}",
+            v.message
+        );
+        session(&mut t).refusal = None;
+        assert_eq!(judge(&t).outcome, Outcome::Skip, "not admitted, no refusal");
     }
 }

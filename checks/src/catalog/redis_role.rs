@@ -4,7 +4,9 @@ use crate::facts::Observed;
 crate::check! {
     /// ## What it checks
     /// The address is a writable primary (`ROLE` says `master`), not a replica or a reader
-    /// endpoint. Falls back to `HELLO` and `INFO replication` when `ROLE` is refused.
+    /// endpoint. Falls back to `HELLO` and `INFO replication` when `ROLE` is refused. A replica
+    /// names its primary (`master_host:master_port`) and says when its link to it is down
+    /// (`master_link_status:down`): the primary is then unreachable or not running.
     ///
     /// ## Why Gloo needs it
     /// The management server writes its snapshot continuously; on a replica every write fails
@@ -12,7 +14,8 @@ crate::check! {
     ///
     /// ## How to fix
     /// Point the address at the primary: the primary endpoint of the replication group, not a
-    /// node or reader endpoint.
+    /// node or reader endpoint. With the link down, bring the primary back (or promote the
+    /// replica with `REPLICAOF NO ONE`) as well.
     ///
     /// ## On managed services
     /// ElastiCache: use the "Primary endpoint" (`master.…` with TLS), not the "Reader endpoint"
@@ -35,20 +38,25 @@ impl Check for RedisRole {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
-        let (role, source) = if let Some(r) = s.role.ok().and_then(|r| r.first()) {
-            (r.as_str(), "ROLE")
-        } else if let Some(r) = s.hello_field("role") {
-            (r, "HELLO")
-        } else if let Some(r) = s.info_field("role") {
-            (r, "INFO replication")
-        } else {
-            return Verdict::unknown(format!(
-                "ROLE, HELLO and INFO were all refused ({}); verify by hand that {} is the primary endpoint",
+        let (role, source) =
+            if let Some(r) = s.role.ok().and_then(|r| r.first()) {
+                (r.as_str(), "ROLE")
+            } else if let Some(r) = s.hello_field("role") {
+                (r, "HELLO")
+            } else if let Some(r) = s.info_field("role") {
+                (r, "INFO replication")
+            } else {
+                let how = match s.role.failure() {
+                    Some(_) => "could not be read",
+                    None => "were all refused",
+                };
+                return Verdict::unknown(format!(
+                "ROLE, HELLO and INFO {how} ({}); verify by hand that {} is the primary endpoint",
                 s.role.problem().unwrap_or("no answer"),
                 t.address
             ))
             .fix("ask the Redis administrator for the primary endpoint, or grant the user `+role`");
-        };
+            };
         let evidence = |v: Verdict| v.with("role", role).with("source", source);
         match role {
             "master" => evidence(Verdict::pass(format!(
@@ -56,15 +64,43 @@ impl Check for RedisRole {
                 t.address
             ))),
             "slave" | "replica" => {
-                let primary = match (s.info_field("master_host"), s.info_field("master_port")) {
-                    (Some(h), Some(p)) => format!(" of {h}:{p}"),
-                    _ => String::new(),
+                let master = match (s.info_field("master_host"), s.info_field("master_port")) {
+                    (Some(h), Some(p)) => Some(format!("{h}:{p}")),
+                    _ => None,
                 };
-                evidence(Verdict::fail(format!(
-                    "{} is a read-only replica{primary} (role {role}, per {source}); Gloo's writes would fail with READONLY",
+                let primary = master
+                    .as_ref()
+                    .map(|m| format!(" of {m}"))
+                    .unwrap_or_default();
+                let link = s.info_field("master_link_status");
+                let down = link == Some("down");
+                let link_note = if down {
+                    format!(
+                        "; its link to the primary is down (master_link_status:down): {} is unreachable or not running",
+                        master.as_deref().unwrap_or("the primary")
+                    )
+                } else {
+                    String::new()
+                };
+                let mut v = evidence(Verdict::fail(format!(
+                    "{} is a read-only replica{primary} (role {role}, per {source}){link_note}; Gloo's writes would fail with READONLY",
                     t.address
-                )))
-                .fix(format!("set {} to the primary endpoint", t.address_key))
+                )));
+                if let Some(m) = &master {
+                    v = v.with("master", m.clone());
+                }
+                if let Some(l) = link {
+                    v = v.with("master_link_status", l);
+                }
+                let fix = if down {
+                    format!(
+                        "set {} to the primary endpoint, and bring the primary{primary} back (or promote this replica with REPLICAOF NO ONE)",
+                        t.address_key
+                    )
+                } else {
+                    format!("set {} to the primary endpoint", t.address_key)
+                };
+                v.fix(fix)
             }
             other => evidence(Verdict::fail(format!(
                 "{} has role {other} (per {source}); Gloo needs a Redis primary",
@@ -99,12 +135,27 @@ mod tests {
         };
         set_info(&mut replica, "master_host", Some("10.0.0.1"));
         set_info(&mut replica, "master_port", Some("6379"));
-        let v = judge(replica);
+        let v = judge(replica.clone());
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(
             v.message.contains("read-only replica of 10.0.0.1:6379"),
             "{}",
             v.message
+        );
+        assert!(!v.message.contains("link"), "{}", v.message);
+
+        set_info(&mut replica, "master_link_status", Some("down"));
+        let v = judge(replica);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("its link to the primary is down (master_link_status:down): 10.0.0.1:6379 is unreachable"),
+            "{}",
+            v.message
+        );
+        assert!(
+            v.remediation
+                .unwrap()
+                .contains("bring the primary of 10.0.0.1:6379 back")
         );
 
         // A restricted user: ROLE and INFO refused, HELLO still tells.

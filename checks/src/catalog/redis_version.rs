@@ -3,7 +3,9 @@ use crate::facts::Observed;
 
 crate::check! {
     /// ## What it checks
-    /// The server's version (`INFO server` `redis_version`, or `HELLO`): at least 6.2.6, the
+    /// The server's version, decided once with its flavor (`INFO server` `redis_version`, or
+    /// `HELLO`; for Valkey, which freezes `redis_version` at 7.2.4, its own `valkey_version` or
+    /// HELLO's `version`; every Valkey passes): at least 6.2.6, the
     /// version the add-ons' built-in Redis ships with (older warns), and at least 6.0 when the
     /// components log in with a username (ACL users do not exist before 6.0: fail).
     ///
@@ -39,14 +41,12 @@ impl Check for RedisVersion {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
-        let Some(text) = s
-            .info_field("redis_version")
-            .or_else(|| s.hello_field("version"))
-        else {
+        let server = crate::server::identify(s);
+        let Some(text) = server.version.as_deref() else {
             return Verdict::unknown("neither INFO nor HELLO told the server version (HELLO needs Redis 6+); verify by hand that it is 6.2 or later")
                 .fix("check the engine version in the provider's console");
         };
-        let Some(version) = parse(text) else {
+        let Some(version) = server.numeric_version() else {
             return Verdict::unknown(format!(
                 "the server reports version \"{text}\", which is not major.minor.patch"
             ))
@@ -54,35 +54,26 @@ impl Check for RedisVersion {
                 "check the engine version in the provider's console: Gloo needs Redis 6.2 or later",
             );
         };
-        let server = s
-            .info_field("server_name")
-            .or_else(|| s.hello_field("server"))
-            .unwrap_or("redis");
+        let label = server.label();
         let with_username = s.login.as_ref().is_some_and(|l| l.with_username);
-        let v = if version < (6, 0, 0) && with_username {
+        // Every Valkey is newer than what Gloo needs; its own version numbers restart at 7.2.
+        let v = if server.flavor == crate::server::Flavor::Valkey {
+            Verdict::pass(label)
+        } else if version < (6, 0, 0) && with_username {
             Verdict::fail(format!(
-                "{server} {text} predates ACL users (6.0), but the components log in with a username"
+                "{label} predates ACL users (6.0), but the components log in with a username"
             ))
             .fix("upgrade Redis to 6.2 or later, or remove the username from the secret")
         } else if version < SHIPPED {
             Verdict::warn(format!(
-                "{server} {text} is older than 6.2.6, the version the add-ons ship with"
+                "{label} is older than 6.2.6, the version the add-ons ship with"
             ))
             .fix("upgrade Redis to 6.2 or later")
         } else {
-            Verdict::pass(format!("{server} {text}"))
+            Verdict::pass(label)
         };
-        v.with("version", text)
+        v.with("version", text).with("flavor", server.flavor.name())
     }
-}
-
-fn parse(text: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
-    Some((
-        parts.next()??,
-        parts.next().flatten().unwrap_or(0),
-        parts.next().flatten().unwrap_or(0),
-    ))
 }
 
 #[cfg(test)]
@@ -118,5 +109,15 @@ mod tests {
         assert_eq!(judge(&t).outcome, Outcome::Pass, "HELLO says 7.2.4");
         session(&mut t).hello = refused("hello");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn valkey_is_judged_by_its_own_version() {
+        let mut t = healthy_target("s");
+        set_info(&mut t, "server_name", Some("valkey"));
+        set_info(&mut t, "valkey_version", Some("9.0.1"));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert_eq!(v.message, "valkey 9.0.1");
     }
 }

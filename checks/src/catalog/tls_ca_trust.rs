@@ -46,12 +46,12 @@ impl Check for TlsCaTrust {
                     "create the secret with the CA certificate in PEM under the key the values name (kubectl create secret generic … --from-file=ca.crt=ca.pem)",
                 );
             }
-            CaStatus::Unavailable { reason } => {
+            CaStatus::Unavailable { reason, kind } => {
                 return Verdict::unknown(format!(
                     "could not read the CA ({}): {reason}",
                     ca.source
                 ))
-                .fix(crate::catalog::auth_secret::unreadable_fix(reason));
+                .fix(crate::catalog::auth_secret::unreadable_fix(*kind));
             }
             CaStatus::Loaded { certs } => {
                 certs.iter().map(|c| c.subject.clone()).collect::<Vec<_>>()

@@ -1,0 +1,888 @@
+//! Hostile servers: stand-ins that speak RESP badly on purpose (`ci/hostile_server.py`) and
+//! real redis-servers made to refuse. Each trial asserts the outcome and message per check,
+//! the exit code, and the tool's peak RSS read from the OS (`wait4`'s `ru_maxrss`), never the
+//! wall clock. The network-namespace trials (protected mode on a non-loopback address, an
+//! address family that drops) need root; without it they are ignored, saying why.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use libtest_mimic::{Failed, Trial};
+
+use crate::lab::Lab;
+use crate::tool::{self, Verdict};
+
+/// The bound DESIGN.md sets on the tool's memory, whatever a server sends.
+const MAX_RSS_KIB: i64 = 64 * 1024;
+
+pub fn trials(_lab: &Lab) -> Vec<Trial> {
+    let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("hostile::{name}"), f);
+    let root = |name: &str, f: fn() -> Result<(), Failed>| {
+        let trial = t(name, f);
+        if is_root() {
+            trial
+        } else {
+            eprintln!("hostile::{name}: ignored, it needs root to create a network namespace");
+            trial.with_ignored_flag(true)
+        }
+    };
+    vec![
+        t("garbage_is_not_redis", garbage),
+        t("an_endless_bulk_string_is_too_large", endless_bulk),
+        t("a_huge_array_header_is_too_large", huge_array),
+        t("absurd_nesting_is_too_large", deep),
+        t("replies_of_the_wrong_shape_pass_nothing", flood),
+        t("a_line_without_end_is_too_large", endless_line),
+        t("a_20_mb_info_is_too_large", big_info),
+        t("one_byte_per_second_meets_the_read_timeout", drip),
+        t("an_error_then_close_is_named_every_time", error_close),
+        t("loading_is_unknown_until_the_dataset_is_loaded", loading),
+        t("nil_replies_to_ping_and_auth_are_not_success", nil),
+        t("a_sample_of_200000_is_too_large", srandmember),
+        t("a_sample_larger_than_asked_gets_no_type", srandmember_5000),
+        t("valkey_9_is_judged_by_its_own_version", valkey9),
+        t("redis_5_wants_no_username", redis5),
+        t("maxclients_fails_redis_capacity", maxclients),
+        t("a_replica_of_a_dead_primary_names_the_link", dead_primary),
+        t("a_redis_loading_its_dataset_is_unknown", real_loading),
+        root("protected_mode_is_named", protected_mode),
+        root("dual_stack_falls_back_to_the_family_that_works", dual_stack),
+    ]
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn root_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A child process killed on drop.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `ci/hostile_server.py MODE 0`, and the port it listens on.
+fn hostile(mode: &str) -> Result<(Process, u16), Failed> {
+    let mut child = Command::new("python3")
+        .arg(root_dir().join("ci/hostile_server.py"))
+        .args([mode, "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("python3: {e}"))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("hostile_server.py {mode} printed {line:?}"))?;
+    Ok((Process(child), port))
+}
+
+/// A port free at the time of asking.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real redis-server with `args`, on loopback `port`, up when this returns.
+fn redis_server(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
+    let process = spawn_redis(dir, port, args)?;
+    wait_for_pong(&format!("127.0.0.1:{port}"))?;
+    Ok(process)
+}
+
+fn spawn_redis(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .args(["--dir", dir.to_str().unwrap()])
+        .args(args)
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("redis-server: {e}"))?;
+    Ok(Process(child))
+}
+
+/// Sends one inline command and returns the first line of the answer.
+fn command(addr: &str, line: &str) -> Result<String, Failed> {
+    let mut s = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    s.write_all(format!("{line}\r\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    BufReader::new(s)
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(answer.trim_end().to_string())
+}
+
+fn wait_for_pong(addr: &str) -> Result<(), Failed> {
+    for _ in 0..100 {
+        if let Ok(mut s) = TcpStream::connect(addr) {
+            let _ = s.write_all(b"PING\r\n");
+            let mut buf = [0u8; 64];
+            if let Ok(n) = s.read(&mut buf)
+                && buf[..n].starts_with(b"+PONG")
+            {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err(format!("no PONG from {addr}").into())
+}
+
+/// The outcome of one run of the tool.
+struct Run {
+    exit: i32,
+    verdicts: Vec<Verdict>,
+    report: serde_json::Value,
+    /// Peak resident set of the tool's process, in KiB.
+    max_rss_kib: i64,
+    stderr: String,
+}
+
+impl Run {
+    fn get(&self, check: &str) -> Result<&Verdict, Failed> {
+        self.verdicts
+            .iter()
+            .find(|v| v.check == check && v.target == "snapshot")
+            .ok_or_else(|| format!("no {check} in the report; stderr: {}", self.stderr).into())
+    }
+
+    /// `check` has `outcome` and its message contains `fragment`.
+    fn expect(&self, check: &str, outcome: &str, fragment: &str) -> Result<(), Failed> {
+        let v = self.get(check)?;
+        if v.outcome != outcome || !v.message.contains(fragment) {
+            return Err(format!(
+                "{check}: expected {outcome} with \"{fragment}\", got {} \"{}\"",
+                v.outcome, v.message
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn exit(&self, code: i32) -> Result<(), Failed> {
+        if self.exit != code {
+            return Err(format!(
+                "exit {} (expected {code}); stderr: {}",
+                self.exit, self.stderr
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn bounded(&self) -> Result<(), Failed> {
+        if self.max_rss_kib > MAX_RSS_KIB {
+            return Err(format!(
+                "peak RSS {} KiB is over {MAX_RSS_KIB} KiB",
+                self.max_rss_kib
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// Runs the tool with `args` in `dir` and reads its peak RSS from `wait4`.
+fn measured(dir: &Path, args: &[&str]) -> Result<Run, Failed> {
+    let child = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
+        .args(args)
+        .current_dir(dir)
+        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id() as libc::pid_t;
+    let (mut out, mut err) = (child.stdout.unwrap(), child.stderr.unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let mut stdout = Vec::new();
+    out.read_to_end(&mut stdout).map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if waited != pid {
+        return Err(format!("wait4: {}", std::io::Error::last_os_error()).into());
+    }
+    let exit = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        return Err(
+            format!("the tool died by a signal (status {status}); stderr: {stderr}").into(),
+        );
+    };
+    let report: serde_json::Value = serde_json::from_slice(&stdout)
+        .map_err(|e| format!("stdout is not JSON ({e}); stderr: {stderr}"))?;
+    Ok(Run {
+        exit,
+        verdicts: tool::verdicts(&stdout)?,
+        report,
+        max_rss_kib: usage.ru_maxrss,
+        stderr,
+    })
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// Values pointing the snapshot target at `address`, with short deadlines.
+fn values(dir: &Path, address: &str, auth: bool) -> PathBuf {
+    let path = dir.join(format!(
+        "values-{}.yaml",
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let auth = if auth {
+        "\n  auth: {enabled: true}"
+    } else {
+        ""
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "redis:\n  address: \"{address}\"\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}{auth}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn secrets(dir: &Path, user: Option<&str>, password: &str) -> Result<PathBuf, Failed> {
+    let mut args = vec![
+        "generic".to_string(),
+        "redis-auth-secrets".into(),
+        "-n".into(),
+        "gloo-mesh".into(),
+        format!("--from-literal=password={password}"),
+    ];
+    if let Some(u) = user {
+        args.push(format!("--from-literal=username={u}"));
+    }
+    let manifest = tool::kubectl_secret(&args)?;
+    let path = dir.join("secrets.yaml");
+    std::fs::write(&path, manifest).unwrap();
+    Ok(path)
+}
+
+/// One preflight run (JSON on stdout) against `address`, no credentials.
+fn preflight(name: &str, address: &str, extra: &[&str]) -> Result<Run, Failed> {
+    let dir = tool::scratch(name);
+    let values = values(&dir, address, false);
+    let mut args = vec!["run", "-f", values.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    measured(&dir, &args)
+}
+
+fn against(mode: &str, extra: &[&str]) -> Result<(Run, Process, u16), Failed> {
+    let (server, port) = hostile(mode)?;
+    let run = preflight(mode, &format!("127.0.0.1:{port}"), extra)?;
+    run.bounded()?;
+    Ok((run, server, port))
+}
+
+fn garbage() -> Result<(), Failed> {
+    let (run, ..) = against("garbage", &[])?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "did not answer as a Redis server (the reply is not Redis protocol)",
+    )?;
+    run.exit(3)
+}
+
+fn too_large(mode: &str, fragment: &str) -> Result<(), Failed> {
+    let (run, ..) = against(mode, &[])?;
+    run.expect("auth.login", "unknown", fragment)?;
+    run.expect("redis.capacity", "skip", "")?;
+    run.exit(4)
+}
+
+fn endless_bulk() -> Result<(), Failed> {
+    too_large(
+        "endless-bulk",
+        "reply too large: a string of 1073741824 bytes (the limit is 1 MiB)",
+    )
+}
+
+fn huge_array() -> Result<(), Failed> {
+    too_large(
+        "huge-array",
+        "reply too large: an aggregate of 100000000 elements (the limit is 10000)",
+    )
+}
+
+fn deep() -> Result<(), Failed> {
+    too_large(
+        "deep",
+        "reply too large: aggregates nested more than 16 deep",
+    )
+}
+
+fn endless_line() -> Result<(), Failed> {
+    too_large(
+        "endless-line",
+        "reply too large: a line of more than 65536 bytes without end",
+    )
+}
+
+fn big_info() -> Result<(), Failed> {
+    let (run, ..) = against("big-info", &[])?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "INFO could not be read (reply too large: a string of 2097",
+    )?;
+    // The server answers PING without a password: the login check warns.
+    run.expect("auth.login", "warn", "without credentials")?;
+    if run.exit != 3 && run.exit != 4 {
+        return Err(format!("exit {}", run.exit).into());
+    }
+    Ok(())
+}
+
+fn flood() -> Result<(), Failed> {
+    // PONG to every command, and more PONGs nobody asked for: no INFO, ROLE or HELLO was read,
+    // so nothing that needs them passes.
+    let (run, ..) = against("flood", &[])?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "INFO could not be read (unexpected reply shape)",
+    )?;
+    run.expect("redis.role", "unknown", "could not be read")?;
+    run.expect(
+        "redis.version",
+        "unknown",
+        "neither INFO nor HELLO told the server version",
+    )?;
+    run.exit(4)
+}
+
+fn drip() -> Result<(), Failed> {
+    let (run, ..) = against("drip", &[])?;
+    run.expect("auth.login", "fail", "no answer within readTimeout 1s")?;
+    run.exit(3)
+}
+
+fn error_close() -> Result<(), Failed> {
+    // The same diagnosis every time, not "not a Redis server" on some runs.
+    for _ in 0..5 {
+        let (run, ..) = against("error-close", &[])?;
+        run.expect(
+            "redis.capacity",
+            "fail",
+            "every client slot is taken (ERR max number of clients reached)",
+        )?;
+        run.expect("auth.login", "unknown", "every client slot is taken")?;
+        run.exit(3)?;
+    }
+    Ok(())
+}
+
+fn loading() -> Result<(), Failed> {
+    let (run, ..) = against("loading", &[])?;
+    run.expect(
+        "auth.login",
+        "unknown",
+        "loading its dataset into memory and answers nothing else yet (LOADING",
+    )?;
+    run.exit(4)
+}
+
+fn nil() -> Result<(), Failed> {
+    let (server, port) = hostile("nil")?;
+    let address = format!("127.0.0.1:{port}");
+    let run = preflight("nil", &address, &[])?;
+    run.bounded()?;
+    run.expect("auth.login", "fail", "PING answered nil, not PONG")?;
+    run.exit(3)?;
+
+    let dir = tool::scratch("nil-auth");
+    let values = values(&dir, &address, true);
+    let secrets = secrets(&dir, Some("gloo"), "s3cret-nil")?;
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            values.to_str().unwrap(),
+            "--secrets",
+            secrets.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    )?;
+    run.bounded()?;
+    run.expect("auth.login", "fail", "AUTH answered nil, not OK")?;
+    drop(server);
+    run.exit(3)
+}
+
+fn type_commands(port: u16) -> Result<i64, Failed> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.write_all(b"HOSTILE-STATS\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut buf = [0u8; 32];
+    let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.trim()
+        .trim_start_matches(':')
+        .parse()
+        .map_err(|_| format!("HOSTILE-STATS answered {text:?}").into())
+}
+
+fn sample(mode: &str, fragment: &str) -> Result<(), Failed> {
+    let (run, _server, port) = against(mode, &["--profile", "post-upgrade"])?;
+    run.expect("data.snapshot", "unknown", fragment)?;
+    // At most the TYPE of gloo.mesh.key.set itself: none for the members.
+    let types = type_commands(port)?;
+    if types > 1 {
+        return Err(format!("{types} TYPE commands reached the server").into());
+    }
+    Ok(())
+}
+
+fn srandmember() -> Result<(), Failed> {
+    sample(
+        "srandmember",
+        "reply too large: an aggregate of 200000 elements",
+    )
+}
+
+fn srandmember_5000() -> Result<(), Failed> {
+    sample(
+        "srandmember-5000",
+        "reply too large: SRANDMEMBER gloo.mesh.key.set 20 answered 5000 members",
+    )
+}
+
+fn valkey9() -> Result<(), Failed> {
+    let (run, ..) = against("valkey9", &[])?;
+    run.expect("redis.version", "pass", "valkey 9.0.0")?;
+    let server = &run.report["targets"][0]["server"];
+    if server["version"] != "9.0.0" || server["flavor"] != "valkey" {
+        return Err(format!("targets[0].server is {server}").into());
+    }
+    Ok(())
+}
+
+fn redis5() -> Result<(), Failed> {
+    let (server, port) = hostile("redis5")?;
+    let address = format!("127.0.0.1:{port}");
+    let run_with = |user: Option<&str>| -> Result<Run, Failed> {
+        let dir = tool::scratch("redis5");
+        let values = values(&dir, &address, true);
+        let secrets = secrets(&dir, user, "hunter2-redis5")?;
+        let run = measured(
+            &dir,
+            &[
+                "run",
+                "-f",
+                values.to_str().unwrap(),
+                "--secrets",
+                secrets.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )?;
+        run.bounded()?;
+        Ok(run)
+    };
+    // Password only: what Redis 5 needs, so no advice to add a username.
+    let run = run_with(None)?;
+    run.expect(
+        "auth.secret",
+        "pass",
+        "no username, as redis 5.0.14 (no ACL users) needs",
+    )?;
+    run.expect("auth.login", "pass", "AUTH password")?;
+    run.expect("redis.version", "warn", "redis 5.0.14 is older than 6.2.6")?;
+    // With a username the login fails, and the fix is to remove it.
+    let run = run_with(Some("default"))?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "ERR wrong number of arguments for 'auth' command",
+    )?;
+    let fix = run.report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["check"] == "auth.login")
+        .and_then(|r| r["remediation"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    drop(server);
+    if !fix.contains("has no ACL users (it predates Redis 6): remove the username") {
+        return Err(format!("auth.login's fix: {fix}").into());
+    }
+    Ok(())
+}
+
+fn maxclients() -> Result<(), Failed> {
+    let dir = tool::scratch("maxclients");
+    let port = free_port();
+    let _redis = redis_server(&dir, port, &["--maxclients", "1"])?;
+    // Hold the one client slot.
+    let mut held = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    held.write_all(b"PING\r\n").map_err(|e| e.to_string())?;
+    let mut buf = [0u8; 16];
+    let _ = held.read(&mut buf);
+    for _ in 0..3 {
+        let run = preflight("maxclients", &format!("127.0.0.1:{port}"), &[])?;
+        run.bounded()?;
+        run.expect(
+            "redis.capacity",
+            "fail",
+            "every client slot is taken (ERR max number of clients reached)",
+        )?;
+        run.expect(
+            "auth.login",
+            "unknown",
+            "refused the connection before the login",
+        )?;
+        run.exit(3)?;
+    }
+    drop(held);
+    Ok(())
+}
+
+fn dead_primary() -> Result<(), Failed> {
+    let dir = tool::scratch("dead-primary");
+    let (port, dead) = (free_port(), free_port());
+    let _redis = redis_server(&dir, port, &["--replicaof", "127.0.0.1", &dead.to_string()])?;
+    let run = preflight("dead-primary", &format!("127.0.0.1:{port}"), &[])?;
+    run.bounded()?;
+    run.expect(
+        "redis.role",
+        "fail",
+        &format!("its link to the primary is down (master_link_status:down): 127.0.0.1:{dead} is unreachable"),
+    )?;
+    run.exit(3)
+}
+
+fn real_loading() -> Result<(), Failed> {
+    let dir = tool::scratch("loading");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    // A dataset of 40,000 keys, saved.
+    let first = redis_server(&dir, port, &["--enable-debug-command", "yes"])?;
+    for line in ["DEBUG POPULATE 40000", "SAVE"] {
+        let answer = command(&addr, line)?;
+        if answer != "+OK" {
+            return Err(format!("{line}: {answer}").into());
+        }
+    }
+    drop(first);
+    // Loaded again at half a millisecond per key (20 s), answering clients meanwhile.
+    let _loading = spawn_redis(
+        &dir,
+        port,
+        &[
+            "--key-load-delay",
+            "500",
+            "--loading-process-events-interval-bytes",
+            "1024",
+        ],
+    )?;
+    let mut loading = false;
+    for _ in 0..100 {
+        if command(&addr, "PING").is_ok_and(|a| a.starts_with("-LOADING")) {
+            loading = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if !loading {
+        return Err("the restarted redis-server never answered LOADING".into());
+    }
+    let run = preflight("loading", &addr, &[])?;
+    run.bounded()?;
+    run.expect(
+        "auth.login",
+        "unknown",
+        "loading its dataset into memory and answers nothing else yet (LOADING",
+    )?;
+    run.exit(4)
+}
+
+/// A network namespace joined to this one by a veth pair, with an IPv4 and an IPv6 address
+/// on each side; removed on drop.
+struct Netns {
+    name: String,
+    v4: (String, String),
+    v6: (String, String),
+}
+
+impl Netns {
+    fn create(tag: &str) -> Result<Netns, Failed> {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        let name = format!("rpf-{tag}-{pid}-{n}");
+        let (host, peer) = (
+            format!("rpf{}h{n}", pid % 100_000),
+            format!("rpf{}p{n}", pid % 100_000),
+        );
+        let (a, b) = (200 + (n % 50), pid % 250);
+        let v4 = (format!("10.{a}.{b}.1"), format!("10.{a}.{b}.2"));
+        let v6 = (format!("fd00:{a}:{b}::1"), format!("fd00:{a}:{b}::2"));
+        let ns = Netns {
+            name: name.clone(),
+            v4: v4.clone(),
+            v6: v6.clone(),
+        };
+        ip(&["netns", "add", &name])?;
+        ip(&["link", "add", &host, "type", "veth", "peer", "name", &peer])?;
+        ip(&["link", "set", &peer, "netns", &name])?;
+        ip(&["addr", "add", &format!("{}/24", v4.0), "dev", &host])?;
+        ip(&[
+            "-6",
+            "addr",
+            "add",
+            &format!("{}/64", v6.0),
+            "dev",
+            &host,
+            "nodad",
+        ])?;
+        ip(&["link", "set", &host, "up"])?;
+        ns.exec(
+            "ip",
+            &["addr", "add", &format!("{}/24", v4.1), "dev", &peer],
+        )?;
+        ns.exec(
+            "ip",
+            &[
+                "-6",
+                "addr",
+                "add",
+                &format!("{}/64", v6.1),
+                "dev",
+                &peer,
+                "nodad",
+            ],
+        )?;
+        ns.exec("ip", &["link", "set", &peer, "up"])?;
+        ns.exec("ip", &["link", "set", "lo", "up"])?;
+        Ok(ns)
+    }
+
+    fn exec(&self, cmd: &str, args: &[&str]) -> Result<(), Failed> {
+        let mut all = vec!["netns", "exec", &self.name, cmd];
+        all.extend_from_slice(args);
+        ip(&all)
+    }
+
+    fn spawn(&self, cmd: &str, args: &[&str]) -> Result<Process, Failed> {
+        Command::new("ip")
+            .args(["netns", "exec", &self.name, cmd])
+            .args(args)
+            .stdout(Stdio::null())
+            .spawn()
+            .map(Process)
+            .map_err(|e| e.to_string().into())
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+fn ip(args: &[&str]) -> Result<(), Failed> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("ip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A real redis-server inside `ns`, bound to both of its addresses.
+fn redis_in(ns: &Netns, dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
+    let port_s = port.to_string();
+    let mut all = vec![
+        "--port",
+        &port_s,
+        "--bind",
+        &ns.v4.1,
+        &ns.v6.1,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let process = ns.spawn("redis-server", &all)?;
+    wait_for_pong(&format!("{}:{port}", ns.v4.1))
+        .or_else(|_| wait_for_pong(&format!("{}:{port}", ns.v4.1)))?;
+    Ok(process)
+}
+
+fn protected_mode() -> Result<(), Failed> {
+    let ns = Netns::create("pm")?;
+    let dir = tool::scratch("protected-mode");
+    let port = 6379;
+    let port_s = port.to_string();
+    let _redis = ns.spawn(
+        "redis-server",
+        &[
+            "--port",
+            &port_s,
+            "--bind",
+            &ns.v4.1,
+            "--protected-mode",
+            "yes",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    )?;
+    // Up when it answers (with DENIED: this side is not loopback).
+    let address = format!("{}:{port}", ns.v4.1);
+    let mut up = false;
+    for _ in 0..100 {
+        if let Ok(mut s) = TcpStream::connect(&address) {
+            let _ = s.write_all(b"PING\r\n");
+            let mut buf = [0u8; 8];
+            if s.read(&mut buf).is_ok_and(|n| n > 0) {
+                up = true;
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if !up {
+        return Err(format!("redis-server in {} did not answer", ns.name).into());
+    }
+    for _ in 0..3 {
+        let run = preflight("protected-mode", &address, &[])?;
+        run.bounded()?;
+        run.expect(
+            "auth.login",
+            "fail",
+            "the server runs in protected mode and refuses clients from other hosts (DENIED",
+        )?;
+        run.exit(3)?;
+    }
+    Ok(())
+}
+
+fn dual_stack() -> Result<(), Failed> {
+    let ns = Netns::create("ds")?;
+    let dir = tool::scratch("dual-stack");
+    let port = 6379;
+    let _redis = redis_in(&ns, &dir, port, &["--protected-mode", "no"])?;
+    // The name resolves to the IPv6 address first, then the IPv4 one.
+    let dns_port = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port()
+    };
+    let _dns = Process(
+        Command::new("python3")
+            .arg(root_dir().join("ci/stub_server.py"))
+            .args([
+                "dns",
+                &dns_port.to_string(),
+                &format!("dual.lab.test={},{}", ns.v6.1, ns.v4.1),
+            ])
+            .spawn()
+            .map_err(|e| e.to_string())?,
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let dns = format!("127.0.0.1:{dns_port}");
+    let address = format!("dual.lab.test:{port}");
+    let run = |case: &str| -> Result<Run, Failed> {
+        let run = preflight(case, &address, &["--dns-server", &dns])?;
+        run.bounded()?;
+        Ok(run)
+    };
+    let drop_rule = |tool: &str, add: bool| {
+        ns.exec(
+            tool,
+            &[
+                if add { "-A" } else { "-D" },
+                "INPUT",
+                "-p",
+                "tcp",
+                "--dport",
+                &port.to_string(),
+                "-j",
+                "DROP",
+            ],
+        )
+    };
+
+    // Both families work: IPv6, the first, wins.
+    let r = run("both")?;
+    r.expect("net.dns", "pass", &format!("{}, {}", ns.v6.1, ns.v4.1))?;
+    r.expect(
+        "net.tcp",
+        "pass",
+        &format!("connected to [{}]:{port}", ns.v6.1),
+    )?;
+
+    // IPv6 drops silently: IPv4 connects 300 ms later, well within dialTimeout 2s.
+    drop_rule("ip6tables", true)?;
+    let r = run("v6-drops")?;
+    r.expect(
+        "net.tcp",
+        "pass",
+        &format!("connected to {}:{port}", ns.v4.1),
+    )?;
+    r.expect("auth.login", "warn", "without credentials")?;
+    drop_rule("ip6tables", false)?;
+
+    // IPv4 drops silently: IPv6 connects first anyway.
+    drop_rule("iptables", true)?;
+    let r = run("v4-drops")?;
+    r.expect(
+        "net.tcp",
+        "pass",
+        &format!("connected to [{}]:{port}", ns.v6.1),
+    )?;
+
+    // Both drop: the whole dialTimeout, then a timeout, not a refusal.
+    drop_rule("ip6tables", true)?;
+    let r = run("both-drop")?;
+    r.expect("net.tcp", "fail", "no connection within dialTimeout 2s")?;
+    Ok(())
+}
