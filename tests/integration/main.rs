@@ -2,6 +2,7 @@
 //! libtest-mimic harness: one trial per scenario file in `tests/scenarios/`, plus the safety
 //! trials (read-only on the wire, no secret in any output, deadlines).
 
+mod gate;
 mod kube;
 mod lab;
 mod reports;
@@ -18,6 +19,7 @@ fn main() {
     trials.extend(safety::trials(&lab));
     trials.extend(reports::trials(&lab));
     trials.extend(kube::trials(&lab));
+    trials.extend(gate::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

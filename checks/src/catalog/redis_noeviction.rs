@@ -79,8 +79,8 @@ pub(crate) fn kept_data(use_case: &str) -> &'static str {
     match use_case {
         "snapshot" => "the management server's snapshot keys",
         "insights" => "the insights engine's data",
-        "extauth" => "ext auth's API keys and sessions",
-        "ratelimiter" => "the rate limiter's counters (an evicted counter resets its limit)",
+        "extauth" => "API keys and sessions",
+        "ratelimiter" => "rate-limit counters",
         "telemetry" => "telemetry stream entries",
         _ => "Gloo's keys",
     }
@@ -120,7 +120,12 @@ mod tests {
         assert!(judge(&t).message.contains("snapshot keys"));
         t.use_case = "ratelimiter".into();
         let v = judge(&t);
-        assert!(v.message.ends_with("may silently evict the rate limiter's counters (an evicted counter resets its limit)"), "{}", v.message);
+        assert!(
+            v.message
+                .ends_with("may silently evict rate-limit counters"),
+            "{}",
+            v.message
+        );
         assert!(!v.message.contains("snapshot"));
         t.use_case = "extauth".into();
         assert!(judge(&t).message.contains("API keys and sessions"));
