@@ -56,7 +56,13 @@ impl Check for NetDns {
                 } else {
                     fix_for_host(t)
                 };
-                Verdict::fail(format!("{} does not resolve: {why}", t.host))
+                // An address that could not be split into host and port was never looked up.
+                let message = if t.port == 0 {
+                    format!("{why}; nothing was dialled")
+                } else {
+                    format!("{} does not resolve: {why}", t.host)
+                };
+                Verdict::fail(message)
                     .with("host", t.host.clone())
                     .with("address_key", t.address_key.clone())
                     .fix(fix)
