@@ -75,11 +75,7 @@ impl Check for ValuesSchema {
         } else if issues.is_empty() {
             return Verdict::pass("the Redis values are well-formed");
         } else if errors > 0 {
-            Verdict::fail(first(Severity::Error)).fix(
-                "correct each key listed; the run went on as the components would: a misspelt key \
-                 dropped (the chart's default applies), a bad duration replaced by go-redis' default, \
-                 a malformed address left as written (its target's net.dns names it)",
-            )
+            Verdict::fail(first(Severity::Error)).fix(went_on(issues))
         } else {
             Verdict::warn(first(Severity::Warning)).fix(
                 "check the spelling of each key listed; Helm ignores keys the chart does not read",
@@ -87,6 +83,33 @@ impl Check for ValuesSchema {
         };
         verdict.with("issues", lines)
     }
+}
+
+/// The fix for the errors found, saying truly what the run did with each kind of them.
+fn went_on(issues: &[crate::facts::ValuesIssue]) -> String {
+    let errors: Vec<&str> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| i.message.as_str())
+        .collect();
+    let any = |f: &dyn Fn(&str) -> bool| errors.iter().any(|m| f(m));
+    let mut did = Vec::new();
+    if any(&|m| m.starts_with("unknown")) {
+        did.push("a misspelt key is dropped, so the chart's default applies");
+    }
+    if any(&|m| m.contains("Go duration") || m.contains("is negative")) {
+        did.push("a bad duration is replaced by go-redis' default");
+    }
+    if any(&|m| m.contains("is not host:port")) {
+        did.push("a malformed address is kept as written and cannot be dialled (its target's net.dns says so)");
+    }
+    if did.is_empty() {
+        did.push("values of the wrong type are read as the chart's templates read them");
+    }
+    format!(
+        "correct each key listed; the run went on as the components would: {}",
+        did.join("; ")
+    )
 }
 
 #[cfg(test)]
@@ -143,7 +166,26 @@ mod tests {
         );
         assert!(v.message.ends_with("(and 1 more)"));
         assert_eq!(v.evidence["issues"].as_array().unwrap().len(), 2);
-        assert!(!v.remediation.unwrap().contains("defaults for them"));
+        let fix = v.remediation.unwrap();
+        assert!(
+            fix.contains("a bad duration is replaced by go-redis' default"),
+            "{fix}"
+        );
+        assert!(!fix.contains("address"), "no address was malformed: {fix}");
+        let v = judge(vec![issue(
+            Severity::Error,
+            "redis.address",
+            "\"redis\" is not host:port (no port)",
+        )]);
+        let fix = v.remediation.unwrap();
+        assert!(
+            fix.contains("a malformed address is kept as written"),
+            "{fix}"
+        );
+        assert!(
+            !fix.contains("default"),
+            "nothing fell back to a default: {fix}"
+        );
     }
 
     #[test]
