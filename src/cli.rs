@@ -1,6 +1,6 @@
 //! The command line (see the README for the contract).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -105,7 +105,13 @@ pub struct RunArgs {
     #[arg(long)]
     pub strict: bool,
     /// Deadline for the whole run, as a Go duration.
-    #[arg(long, default_value = "60s", value_name = "DURATION")]
+    // Hyphen values reach the validator, which names the flag and what it expects.
+    #[arg(
+        long,
+        default_value = "60s",
+        value_name = "DURATION",
+        allow_hyphen_values = true
+    )]
     pub timeout: String,
     /// Save everything observed (no secret value) to FILE, to judge again elsewhere.
     #[arg(long, value_name = "FILE")]
@@ -118,20 +124,38 @@ pub struct RunArgs {
     #[arg(long)]
     pub allow_write: bool,
     /// Warn when a certificate expires within this many days.
-    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    #[arg(long, default_value_t = 30, value_name = "DAYS", allow_negative_numbers = true,
+          value_parser = days)]
     pub cert_warn_days: u32,
-    /// Ask this DNS server (IP:PORT) instead of the system resolver.
-    #[arg(long, value_name = "IP:PORT")]
+    /// Ask this DNS server instead of the system resolver: IP:PORT, or an IP alone for port
+    /// 53 (as `dig @IP` does), e.g. the cluster DNS 10.96.0.10.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = dns_server)]
     pub dns_server: Option<SocketAddr>,
     /// Policies of one's own: a YAML file of CEL rules over each target's facts; repeatable.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
 }
 
+/// `--cert-warn-days`: a whole number of days, 0 or more.
+fn days(text: &str) -> Result<u32, String> {
+    text.parse()
+        .map_err(|_| "expected a whole number of days, 0 or more (e.g. 30)".to_string())
+}
+
+/// `--dns-server`: `IP:PORT` (`[IPv6]:PORT`), or an IP alone for port 53.
+fn dns_server(text: &str) -> Result<SocketAddr, String> {
+    text.parse::<SocketAddr>()
+        .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+        .map_err(|_| {
+            "expected an IP address, optionally with a port (10.96.0.10, 10.96.0.10:53, [fd00::a]:53); a host name is not accepted".to_string()
+        })
+}
+
 #[derive(Debug, Args)]
 pub struct RbacArgs {
-    /// Helm values file; repeatable, merged in order as Helm does.
-    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    /// Helm values file; repeatable, merged in order as Helm does. Required: the values name
+    /// the secrets the Role grants.
+    #[arg(short = 'f', long = "values", value_name = "FILE", required = true)]
     pub values: Vec<PathBuf>,
     /// Helm-style override PATH=VALUE; repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
@@ -206,5 +230,33 @@ impl FormatArg {
             FormatArg::Junit => reports::Format::Junit,
             FormatArg::Markdown => reports::Format::Markdown,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dns_server_takes_an_ip_alone_for_port_53() {
+        assert_eq!(
+            super::dns_server("10.96.0.10").unwrap().to_string(),
+            "10.96.0.10:53"
+        );
+        assert_eq!(
+            super::dns_server("127.0.0.1:5353").unwrap().to_string(),
+            "127.0.0.1:5353"
+        );
+        assert_eq!(
+            super::dns_server("fd00::a").unwrap().to_string(),
+            "[fd00::a]:53"
+        );
+        let e = super::dns_server("kube-dns.kube-system").unwrap_err();
+        assert!(e.contains("a host name is not accepted"), "{e}");
+    }
+
+    #[test]
+    fn cert_warn_days_says_what_it_expects() {
+        assert_eq!(super::days("0"), Ok(0));
+        let e = super::days("-1").unwrap_err();
+        assert!(e.contains("a whole number of days, 0 or more"), "{e}");
     }
 }

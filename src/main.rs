@@ -23,10 +23,7 @@ fn main() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
-            // One line, as every input error: clap's first line names the flag and the problem.
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see redis-preflight --help)");
+            eprintln!("{}", one_line(&e.render().to_string()));
             std::process::exit(exit_codes::INPUT);
         }
     };
@@ -63,4 +60,29 @@ fn main() {
         },
     };
     std::process::exit(code);
+}
+
+/// Clap's whole message (the problem, the missing argument, the possible values, the
+/// did-you-mean, the usage) on one line, as every input error is.
+fn one_line(rendered: &str) -> String {
+    let mut out = String::new();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_errors_keep_every_line() {
+        let rendered = "error: the following required arguments were not provided:\n  <ID>\n\nUsage: redis-preflight explain <ID>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            super::one_line(rendered),
+            "error: the following required arguments were not provided: <ID>; Usage: redis-preflight explain <ID>; For more information, try '--help'."
+        );
+    }
 }

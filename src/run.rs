@@ -51,8 +51,15 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
     let rules = RuleSet::load(&args.rules)?;
     let facts = match &args.facts {
         // A saved observation judged again (an air-gapped site, a support case): no probe runs.
-        Some(path) => load_facts(path)?,
-        None => observe(&args, &request, started_at, rules.config).await?,
+        Some(path) => {
+            let facts = load_facts(path)?;
+            ensure_selection(&request, &facts.profile, facts.allow_write, &rules)?;
+            facts
+        }
+        None => {
+            ensure_selection(&request, args.profile.name(), args.allow_write, &rules)?;
+            observe(&args, &request, started_at, rules.config).await?
+        }
     };
     if let Some(path) = &args.save_facts {
         let text = serde_json::to_string_pretty(&facts).expect("facts serialise");
@@ -62,7 +69,12 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         })?;
     }
 
-    let mut report = Report::new(&facts.profile, args.strict || facts.profile == "ci");
+    // The checks judged are those of the profile the facts were observed under; strictness is
+    // the union of what the facts and the command line ask (`--facts f.json --profile ci`
+    // gates as `--profile ci` does).
+    let ci = args.profile == Profile::Ci || facts.profile == "ci";
+    let label = if ci { "ci" } else { facts.profile.as_str() };
+    let mut report = Report::new(label, args.strict || ci);
     report.started_at = started_at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
@@ -146,6 +158,7 @@ async fn observe(
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
         values_issues: schema::validate(&values),
+        no_redis_values: schema::no_redis_values(&values),
         targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
         values: rules::env::redacted(&values.root),
     })
@@ -196,6 +209,18 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
         .copied()
         .filter(|f| f.file_name().is_some())
         .collect();
+    if let Some(dir) = &args.output_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(bad(
+            "--output-dir",
+            format!(
+                "{} is a file, expected a directory (it is created when missing)",
+                dir.display()
+            ),
+        ));
+    }
     let (stdout, files) = match &args.output_dir {
         Some(_) if file_formats.is_empty() => (Some(Format::Terminal), Format::FILES.to_vec()),
         Some(_) => (Some(Format::Terminal), file_formats),
@@ -216,6 +241,64 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
         skip: globs("--skip", &args.skip)?,
         stdout,
         files,
+    })
+}
+
+/// A gate must never pass on nothing: `--only`/`--skip` that leave no check of this run
+/// selected are an input error naming the globs and the nearest check IDs.
+fn ensure_selection(
+    request: &Request,
+    profile: &str,
+    allow_write: bool,
+    rules: &RuleSet,
+) -> Result<(), InputError> {
+    // The built-in checks and the loaded rules are selected alike.
+    let metas: Vec<&checks::Meta> = checks::CATALOG
+        .iter()
+        .map(|c| c.meta())
+        .chain(rules.rules.iter().map(|r| r.meta))
+        .collect();
+    let runs = |m: &checks::Meta| m.profiles.contains(&profile) && (!m.opt_in || allow_write);
+    if metas.iter().any(|m| runs(m) && selected(request, m.id)) {
+        return Ok(());
+    }
+    let globs: Vec<String> = [("--only", &request.only), ("--skip", &request.skip)]
+        .iter()
+        .flat_map(|(flag, list)| list.iter().map(move |g| format!("{flag} {}", g.as_str())))
+        .collect();
+    // The nearest IDs to each --only glob that matched nothing this run would judge.
+    let mut near: Vec<String> = Vec::new();
+    for glob in &request.only {
+        let mut scored: Vec<(f64, &checks::Meta)> = metas
+            .iter()
+            .map(|m| (strsim::jaro_winkler(glob.as_str(), m.id), *m))
+            .filter(|(score, _)| *score > 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (_, m) in scored.into_iter().take(2) {
+            let note = if !m.profiles.contains(&profile) {
+                format!(" (profile {})", m.profiles.join(" or "))
+            } else if m.opt_in && !allow_write {
+                " (with --allow-write)".to_string()
+            } else {
+                String::new()
+            };
+            let id = format!("{}{note}", m.id);
+            if !near.contains(&id) {
+                near.push(id);
+            }
+        }
+    }
+    let hint = if near.is_empty() {
+        "see `redis-preflight list` for the check IDs".to_string()
+    } else {
+        format!("did you mean {}?", near.join(", "))
+    };
+    Err(InputError::BadFlag {
+        flag: globs.join(" "),
+        message: format!(
+            "no check of profile {profile} is selected, and a gate must not pass on nothing; {hint}"
+        ),
     })
 }
 

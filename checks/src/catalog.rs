@@ -11,7 +11,7 @@ mod net_tcp;
 mod redis_capacity;
 mod redis_ha_replica;
 mod redis_idle_timeout;
-mod redis_noeviction;
+pub(crate) mod redis_noeviction;
 mod redis_non_cluster;
 mod redis_role;
 mod redis_version;

@@ -58,6 +58,14 @@ pub trait Check: Sync {
     fn meta(&self) -> &'static Meta;
     /// Judges the subject. No I/O, no clock: everything comes from the facts.
     fn judge(&self, subject: Subject<'_>) -> Verdict;
+    /// A verdict on facts that need no network (the values and the secrets), asked before
+    /// the prerequisites are consulted: `Some` stands whatever they say, so a laptop where
+    /// cluster names do not resolve still learns that the CA secret is missing. Return `Some`
+    /// only for what the probe could not change (typically a `fail` on the configured
+    /// material); `None`, the default, leaves the check to its prerequisites and [`Check::judge`].
+    fn judge_offline(&self, _subject: Subject<'_>) -> Option<Verdict> {
+        None
+    }
 }
 
 /// A check's judgement: outcome, message, evidence and the fix for the cause found.

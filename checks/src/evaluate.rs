@@ -69,6 +69,12 @@ fn judge_with_prerequisites<'m>(
 ) -> &'m Verdict {
     if !memo.contains_key(id) {
         let check = find(id).unwrap_or_else(|| panic!("unknown check `{id}` in a `requires` list"));
+        // What the values and secrets alone show stands before any prerequisite is consulted.
+        if let Some(verdict) = check.judge_offline(subject) {
+            let blocks = matches!(verdict.outcome, Outcome::Fail | Outcome::Unknown);
+            memo.insert(id, Memo { verdict, blocks });
+            return &memo[id].verdict;
+        }
         let mut blocked_by = None;
         for req in check.meta().requires {
             judge_with_prerequisites(req, subject, memo);
@@ -211,6 +217,31 @@ mod tests {
         assert_eq!(login.outcome, Outcome::Unknown);
         assert!(login.message.contains("run deadline reached"));
         assert_eq!(outcome_of(&judged, "redis.role").outcome, Outcome::Skip);
+    }
+
+    #[test]
+    fn offline_verdicts_stand_before_the_prerequisites() {
+        use crate::facts::CaStatus;
+        let mut t = healthy_target("snapshot");
+        crate::testing::with_tls(&mut t);
+        t.dns = Observed::failed(crate::facts::FailureKind::NxDomain, "NXDOMAIN");
+        t.tcp = Observed::not_attempted("the host did not resolve");
+        t.session = Observed::not_attempted("the host did not resolve");
+        t.tls_facts.handshake = None;
+        t.tls_facts.ca.status = CaStatus::Broken {
+            problem: "secret gloo-mesh/redis-certs not found".into(),
+        };
+        let judged = evaluate(&facts(vec![t]));
+        let trust = outcome_of(&judged, "tls.ca-trust");
+        assert_eq!(trust.outcome, Outcome::Fail, "{}", trust.message);
+        assert!(trust.message.contains("redis-certs not found"));
+        // Checks without an offline verdict still wait for the network.
+        assert_eq!(outcome_of(&judged, "tls.hostname").outcome, Outcome::Skip);
+        assert!(
+            outcome_of(&judged, "auth.login")
+                .message
+                .contains("net.dns failed")
+        );
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct Facts {
     pub cert_warn_days: u32,
     /// Problems found in the Helm values, in file order.
     pub values_issues: Vec<ValuesIssue>,
+    /// The values hold no Redis setting at all (an empty file, no `-f`): the chart's built-in
+    /// Redis is assumed.
+    #[serde(default)]
+    pub no_redis_values: bool,
     /// One entry per Redis endpoint the values point a component at.
     pub targets: Vec<TargetFacts>,
     /// The merged Helm values, credential values replaced by `<redacted>` (what rules read as

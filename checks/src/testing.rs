@@ -16,6 +16,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
         allow_write: false,
         cert_warn_days: 30,
         values_issues: Vec::new(),
+        no_redis_values: false,
         targets,
         values: serde_json::Value::Null,
     }

@@ -117,11 +117,22 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         if !r.evidence.is_empty() {
             writeln!(out, "<details><summary>Evidence</summary>\n")?;
             for (key, value) in &r.evidence {
-                let shown = match value {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                writeln!(out, "- `{key}`: `{}`", shown.replace('`', "'"))?;
+                let code = |s: &str| format!("`{}`", s.replace('`', "'"));
+                match value {
+                    // A list (the values findings, a certificate chain) reads as a list.
+                    serde_json::Value::Array(items) if !items.is_empty() => {
+                        writeln!(out, "- `{key}`:")?;
+                        for item in items {
+                            let shown = match item {
+                                serde_json::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            writeln!(out, "  - {}", code(&shown))?;
+                        }
+                    }
+                    serde_json::Value::String(s) => writeln!(out, "- `{key}`: {}", code(s))?,
+                    other => writeln!(out, "- `{key}`: {}", code(&other.to_string()))?,
+                }
             }
             writeln!(out, "\n</details>\n")?;
         }
@@ -145,5 +156,31 @@ fn label_html(target: &str) -> String {
         "install (whole values)".into()
     } else {
         format!("<code>{target}</code>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Outcome, Report, Row};
+
+    #[test]
+    fn list_evidence_is_a_markdown_list() {
+        let mut report = Report::new("preflight", false);
+        let mut row = Row::new("values.schema", "*", Outcome::Warn, "title", "message");
+        row.evidence.insert(
+            "issues".into(),
+            serde_json::json!(["v.yaml: redis.flavour: unknown key", "v.yaml: redis.x: `y`"]),
+        );
+        report.results = vec![row];
+        let mut out = Vec::new();
+        super::write(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "- `issues`:\n  - `v.yaml: redis.flavour: unknown key`\n  - `v.yaml: redis.x: 'y'`\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("[\""), "no raw JSON array: {text}");
     }
 }

@@ -19,6 +19,10 @@ fn mark(outcome: Outcome) -> (&'static str, Style) {
     }
 }
 
+/// The evidence key under which a check lists several findings (strings), each printed on
+/// its own line under the row.
+pub const FINDINGS: &str = "issues";
+
 /// Writes `report` as plain text.
 pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     write_styled(report, out, false)
@@ -131,11 +135,21 @@ fn write_row(
         paint(style, glyph),
         row.check
     )?;
-    if matches!(
+    let doubtful = matches!(
         row.outcome,
         Outcome::Fail | Outcome::Warn | Outcome::Unknown
-    ) && let Some(fix) = &row.remediation
+    );
+    // Every finding of a check that reports several (the values findings), not only the
+    // first its message names.
+    if doubtful
+        && let Some(serde_json::Value::Array(items)) = row.evidence.get(FINDINGS)
+        && items.len() > 1
     {
+        for item in items.iter().filter_map(|i| i.as_str()) {
+            writeln!(out, "  {:<width$}    - {item}", "")?;
+        }
+    }
+    if doubtful && let Some(fix) = &row.remediation {
         writeln!(
             out,
             "  {:<width$}    {} {fix}",
@@ -144,4 +158,50 @@ fn write_row(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Outcome, Report, Row};
+
+    #[test]
+    fn every_values_finding_is_printed() {
+        let mut report = Report::new("preflight", false);
+        let mut row = Row::new(
+            "values.schema",
+            "*",
+            Outcome::Fail,
+            "title",
+            "v.yaml: redis.adress: unknown key (and 2 more)",
+        );
+        row.remediation = Some("correct each key listed".into());
+        row.evidence.insert(
+            super::FINDINGS.into(),
+            serde_json::json!([
+                "v.yaml: redis.adress: unknown key",
+                "v.yaml: redis.auth.enable: unknown key",
+                "v.yaml: redis.connection.readTimout: unknown key",
+            ]),
+        );
+        report.results = vec![row];
+        let mut out = Vec::new();
+        super::write(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for key in [
+            "redis.adress",
+            "redis.auth.enable",
+            "redis.connection.readTimout",
+        ] {
+            assert!(
+                text.lines()
+                    .any(|l| l.trim_start().starts_with("- v.yaml: ") && l.contains(key)),
+                "{key} in {text}"
+            );
+        }
+        let fix = text.find("fix:").unwrap();
+        assert!(
+            text.find("readTimout").unwrap() < fix,
+            "findings before the fix: {text}"
+        );
+    }
 }

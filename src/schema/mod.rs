@@ -12,9 +12,45 @@ use keys::Kind::{self, *};
 use keys::{EXPORTER, EXPORTER_BLOCKS, ROOTS, TLS_SWITCHES};
 pub use parse::{Setting, parse_duration, split_address};
 
+/// Whether the values hold no Redis setting at all (an empty file, no `-f`): the chart's
+/// built-in Redis is then what the components use.
+pub fn no_redis_values(values: &Values) -> bool {
+    let exporters = EXPORTER_BLOCKS.iter().any(|block| {
+        values
+            .get(block)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.keys().any(|n| n.starts_with("redisstream")))
+    });
+    !exporters && ROOTS.iter().all(|(key, _)| values.get(key).is_none())
+}
+
 /// Every problem in the Redis-related values.
 pub fn validate(values: &Values) -> Vec<ValuesIssue> {
     let mut issues = Vec::new();
+    // A misspelt Redis block (`reddis:`, `redisstore:`) is dropped whole by Helm: the install
+    // then uses the chart's built-in Redis, whatever the block says.
+    if let Some(root) = values.root.as_object() {
+        for key in root.keys() {
+            let known = |name: &str| root.contains_key(name);
+            if ROOTS.iter().any(|(name, _)| name == key) {
+                continue;
+            }
+            if let Some(name) = ROOTS
+                .iter()
+                .map(|(name, _)| *name)
+                .find(|name| !known(name) && near_miss(key, name))
+            {
+                issues.push(ValuesIssue {
+                    severity: Severity::Error,
+                    source: values.source(key),
+                    key: key.clone(),
+                    message: format!(
+                        "unknown top-level key (did you mean `{name}`?): Helm drops the whole block, so the chart's defaults apply (for `redis`, the built-in Redis at gloo-mesh-redis.gloo-mesh:6379)"
+                    ),
+                });
+            }
+        }
+    }
     for (key, kind) in ROOTS {
         if let Some(v) = values.get(key) {
             walk(values, key, v, *kind, &mut issues);
@@ -74,12 +110,15 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
                 let child_path = format!("{path}.{key}");
                 match fields.iter().find(|(name, _)| name == key) {
                     Some((_, kind)) => walk(values, &child_path, child, *kind, issues),
-                    None if matches!(expected, Map(_)) => issues.push(ValuesIssue {
-                        severity: Severity::Warning,
-                        source: values.source(&child_path),
-                        key: child_path,
-                        message: unknown_key(key, fields),
-                    }),
+                    None if matches!(expected, Map(_)) => {
+                        let (severity, message) = unknown_key(key, fields, map);
+                        issues.push(ValuesIssue {
+                            severity,
+                            source: values.source(&child_path),
+                            key: child_path,
+                            message,
+                        })
+                    }
                     None => {}
                 }
             }
@@ -144,18 +183,51 @@ fn describe(kind: Kind) -> &'static str {
     }
 }
 
-fn unknown_key(key: &str, fields: &[(&str, Kind)]) -> String {
+/// An unknown key: a `fail` when it is a near miss of a known key that is absent beside it
+/// (Helm drops the misspelt key, so the setting it meant keeps the chart's default); else a
+/// warning, with a did-you-mean where there is one (the published schema is incomplete).
+fn unknown_key(
+    key: &str,
+    fields: &[(&str, Kind)],
+    siblings: &serde_json::Map<String, Value>,
+) -> (Severity, String) {
+    if let Some((name, _)) = fields
+        .iter()
+        .find(|(name, _)| !siblings.contains_key(*name) && near_miss(key, name))
+    {
+        return (
+            Severity::Error,
+            format!(
+                "unknown key (did you mean `{name}`?): Helm drops it, so `{name}` keeps the chart's default"
+            ),
+        );
+    }
     let best = fields
         .iter()
         .map(|(name, _)| (strsim::jaro_winkler(key, name), *name))
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
+    let message = match best {
         Some((score, name)) if score > 0.8 => format!("unknown key (did you mean `{name}`?)"),
         _ => {
             let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
             format!("unknown key (known keys: {})", names.join(", "))
         }
+    };
+    (Severity::Warning, message)
+}
+
+/// A near miss: the same key but for case, or one or two edits away (one for short names):
+/// `adress`/`address`, `enable`/`enabled`, `readTimout`/`readTimeout`, `redisstore`/`redisStore`.
+fn near_miss(key: &str, name: &str) -> bool {
+    if key == name {
+        return false;
     }
+    let (k, n) = (key.to_lowercase(), name.to_lowercase());
+    if n.chars().count() < 4 {
+        return k == n;
+    }
+    let allowed = if n.chars().count() <= 5 { 1 } else { 2 };
+    k == n || strsim::damerau_levenshtein(&k, &n) <= allowed
 }
 
 #[cfg(test)]
@@ -173,13 +245,91 @@ mod tests {
     }
 
     #[test]
-    fn typos_get_a_did_you_mean() {
-        let found = issues("redis:\n  adress: x:1\n");
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].key, "redis.adress");
-        assert_eq!(found[0].severity, Severity::Warning);
-        assert_eq!(found[0].message, "unknown key (did you mean `address`?)");
+    fn typos_of_an_absent_key_fail_with_a_did_you_mean() {
+        let found = issues(
+            "redis:\n  adress: x:1\n  auth: {enable: true}\n  connection: {readTimout: 1s}\n",
+        );
+        let got: Vec<(&str, Severity)> =
+            found.iter().map(|i| (i.key.as_str(), i.severity)).collect();
+        assert_eq!(
+            got,
+            [
+                ("redis.adress", Severity::Error),
+                ("redis.auth.enable", Severity::Error),
+                ("redis.connection.readTimout", Severity::Error),
+            ]
+        );
+        assert!(
+            found[0]
+                .message
+                .starts_with("unknown key (did you mean `address`?): Helm drops it"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[1].message.contains("`enabled`"));
+        assert!(found[2].message.contains("`readTimeout`"));
         assert_eq!(found[0].source.as_deref(), Some("values.yaml"));
+    }
+
+    #[test]
+    fn other_unknown_keys_only_warn() {
+        // The known key is there beside the near miss: the intended setting is not lost.
+        let found = issues("redis:\n  address: x:1\n  adress: y:1\n  flavour: x\n");
+        let got: Vec<(&str, Severity, &str)> = found
+            .iter()
+            .map(|i| (i.key.as_str(), i.severity, i.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1, Severity::Warning);
+        assert_eq!(got[0].2, "unknown key (did you mean `address`?)");
+        assert_eq!(got[1].1, Severity::Warning);
+        assert!(got[1].2.starts_with("unknown key (known keys:"), "{got:?}");
+    }
+
+    #[test]
+    fn a_misspelt_redis_block_fails() {
+        for (yaml, key, meant) in [
+            ("reddis:\n  address: x:1\n", "reddis", "redis"),
+            ("redisstore:\n  snapshot: {}\n", "redisstore", "redisStore"),
+            (
+                "ratelimiter:\n  enabled: true\n",
+                "ratelimiter",
+                "rateLimiter",
+            ),
+        ] {
+            let found = issues(yaml);
+            assert_eq!(found.len(), 1, "{yaml}: {found:?}");
+            assert_eq!(found[0].key, key);
+            assert_eq!(found[0].severity, Severity::Error);
+            assert!(
+                found[0]
+                    .message
+                    .contains(&format!("did you mean `{meant}`?")),
+                "{}",
+                found[0].message
+            );
+        }
+        // Other top-level keys are none of this tool's business.
+        assert!(issues("glooMgmtServer: {enabled: true}\nreddis2: {}\nredis: {}\n").is_empty());
+        assert!(
+            issues("redis: {}\nreddis: {}\n").is_empty(),
+            "redis is there beside it"
+        );
+    }
+
+    #[test]
+    fn values_without_redis_settings_are_told_apart() {
+        let load = |yaml: &str| {
+            let mut values = Values::default();
+            values.merge_yaml("values.yaml", yaml).unwrap();
+            no_redis_values(&values)
+        };
+        assert!(load(""));
+        assert!(load("glooMgmtServer: {enabled: true}\n"));
+        assert!(!load("redis: {deployment: {enabled: true}}\n"));
+        assert!(!load(
+            "telemetryGatewayCustomization: {extraExporters: {redisstream/x: {endpoint: a:1}}}\n"
+        ));
     }
 
     #[test]
@@ -231,10 +381,8 @@ mod tests {
             .map(|i| (i.key.as_str(), i.message.as_str()))
             .collect();
         assert!(
-            keys.contains(&(
-                "rateLimiter.redis.hostnme",
-                "unknown key (did you mean `hostname`?)"
-            )),
+            keys.iter().any(|(k, m)| *k == "rateLimiter.redis.hostnme"
+                && m.starts_with("unknown key (did you mean `hostname`?): Helm drops it")),
             "{keys:?}"
         );
         assert!(
@@ -245,10 +393,9 @@ mod tests {
             "{keys:?}"
         );
         assert!(
-            keys.contains(&(
-                "glooPortalServer.apiKeyStorage.redis.adress",
-                "unknown key (did you mean `address`?)"
-            )),
+            keys.iter()
+                .any(|(k, m)| *k == "glooPortalServer.apiKeyStorage.redis.adress"
+                    && m.starts_with("unknown key (did you mean `address`?)")),
             "{keys:?}"
         );
         assert!(

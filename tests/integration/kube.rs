@@ -343,7 +343,7 @@ mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts
 assert args[args.index("-f") + 1].startswith(mounts["values"] + "/"), "values are read from the ConfigMap mount"
 assert args[args.index("--output-dir") + 1] == mounts["reports"], "reports go to the shared volume"
 "#;
-    let out = Command::new("python3")
+    let out = Command::new(tool::python())
         .args(["-c", check])
         .arg(k8s.join("rbac.yaml"))
         .arg(k8s.join("job.yaml"))

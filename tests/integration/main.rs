@@ -3,6 +3,7 @@
 //! trials (read-only on the wire, no secret in any output, deadlines), the hostile-server
 //! trials (bounded reads, refusals named, dual-stack dialing), and the rules of one's own.
 
+mod gate;
 mod hostile;
 mod kube;
 mod lab;
@@ -23,6 +24,7 @@ fn main() {
     trials.extend(kube::trials(&lab));
     trials.extend(rules::trials(&lab));
     trials.extend(hostile::trials(&lab));
+    trials.extend(gate::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

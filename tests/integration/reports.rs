@@ -88,7 +88,7 @@ fn consumers(lab: &Lab, strict: bool) -> Result<(), Failed> {
         );
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut check = std::process::Command::new("python3");
+    let mut check = std::process::Command::new(tool::python());
     check
         .arg(root.join("tests/consumers/check_reports.py"))
         .arg(dir.join("out"))
@@ -166,7 +166,7 @@ fn ci_examples() -> Result<(), Failed> {
     let help = String::from_utf8_lossy(&help.stdout).into_owned();
     for name in ["github-actions.yml", "gitlab-ci.yml"] {
         let path = root.join("ci/examples").join(name);
-        let parsed = std::process::Command::new("python3")
+        let parsed = std::process::Command::new(tool::python())
             .args(["-c", "import sys, yaml; yaml.safe_load(open(sys.argv[1]))"])
             .arg(&path)
             .output()

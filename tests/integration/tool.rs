@@ -19,6 +19,21 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The Python that has the reports' consumers (jsonschema, junitparser, pyyaml): the one
+/// `ci/test` names in `PREFLIGHT_PYTHON`, else the virtual environment `ci/deps` makes under
+/// target/py, else `python3` (a machine set up by hand).
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("PREFLIGHT_PYTHON") {
+        return p.into();
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/py/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
 /// Runs `redis-preflight` with `args` in `dir`.
 pub fn run<S: AsRef<OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Output {
     Command::new(env!("CARGO_BIN_EXE_redis-preflight"))

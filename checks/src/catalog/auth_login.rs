@@ -34,6 +34,10 @@ crate::check! {
     }
 }
 
+/// How the planner names the auth setting of the legacy ext auth and portal blocks, which
+/// have none.
+const LEGACY_NO_AUTH: &str = "has no auth setting";
+
 impl Check for AuthLogin {
     fn meta(&self) -> &'static Meta {
         &Self::META
@@ -84,6 +88,13 @@ impl Check for AuthLogin {
         let secret = t.auth.holder();
         match &session.login {
             None => match &session.unauthenticated_ping {
+                // The legacy ext auth and portal blocks have no auth setting at all: the fix
+                // cannot be "turn on auth in the values" there.
+                Reply::Ok if t.auth.enabled_key.ends_with(LEGACY_NO_AUTH) => Verdict::warn(format!(
+                    "the server accepts connections without credentials ({}); anyone who reaches it can read and change Gloo's data",
+                    t.auth.enabled_key
+                ))
+                .fix("this block cannot send credentials, so a password on the server would lock the component out: move the use case to redisStore.extAuthService.client (Gloo 2.6+), whose auth.enabled and secret carry credentials, then require a password; until then let only the add-on pods reach this Redis (a NetworkPolicy)"),
                 Reply::Ok => Verdict::warn(format!(
                     "the server accepts connections without credentials (authentication is off in the values: {}); anyone who reaches it can read and change Gloo's data",
                     t.auth.enabled_key
@@ -241,6 +252,26 @@ mod tests {
             assert_eq!(v.outcome, outcome);
             assert!(v.message.contains(fragment), "{}", v.message);
         }
+    }
+
+    #[test]
+    fn a_legacy_block_without_an_auth_setting_is_not_told_to_turn_auth_on() {
+        let mut t = healthy_target("extauth");
+        t.auth.enabled_key = "extAuthService.extAuth.apiKeyStorage has no auth setting".into();
+        let s = session(&mut t);
+        s.login = None;
+        s.unauthenticated_ping = Reply::Ok;
+        let v = judge(t);
+        assert_eq!(v.outcome, Outcome::Warn);
+        assert!(
+            v.message
+                .contains("(extAuthService.extAuth.apiKeyStorage has no auth setting)"),
+            "{}",
+            v.message
+        );
+        let fix = v.remediation.unwrap();
+        assert!(!fix.contains("turn on auth in the values"), "{fix}");
+        assert!(fix.contains("redisStore.extAuthService.client"), "{fix}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ crate::check! {
     ///
     /// ## Why Gloo needs it
     /// With `noeviction`, a full Redis refuses Gloo's writes with OOM errors; with any other
-    /// policy it drops snapshot keys. Out of client slots, new pods cannot connect at all.
+    /// policy it drops the target's keys (snapshot, API keys, rate-limit counters, streams). Out of client slots, new pods cannot connect at all.
     ///
     /// ## How to fix
     /// Raise `maxmemory` (or the node size), raise `maxclients`, or lower `connection.poolSize`.
@@ -98,7 +98,10 @@ impl Check for RedisCapacity {
             v = v.with("evicted_keys", evicted);
             findings.push((
                 Outcome::Fail,
-                format!("{evicted} keys were evicted: data already lost"),
+                format!(
+                    "{evicted} keys were evicted: {} already lost",
+                    super::redis_noeviction::kept_data(&t.use_case)
+                ),
                 "set maxmemory-policy noeviction and give Redis more memory",
             ));
         }

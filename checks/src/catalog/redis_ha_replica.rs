@@ -96,7 +96,10 @@ impl Check for RedisHaReplica {
                 Verdict::warn(format!("{found}; acceptable for the built-in proof-of-concept Redis, not for production"))
                     .fix("bring your own Redis with at least one replica for production")
             } else {
-                Verdict::fail(format!("{found}; a restart or node loss would lose Gloo's data"))
+                Verdict::fail(format!(
+                    "{found}; a restart or node loss would lose {}",
+                    super::redis_noeviction::kept_data(&t.use_case)
+                ))
                     .fix("add at least one replica and wait for state=online (on ElastiCache: a replica with Multi-AZ failover)")
             }
         };
@@ -168,6 +171,14 @@ mod tests {
         set_info(&mut t, "slave0", None);
         set_info(&mut t, "connected_slaves", Some("0"));
         assert_eq!(judge(&t).outcome, Outcome::Fail);
+        t.use_case = "extauth".into();
+        assert!(
+            judge(&t)
+                .message
+                .ends_with("would lose API keys and sessions"),
+            "{}",
+            judge(&t).message
+        );
         t.builtin = true;
         assert_eq!(judge(&t).outcome, Outcome::Warn);
     }

@@ -7,10 +7,12 @@ crate::check! {
     /// `CONFIG` is blocked, from `INFO memory` (`maxmemory_policy`).
     ///
     /// ## Why Gloo needs it
-    /// Any other policy lets Redis delete keys when memory runs short. The management server's
-    /// snapshot is a set of keys that must stay together: an evicted hash silently drops
-    /// resources from the UI and from translation until the next full resync. With
-    /// `noeviction`, a full Redis refuses writes loudly instead.
+    /// Any other policy lets Redis delete keys when memory runs short, and what is lost depends
+    /// on the target: the management server's snapshot is a set of keys that must stay
+    /// together (an evicted hash silently drops resources from the UI and from translation
+    /// until the next full resync); ext auth loses API keys and sessions; the rate limiter
+    /// loses counters, so limits reset; telemetry loses stream entries. With `noeviction`, a
+    /// full Redis refuses writes loudly instead.
     ///
     /// ## How to fix
     /// `CONFIG SET maxmemory-policy noeviction`, and persist it (`maxmemory-policy noeviction`
@@ -63,11 +65,24 @@ impl Check for RedisNoeviction {
             ))
             .fix("in the Redis Enterprise console, set the database's eviction policy to noeviction"),
             other => Verdict::fail(format!(
-                "maxmemory-policy is {other} (per {source}); Gloo needs noeviction, or Redis may silently evict snapshot keys"
+                "maxmemory-policy is {other} (per {source}); Gloo needs noeviction, or Redis may silently evict {}",
+                kept_data(&t.use_case)
             ))
             .fix("CONFIG SET maxmemory-policy noeviction and persist it in redis.conf; on ElastiCache use a parameter group with maxmemory-policy noeviction"),
         };
         v.with("maxmemory_policy", policy).with("source", source)
+    }
+}
+
+/// What the components of a use case keep in Redis, for messages on what eviction loses.
+pub(crate) fn kept_data(use_case: &str) -> &'static str {
+    match use_case {
+        "snapshot" => "the management server's snapshot keys",
+        "insights" => "the insights engine's data",
+        "extauth" => "API keys and sessions",
+        "ratelimiter" => "rate-limit counters",
+        "telemetry" => "telemetry stream entries",
+        _ => "Gloo's keys",
     }
 }
 
@@ -101,6 +116,19 @@ mod tests {
             v.message
         );
         assert_eq!(v.evidence["maxmemory_policy"], "allkeys-lru");
+        t.use_case = "snapshot".into();
+        assert!(judge(&t).message.contains("snapshot keys"));
+        t.use_case = "ratelimiter".into();
+        let v = judge(&t);
+        assert!(
+            v.message
+                .ends_with("may silently evict rate-limit counters"),
+            "{}",
+            v.message
+        );
+        assert!(!v.message.contains("snapshot"));
+        t.use_case = "extauth".into();
+        assert!(judge(&t).message.contains("API keys and sessions"));
     }
 
     #[test]

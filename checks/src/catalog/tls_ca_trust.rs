@@ -8,7 +8,8 @@ crate::check! {
     /// `certs.caCert`), or the system roots when no CA is configured, as Go's crypto/tls does
     /// in the component's container. The chain is verified at a time inside its validity, so
     /// an expired certificate from the right CA fails only `tls.expiry`. A CA secret or key
-    /// that is missing, empty or not a PEM certificate fails here, naming the secret and key.
+    /// that is missing, empty or not a PEM certificate fails here, naming the secret and key,
+    /// even when the server cannot be reached (it is judged from the secret alone).
     ///
     /// ## Why Gloo needs it
     /// The components refuse a server they cannot verify ("x509: certificate signed by
@@ -34,18 +35,33 @@ impl Check for TlsCaTrust {
         &Self::META
     }
 
+    /// A CA secret or key that is missing, empty or holds no PEM certificate fails without
+    /// the network: no server can make it trusted.
+    fn judge_offline(&self, subject: Subject<'_>) -> Option<Verdict> {
+        let t = subject.target();
+        let ca = &t.tls_facts.ca;
+        match &ca.status {
+            CaStatus::Broken { problem } if t.tls => Some(
+                Verdict::fail(problem.clone()).with("ca", ca.source.clone()).fix(
+                    "create the secret with the CA certificate in PEM under the key the values name (kubectl create secret generic … --from-file=ca.crt=ca.pem)",
+                ),
+            ),
+            _ => None,
+        }
+    }
+
     fn judge(&self, subject: Subject<'_>) -> Verdict {
         let t = subject.target();
         if !t.tls {
             return Verdict::skip("TLS is off in the values");
         }
+        if let Some(broken) = self.judge_offline(subject) {
+            return broken;
+        }
         let ca = &t.tls_facts.ca;
         let anchors = match &ca.status {
-            CaStatus::Broken { problem } => {
-                return Verdict::fail(problem.clone()).with("ca", ca.source.clone()).fix(
-                    "create the secret with the CA certificate in PEM under the key the values name (kubectl create secret generic … --from-file=ca.crt=ca.pem)",
-                );
-            }
+            // Judged by `judge_offline` above.
+            CaStatus::Broken { .. } => vec![],
             CaStatus::Unavailable { reason, kind } => {
                 return Verdict::unknown(format!(
                     "could not read the CA ({}): {reason}",

@@ -16,6 +16,13 @@ crate::check! {
     /// Correct the key or value the message names, in the file it names. Durations need a unit
     /// (`5s`, not `5`); addresses need a port (`redis.example:6379`).
     ///
+    /// An unknown key that is a near miss of a known key absent beside it (`adress` with no
+    /// `address`, `auth.enable`, `readTimout`), or a top-level key that is a near miss of a
+    /// Redis block (`reddis`, `redisstore`), fails: Helm drops it, and the setting it meant
+    /// silently keeps the chart's default. Any other unknown key only warns (the chart's
+    /// published schema is incomplete). Values with no Redis setting at all pass, saying the
+    /// chart's built-in Redis at `gloo-mesh-redis.gloo-mesh:6379` is assumed.
+    ///
     /// ## On managed services
     /// Nothing specific: the values are the same whoever runs Redis.
     ValuesSchema {
@@ -25,6 +32,9 @@ crate::check! {
         requires: [],
     }
 }
+
+/// The address of the chart's built-in Redis.
+const BUILTIN: &str = "gloo-mesh-redis.gloo-mesh:6379";
 
 impl Check for ValuesSchema {
     fn meta(&self) -> &'static Meta {
@@ -57,18 +67,49 @@ impl Check for ValuesSchema {
             };
             format!("{}{tail}", lines[at])
         };
-        let verdict = if issues.is_empty() {
+        let verdict = if issues.is_empty() && subject.facts.no_redis_values {
+            return Verdict::pass(format!(
+                "the values set no Redis key: the chart's built-in Redis at {BUILTIN} is assumed"
+            ))
+            .with("assumed_address", BUILTIN);
+        } else if issues.is_empty() {
             return Verdict::pass("the Redis values are well-formed");
         } else if errors > 0 {
-            Verdict::fail(first(Severity::Error)).fix(
-                "correct each key listed in the evidence; the run went on with the chart's defaults for them",
-            )
+            Verdict::fail(first(Severity::Error)).fix(went_on(issues))
         } else {
-            Verdict::warn(first(Severity::Warning))
-                .fix("check the spelling of each key listed in the evidence; Helm ignores keys the chart does not read")
+            Verdict::warn(first(Severity::Warning)).fix(
+                "check the spelling of each key listed; Helm ignores keys the chart does not read",
+            )
         };
         verdict.with("issues", lines)
     }
+}
+
+/// The fix for the errors found, saying truly what the run did with each kind of them.
+fn went_on(issues: &[crate::facts::ValuesIssue]) -> String {
+    let errors: Vec<&str> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| i.message.as_str())
+        .collect();
+    let any = |f: &dyn Fn(&str) -> bool| errors.iter().any(|m| f(m));
+    let mut did = Vec::new();
+    if any(&|m| m.starts_with("unknown")) {
+        did.push("a misspelt key is dropped, so the chart's default applies");
+    }
+    if any(&|m| m.contains("Go duration") || m.contains("is negative")) {
+        did.push("a bad duration is replaced by go-redis' default");
+    }
+    if any(&|m| m.contains("is not host:port")) {
+        did.push("a malformed address is kept as written and cannot be dialled (its target's net.dns says so)");
+    }
+    if did.is_empty() {
+        did.push("values of the wrong type are read as the chart's templates read them");
+    }
+    format!(
+        "correct each key listed; the run went on as the components would: {}",
+        did.join("; ")
+    )
 }
 
 #[cfg(test)]
@@ -124,5 +165,43 @@ mod tests {
             v.message
         );
         assert!(v.message.ends_with("(and 1 more)"));
+        assert_eq!(v.evidence["issues"].as_array().unwrap().len(), 2);
+        let fix = v.remediation.unwrap();
+        assert!(
+            fix.contains("a bad duration is replaced by go-redis' default"),
+            "{fix}"
+        );
+        assert!(!fix.contains("address"), "no address was malformed: {fix}");
+        let v = judge(vec![issue(
+            Severity::Error,
+            "redis.address",
+            "\"redis\" is not host:port (no port)",
+        )]);
+        let fix = v.remediation.unwrap();
+        assert!(
+            fix.contains("a malformed address is kept as written"),
+            "{fix}"
+        );
+        assert!(
+            !fix.contains("default"),
+            "nothing fell back to a default: {fix}"
+        );
+    }
+
+    #[test]
+    fn no_redis_values_say_the_built_in_redis_is_assumed() {
+        let mut f = facts(vec![]);
+        f.no_redis_values = true;
+        let v = ValuesSchema.judge(Subject {
+            facts: &f,
+            target: None,
+        });
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert!(
+            v.message
+                .contains("built-in Redis at gloo-mesh-redis.gloo-mesh:6379 is assumed"),
+            "{}",
+            v.message
+        );
     }
 }
