@@ -9,6 +9,7 @@ mod probe;
 mod rbac;
 mod run;
 mod schema;
+mod scrub;
 mod secrets;
 mod trust;
 
