@@ -7,12 +7,14 @@
 //! each. [`Scrubber::text`] replaces them with [`REDACTED`] and writes control characters as
 //! visible escapes.
 //!
-//! Very short values. A value of fewer than [`MIN_ANYWHERE`] characters is removed only where
-//! it stands as a whole token (not touching a letter, digit or `_`): a one-letter password
-//! would otherwise blank that letter in every word. Redis quotes what it echoes
-//! (`'<password>'`) and names users as words (`User gloo has …`), so those echoes go.
-//! The username `default` is not a secret (it is Redis' built-in user, and what the
-//! components log in as without a username) and is never removed.
+//! Very short values, and names. A value of fewer than [`MIN_ANYWHERE`] characters is
+//! removed only where it stands as a whole token (not touching a letter, digit or `_`): a
+//! one-letter password would otherwise blank that letter in every word. A username is always
+//! matched as a whole name (not touching a letter, digit, `_`, `-` or `.`): the user `gloo`
+//! must go from `User gloo has no permissions` and `'gloo'`, not turn the namespace
+//! `gloo-mesh` into `<redacted>-mesh`. Redis quotes what it echoes (`'<password>'`) and names
+//! users as words, so those echoes go. The username `default` is not a secret (it is Redis'
+//! built-in user, and what the components log in as without a username) and is never removed.
 
 use std::borrow::Cow;
 
@@ -35,7 +37,20 @@ pub const MIN_ANYWHERE: usize = 4;
 #[derive(Default)]
 pub struct Scrubber {
     /// Longest first, so that `user:pass` goes before `pass`.
-    needles: Vec<String>,
+    needles: Vec<(String, Match)>,
+    /// The same values as JSON writes them, to search serialised facts.
+    in_json: Vec<String>,
+}
+
+/// Where a value counts as present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Match {
+    /// Anywhere, inside words too.
+    Anywhere,
+    /// Not touching a letter, digit or `_`.
+    Word,
+    /// Not touching a letter, digit, `_`, `-` or `.` (usernames).
+    Name,
 }
 
 impl std::fmt::Debug for Scrubber {
@@ -102,27 +117,50 @@ impl Scrubber {
     /// Adds a secret value: it, its trimmed form (a secret stored with a newline is also sent
     /// trimmed) and the base64 of both.
     pub fn secret(&mut self, value: &[u8]) {
+        self.add(value, false);
+    }
+
+    /// Adds a username: matched as a whole name; never Redis' built-in `default`.
+    pub fn username(&mut self, value: &str) {
+        if value.trim() != "default" {
+            self.add(value.as_bytes(), true);
+        }
+    }
+
+    fn add(&mut self, value: &[u8], name: bool) {
         let text = String::from_utf8_lossy(value);
         for v in [text.as_ref(), text.trim()] {
             if v.is_empty() {
                 continue;
             }
             let b64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(v);
-            for needle in [v.to_string(), b64] {
+            let short = |n: &str| n.chars().count() < MIN_ANYWHERE;
+            let plain = match (name, short(v)) {
+                (true, _) => Match::Name,
+                (false, true) => Match::Word,
+                (false, false) => Match::Anywhere,
+            };
+            let encoded = if short(&b64) {
+                Match::Word
+            } else {
+                Match::Anywhere
+            };
+            for needle in [(v.to_string(), plain), (b64, encoded)] {
                 if !self.needles.contains(&needle) {
                     self.needles.push(needle);
                 }
             }
         }
         self.needles
-            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    }
-
-    /// Adds a username: a secret, except Redis' built-in `default`.
-    pub fn username(&mut self, value: &str) {
-        if value.trim() != "default" {
-            self.secret(value.as_bytes());
-        }
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        self.in_json = self
+            .needles
+            .iter()
+            .map(|(n, _)| {
+                let quoted = serde_json::to_string(n).expect("strings serialise");
+                quoted[1..quoted.len() - 1].to_string()
+            })
+            .collect();
     }
 
     /// Adds the userinfo of an address (`redis://user:pass@host`, `user:pass@host:port`), if
@@ -143,8 +181,8 @@ impl Scrubber {
     /// `text` without any credential value, control characters escaped.
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for needle in &self.needles {
-            if let Some(replaced) = remove(&out, needle) {
+        for (needle, how) in &self.needles {
+            if let Some(replaced) = remove(&out, needle, *how) {
                 out = Cow::Owned(replaced);
             }
         }
@@ -166,10 +204,33 @@ impl Scrubber {
 
     /// Every string of a serialisable value, scrubbed: a round trip through a JSON tree
     /// (the facts are JSON already, for `--save-facts`), so no field can be forgotten.
+    ///
+    /// The usual case has nothing to scrub: one serialisation to text proves it (every value
+    /// and every control character is searched for in its JSON-escaped form), and the tree is
+    /// built only when something may need removing.
     fn walk<T: Serialize + DeserializeOwned>(&self, item: T) -> T {
+        let json = serde_json::to_string(&item).expect("facts serialise");
+        if !self.may_hold(&json) {
+            return item;
+        }
         let mut tree = serde_json::to_value(&item).expect("facts serialise");
         self.value(&mut tree);
         serde_json::from_value(tree).expect("scrubbed facts keep their shape")
+    }
+
+    /// Whether JSON text may hold a value to remove or a control character: `false` is sure.
+    fn may_hold(&self, json: &str) -> bool {
+        // serde_json writes C0 controls as escapes, and DEL, C1 and bidi controls as they are.
+        let escaped = ["\\u00", "\\n", "\\r", "\\t", "\\b", "\\f"];
+        escaped.iter().any(|e| json.contains(e))
+            || json.chars().any(reports::escape::is_active)
+            // Tokens are judged as tokens: the neighbours of a value are the same in JSON
+            // (an escape before it would have been found above).
+            || self
+                .in_json
+                .iter()
+                .zip(&self.needles)
+                .any(|(needle, (_, how))| remove(json, needle, *how).is_some())
     }
 
     fn value(&self, value: &mut Value) {
@@ -197,16 +258,16 @@ impl Scrubber {
     }
 }
 
-/// `needle` removed from `text`: anywhere when it is long enough, else as a whole token.
-/// `None` when it does not occur.
-fn remove(text: &str, needle: &str) -> Option<String> {
+/// `needle` removed from `text` where it counts as present. `None` when it does not occur.
+fn remove(text: &str, needle: &str, how: Match) -> Option<String> {
     if !text.contains(needle) {
         return None;
     }
-    if needle.chars().count() >= MIN_ANYWHERE {
-        return Some(text.replace(needle, REDACTED));
-    }
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let joins: fn(char) -> bool = match how {
+        Match::Anywhere => return Some(text.replace(needle, REDACTED)),
+        Match::Word => |c| c.is_alphanumeric() || c == '_',
+        Match::Name => |c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'),
+    };
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut changed = false;
@@ -214,7 +275,7 @@ fn remove(text: &str, needle: &str) -> Option<String> {
         let before = rest[..at].chars().next_back().or(out.chars().next_back());
         let after = rest[at + needle.len()..].chars().next();
         out.push_str(&rest[..at]);
-        if word(before) || word(after) {
+        if before.is_some_and(joins) || after.is_some_and(joins) {
             out.push_str(needle);
         } else {
             out.push_str(REDACTED);
@@ -276,6 +337,13 @@ mod tests {
             ),
             // Short values go only as whole tokens: `app` inside `happy` stays.
             ("happy app", &["app"], &[], "happy <redacted>"),
+            // A username goes as a whole name: the namespace gloo-mesh stays.
+            (
+                "secret gloo-mesh/auth: 'gloo' User gloo has",
+                &["gloo"],
+                &[],
+                "secret gloo-mesh/auth: '<redacted>' User <redacted> has",
+            ),
             ("x", &[], &["x"], "<redacted>"),
             ("max x-y", &[], &["x"], "max <redacted>-y"),
             // The base64 of a secret goes too (padded or not).
@@ -343,5 +411,27 @@ mod tests {
         let s = clean.session.ok().unwrap();
         assert_eq!(s.info_field("redis_version"), Some("7.2.4\\x1b[2J"));
         assert_eq!(s.info_field("planted-<redacted>"), Some("<redacted>"));
+    }
+
+    #[test]
+    fn clean_facts_pass_unchanged_and_the_quick_test_is_sure() {
+        let s = scrubber(&["gloo"], &["gloo-pass"]);
+        let mut facts = checks::testing::healthy_target("snapshot");
+        facts.auth.namespace = "gloo-mesh".into();
+        let before = serde_json::to_string(&facts).unwrap();
+        assert!(!s.may_hold(&before), "gloo-mesh is not the user gloo");
+        assert_eq!(serde_json::to_string(&s.target(facts)).unwrap(), before);
+        // Anything the quick test passes over must really be clean.
+        for dirty in [
+            "'gloo'",
+            "xgloo-passx",
+            "a\x01b",
+            "\u{202e}",
+            "\n",
+            "Z2xvby1wYXNz",
+        ] {
+            let json = serde_json::to_string(dirty).unwrap();
+            assert!(s.may_hold(&json), "{dirty}");
+        }
     }
 }

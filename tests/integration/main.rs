@@ -4,6 +4,7 @@
 
 mod kube;
 mod lab;
+mod leaks;
 mod reports;
 mod safety;
 mod scenario;
@@ -18,6 +19,7 @@ fn main() {
     trials.extend(safety::trials(&lab));
     trials.extend(reports::trials(&lab));
     trials.extend(kube::trials(&lab));
+    trials.extend(leaks::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();
