@@ -434,4 +434,44 @@ mod tests {
             assert!(s.may_hold(&json), "{dirty}");
         }
     }
+
+    #[test]
+    fn the_run_knows_every_credential_in_play() {
+        use crate::inputs::secrets::SecretFiles;
+        use crate::plan::{self, Namespaces};
+        let mut values = Values::default();
+        values
+            .merge_yaml(
+                "values.yaml",
+                "redis:\n  address: redis://ui-user:ui-pass-77@h:1\n  auth: {enabled: true}\ntelemetryGatewayCustomization:\n  extraExporters:\n    redisstream/a: {endpoint: 'h:2', username: tele-user, password: '${env:PATH}'}\n",
+            )
+            .unwrap();
+        let plans = plan::targets(
+            &values,
+            &Namespaces {
+                management: "gloo-mesh".into(),
+                addons: "gloo-mesh-addons".into(),
+            },
+        );
+        let mut files = SecretFiles::default();
+        files
+            .add(
+                "secrets.yaml",
+                "kind: Secret\nmetadata: {name: redis-auth-secrets, namespace: gloo-mesh}\nstringData: {username: sec-user, password: sec-pass-1, extra: other-value-9}\n",
+            )
+            .unwrap();
+        let s = Scrubber::for_run(&values, &plans, &SecretSource::Files(files));
+        let path = std::env::var("PATH").expect("PATH is set");
+        for value in [
+            "ui-user",
+            "ui-pass-77",
+            "tele-user",
+            &path,
+            "sec-user",
+            "sec-pass-1",
+            "other-value-9",
+        ] {
+            assert_eq!(s.text(&format!("'{value}'")), "'<redacted>'", "{value}");
+        }
+    }
 }

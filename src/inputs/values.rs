@@ -74,6 +74,8 @@ impl Values {
             })
             .collect::<Vec<_>>()
             .join(",");
+        // Keys are shown, as text: a control character in one cannot act on the terminal.
+        let shown = reports::escape::controls(&shown).into_owned();
         let bad = |message: String| InputError::BadSet {
             arg: shown.clone(),
             message,
@@ -81,7 +83,7 @@ impl Values {
         for (i, assignment) in parts.iter().enumerate() {
             let Some((path, raw)) = assignment.split_once('=') else {
                 let after = match i.checked_sub(1).and_then(|p| parts[p].split_once('=')) {
-                    Some((key, _)) => format!(" after {key}"),
+                    Some((key, _)) => format!(" after {}", reports::escape::controls(key)),
                     None => String::new(),
                 };
                 return Err(bad(format!(
@@ -91,7 +93,10 @@ impl Values {
             };
             let keys: Vec<String> = split_unescaped(path, '.');
             if keys.iter().any(|k| k.is_empty()) {
-                return Err(bad(format!("\"{path}\" has an empty key")));
+                return Err(bad(format!(
+                    "\"{}\" has an empty key",
+                    reports::escape::controls(path)
+                )));
             }
             let mut node = &mut self.root;
             for key in &keys[..keys.len() - 1] {
@@ -257,6 +262,8 @@ mod tests {
         assert!(err.contains("after redis.auth.password"), "{err}");
         let err = v.apply_set("s3cr3t").unwrap_err().to_string();
         assert!(!err.contains("s3cr3t"), "{err}");
+        let err = v.apply_set("a.\x1b[2J..b=1").unwrap_err().to_string();
+        assert!(!err.contains('\x1b') && err.contains("\\x1b[2J"), "{err}");
     }
 
     #[test]
