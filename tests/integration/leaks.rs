@@ -203,7 +203,40 @@ fn echo_server(lab: &Lab) -> Result<(), Failed> {
     expect(&dir, "redis.version", "pass", "\\x1b[2J")?;
     // No replica (connected_slaves:0) is the one failure.
     expect(&dir, "redis.ha-replica", "fail", "no replica")?;
+    exit(&out, 3)?;
+    consumers_agree(&dir)?;
+    // A facts file is untrusted too: escapes put back into it stay text when it is judged again.
+    let facts = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
+    let hostile = facts.replace("7.2.4 ", "7.2.4 \\u001b[2J\\r\\u202e");
+    if hostile == facts {
+        return Err("the saved facts should hold the server's version".into());
+    }
+    std::fs::write(dir.join("facts.json"), hostile).map_err(|e| e.to_string())?;
+    let out = tool::run(&dir, ["run", "--facts", "facts.json", "-o", "out"]);
+    no_control(&outputs(&dir, &out))?;
+    expect(&dir, "redis.version", "pass", "7.2.4 \\x1b[2J\\r\\u{202e}")?;
     exit(&out, 3)
+}
+
+/// The hostile run's reports still read right by their real consumers: JSON Schema,
+/// junitparser (valid XML 1.0), cmark-gfm (every table keeps its shape).
+fn consumers_agree(dir: &Path) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let result = std::process::Command::new("python3")
+        .arg(root.join("tests/consumers/check_reports.py"))
+        .arg(dir.join("out"))
+        .arg(root.join("docs/report.schema.json"))
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !result.status.success() {
+        return Err(format!(
+            "consumers disagree: {}{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn auth_renamed(lab: &Lab) -> Result<(), Failed> {
