@@ -289,22 +289,21 @@ fn remove(text: &str, needle: &str, how: Match) -> Option<String> {
 
 /// The `user:pass` of `scheme://user:pass@host:port` (or `user:pass@host:port`).
 fn userinfo(address: &str) -> Option<&str> {
-    let rest = address.split_once("://").map_or(address, |(_, r)| r);
+    userinfo_at(address).map(|(start, end)| &address[start..end])
+}
+
+/// Where the userinfo of an address starts and ends (before its `@`).
+fn userinfo_at(address: &str) -> Option<(usize, usize)> {
+    let start = address.find("://").map_or(0, |at| at + 3);
+    let rest = &address[start..];
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    authority.rsplit_once('@').map(|(info, _)| info)
+    authority.rfind('@').map(|at| (start, start + at))
 }
 
 /// An address as it may be shown: without its userinfo (`redis://host:6379`).
 pub fn without_userinfo(address: &str) -> Cow<'_, str> {
-    match userinfo(address) {
-        Some(info) => {
-            let at = address.find(info).expect("userinfo is part of the address");
-            Cow::Owned(format!(
-                "{}{}",
-                &address[..at],
-                &address[at + info.len() + 1..]
-            ))
-        }
+    match userinfo_at(address) {
+        Some((start, end)) => Cow::Owned(format!("{}{}", &address[..start], &address[end + 1..])),
         None => Cow::Borrowed(address),
     }
 }
@@ -391,6 +390,8 @@ mod tests {
             ),
             ("admin:hunter22@redis.example:6379", "redis.example:6379"),
             ("rediss://tok@h:1/0", "rediss://h:1/0"),
+            ("a://a@h:1", "a://h:1"),
+            ("h:1/x@y", "h:1/x@y"),
             ("redis.example:6379", "redis.example:6379"),
         ] {
             assert_eq!(without_userinfo(address), shown);
@@ -401,6 +402,8 @@ mod tests {
     fn every_string_of_the_facts_is_scrubbed_keys_too() {
         use checks::testing;
         let mut facts = testing::healthy_target("snapshot");
+        testing::with_tls(&mut facts);
+        let handshake = facts.tls_facts.handshake.clone();
         testing::set_info(&mut facts, "redis_version", Some("7.2.4\x1b[2J"));
         testing::set_info(&mut facts, "planted-gloo-pass", Some("gloo-pass"));
         facts.address = "gloo:gloo-pass@h:1".into();
@@ -408,6 +411,8 @@ mod tests {
         let json = serde_json::to_string(&clean).unwrap();
         assert!(!json.contains("gloo-pass"), "{json}");
         assert!(!json.contains("\\u001b"), "{json}");
+        // Everything else survives the round trip as it was (results, tuples, numbers).
+        assert_eq!(clean.tls_facts.handshake, handshake);
         let s = clean.session.ok().unwrap();
         assert_eq!(s.info_field("redis_version"), Some("7.2.4\\x1b[2J"));
         assert_eq!(s.info_field("planted-<redacted>"), Some("<redacted>"));
