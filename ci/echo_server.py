@@ -12,7 +12,7 @@ import socket
 import sys
 import threading
 
-ESCAPES = "\x1b[2J\x1b[H\r\u2714 every check passed\x07\u202e"
+ESCAPES = "\x1b[2J\x1b[H\r\u2714 every check passed\x07\u202e\uffff"
 
 
 def bulk(text):
@@ -116,6 +116,7 @@ def main():
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", port))
     server.listen(64)
+    print(f"listening on {port}", flush=True)
     while True:
         conn, _ = server.accept()
         threading.Thread(target=serve, args=(conn,), daemon=True).start()

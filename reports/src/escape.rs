@@ -4,13 +4,19 @@
 use std::borrow::Cow;
 
 /// Whether `c` would act on a terminal or a renderer instead of being shown: the C0 and C1
-/// controls, DEL, and the Unicode bidirectional controls (which can make a line read
-/// differently from what it holds).
+/// controls, DEL, the Unicode bidirectional controls (which can make a line read differently
+/// from what it holds), and U+FFFE / U+FFFF (not allowed in XML 1.0).
 pub fn is_active(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{fffe}'
+                | '\u{ffff}'
         )
 }
 
@@ -51,6 +57,7 @@ mod tests {
             ("a\nb\tc\x07", "a\\nb\\tc\\x07"),
             ("\u{9b}31m", "\\x9b31m"),
             ("abc\u{202e}fed", "abc\\u{202e}fed"),
+            ("\u{ffff}", "\\u{ffff}"),
             ("é ✔ ⚠", "é ✔ ⚠"),
         ] {
             assert_eq!(controls(text), shown, "{text:?}");

@@ -211,7 +211,7 @@ mod tests {
     /// backticks in every field a server or a values file can fill.
     fn hostile() -> Report {
         let mut r = fixture(false);
-        let evil = "\x1b[2J\x1b[H\r✔ every check passed\x07 | `x` <b>\u{202e}";
+        let evil = "\x1b[2J\x1b[H\r✔ every check passed\x07 | `x` <b>\u{202e}\u{ffff}";
         r.targets[0].address = format!("redis.example:6379{evil}");
         r.targets[0].components.push(evil.into());
         r.targets[0]
