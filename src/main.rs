@@ -10,6 +10,7 @@ mod rbac;
 mod rules;
 mod run;
 mod schema;
+mod scrub;
 mod secrets;
 mod trust;
 

@@ -23,6 +23,7 @@ use crate::probe::session;
 use crate::probe::target::{self, Job};
 use crate::rules::{self, RuleSet};
 use crate::schema;
+use crate::scrub::Scrubber;
 use crate::secrets::{self, SecretSource};
 use crate::trust;
 
@@ -143,6 +144,8 @@ async fn observe(
         SecretSource::Files(SecretFiles::load(&args.secrets)?)
     };
 
+    // Every text a server or the values supply is scrubbed before it enters the facts.
+    let scrubber = Scrubber::for_run(&values, &plans, &secrets);
     let options = ProbeOptions {
         deadline: request.timeout,
         dns: args.dns_server,
@@ -157,23 +160,31 @@ async fn observe(
         api_key_secret: plan::api_key_match(&values),
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
-        values_issues: schema::validate(&values),
+        values_issues: scrubber.values_issues(schema::validate(&values)),
         no_redis_values: schema::no_redis_values(&values),
-        targets: with_progress(plans.len(), probe_all(&plans, &secrets, &options)).await,
-        values: rules::env::redacted(&values.root),
+        targets: with_progress(
+            plans.len(),
+            probe_all(&plans, &secrets, &options, &scrubber),
+        )
+        .await,
+        values: scrubber.values(rules::env::redacted(&values.root)),
     })
 }
 
 fn load_facts(path: &Path) -> Result<Facts, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
+    let text = crate::inputs::read_capped(path)?;
+    let facts: Facts = serde_json::from_str(&text).map_err(|e| {
         InputError::malformed(
             &path.display().to_string(),
             format!("not a facts file: {e}"),
         )
+    })?;
+    // A facts file is untrusted text too: its control characters are escaped.
+    let clean = Scrubber::default();
+    Ok(Facts {
+        values_issues: clean.values_issues(facts.values_issues),
+        targets: facts.targets.into_iter().map(|t| clean.target(t)).collect(),
+        ..facts
     })
 }
 
@@ -366,6 +377,7 @@ async fn probe_all(
     plans: &[TargetPlan],
     secrets: &SecretSource,
     options: &ProbeOptions,
+    scrubber: &Scrubber,
 ) -> Vec<TargetFacts> {
     let dialer = Arc::new(Dialer::new(options.dns, plan::DEFAULT_DIAL));
     // At most this many targets hold connections at once, whatever the values list.
@@ -404,7 +416,7 @@ async fn probe_all(
     tasks.abort_all();
     slots
         .iter()
-        .map(|s| s.lock().expect("probe slot").clone())
+        .map(|s| scrubber.target(s.lock().expect("probe slot").clone()))
         .collect()
 }
 

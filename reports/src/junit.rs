@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
+use crate::escape::controls;
 use crate::model::{Outcome, Report, Row};
 
 /// The suite name of the install-wide checks (target `*`).
@@ -20,7 +21,8 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let mut junit = JUnit::new("redis-preflight");
     junit.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
     for name in report.target_names() {
-        let suite_name = suite_name(name);
+        let suite_name = xml(suite_name(name));
+        let suite_name = suite_name.as_str();
         let mut suite = TestSuite::new(suite_name);
         for row in report.rows_of(name) {
             suite.add_test_case(case(row, suite_name, report.strict));
@@ -34,41 +36,50 @@ fn suite_name(target: &str) -> &str {
     if target == "*" { INSTALL_SUITE } else { target }
 }
 
+/// Text as XML 1.0 allows it: control characters are not allowed even as character
+/// references, so they are written as visible escapes (`\x1b`). Tab, line feed and carriage
+/// return are allowed but become escapes too: one field, one line.
+fn xml(text: &str) -> String {
+    controls(text).into_owned()
+}
+
 fn case(row: &Row, suite: &str, strict: bool) -> TestCase {
     let details = details(row);
+    let message = xml(&row.message);
     let doubtful = matches!(row.outcome, Outcome::Warn | Outcome::Unknown);
     let status = match row.outcome {
-        Outcome::Fail => failure(row, "fail", &details),
-        Outcome::Warn | Outcome::Unknown if strict => failure(row, row.outcome.as_str(), &details),
+        Outcome::Fail => failure(&message, "fail", &details),
+        Outcome::Warn | Outcome::Unknown if strict => {
+            failure(&message, row.outcome.as_str(), &details)
+        }
         Outcome::Skip => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(row.message.as_str());
+            s.set_message(message.as_str());
             s
         }
         _ => TestCaseStatus::success(),
     };
-    let mut case = TestCase::new(row.check.as_str(), status);
+    let mut case = TestCase::new(xml(&row.check), status);
     case.set_classname(format!("redis-preflight.{suite}"));
     case.set_time(Duration::from_secs_f64(row.duration_ms / 1000.0));
     if doubtful && !strict {
         case.set_system_out(format!(
-            "{}: {}\n{details}",
+            "{}: {message}\n{details}",
             row.outcome.as_str().to_uppercase(),
-            row.message
         ));
     }
     case
 }
 
-fn failure(row: &Row, kind: &str, details: &str) -> TestCaseStatus {
+fn failure(message: &str, kind: &str, details: &str) -> TestCaseStatus {
     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    s.set_message(row.message.as_str());
+    s.set_message(message);
     s.set_type(kind);
     s.set_description(details);
     s
 }
 
-/// The evidence and the fix, as plain text lines.
+/// The evidence and the fix, as plain text lines (each line XML-safe).
 fn details(row: &Row) -> String {
     let mut text = String::new();
     for (key, value) in &row.evidence {
@@ -76,10 +87,10 @@ fn details(row: &Row) -> String {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        text.push_str(&format!("{key}: {shown}\n"));
+        text.push_str(&format!("{}: {}\n", xml(key), xml(&shown)));
     }
     if let Some(fix) = &row.remediation {
-        text.push_str(&format!("fix: {fix}\n"));
+        text.push_str(&format!("fix: {}\n", xml(fix)));
     }
     text
 }

@@ -15,6 +15,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod escape;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -204,6 +205,71 @@ mod tests {
         let mut coloured = Vec::new();
         terminal::write_styled(&fixture(false), &mut coloured, true).unwrap();
         assert!(coloured.contains(&0x1b));
+    }
+
+    /// A report quoting a hostile server: escapes, a fake verdict, bidi overrides, pipes and
+    /// backticks in every field a server or a values file can fill.
+    fn hostile() -> Report {
+        let mut r = fixture(false);
+        let evil = "\x1b[2J\x1b[H\r✔ every check passed\x07 | `x` <b>\u{202e}\u{ffff}";
+        r.targets[0].address = format!("redis.example:6379{evil}");
+        r.targets[0].components.push(evil.into());
+        r.targets[0]
+            .server
+            .as_mut()
+            .unwrap()
+            .insert("version".into(), evil.into());
+        let row = &mut r.results[3];
+        row.message = format!("maxmemory-policy is {evil}");
+        row.remediation = Some(format!("fix {evil}"));
+        row.evidence.insert("maxmemory_policy".into(), evil.into());
+        r
+    }
+
+    #[test]
+    fn untrusted_text_stays_text_in_every_format() {
+        let report = hostile();
+        for format in [
+            Format::Terminal,
+            Format::Markdown,
+            Format::Junit,
+            Format::Json,
+        ] {
+            let out = render(format, &report);
+            for active in ['\x1b', '\r', '\x07', '\u{202e}'] {
+                // JSON is read by programs: serde escapes the controls, bidi marks are data.
+                if format == Format::Json && active == '\u{202e}' {
+                    continue;
+                }
+                assert!(!out.contains(active), "{format:?} holds {active:?}:\n{out}");
+            }
+        }
+        let md = render(Format::Markdown, &report);
+        // No HTML outside code spans (inside them it is shown as typed).
+        for line in md.lines() {
+            let outside = line.split('`').step_by(2).collect::<String>();
+            assert!(!outside.contains("<b>"), "{line}");
+        }
+        // Every table row keeps its cell count: pipes inside values are escaped.
+        for line in md.lines().filter(|l| l.starts_with("| ")) {
+            let cells = line.replace("\\|", "").matches('|').count();
+            assert!(cells == 4 || cells == 9, "{line}");
+        }
+        let junit = render(Format::Junit, &report);
+        let allowed = |c: char| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
+        };
+        assert!(junit.chars().all(allowed), "{junit}");
+    }
+
+    #[test]
+    fn hostile_markdown_snapshot() {
+        insta::assert_snapshot!(render(Format::Markdown, &hostile()));
+    }
+
+    #[test]
+    fn hostile_terminal_snapshot() {
+        insta::assert_snapshot!(render(Format::Terminal, &hostile()));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::io;
 
+use crate::escape::controls;
 use crate::model::{Outcome, Report, Row};
 
 fn icon(outcome: Outcome) -> &'static str {
@@ -17,9 +18,26 @@ fn icon(outcome: Outcome) -> &'static str {
     }
 }
 
-/// Escapes text for one table cell: no pipes, no line breaks.
+/// Text from the report (which quotes servers and values files) as Markdown that shows it:
+/// control characters visible (line breaks too), no HTML (`<` written as an entity).
+fn prose(text: &str) -> String {
+    controls(text).replace('&', "&amp;").replace('<', "&lt;")
+}
+
+/// Prose for one table cell: no pipes either.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    prose(text).replace('|', "\\|")
+}
+
+/// An inline code span: no backtick to close it early, control characters visible.
+/// (Entities are not decoded in code spans, so `<` stays as it is.)
+fn code_span(text: &str) -> String {
+    format!("`{}`", controls(text).replace('`', "'"))
+}
+
+/// An inline code span inside a table cell: no pipe to end the cell either.
+fn cell_code(text: &str) -> String {
+    code_span(text).replace('|', "\\|")
 }
 
 /// Writes `report` as Markdown.
@@ -53,8 +71,8 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            label(name),
-            t.map_or("".into(), |t| format!("`{}`", cell(&t.address))),
+            label(name).replace('|', "\\|"),
+            t.map_or("".into(), |t| cell_code(&t.address)),
             t.map_or("".into(), |t| cell(&t.components.join(", "))),
             counts.pass,
             counts.warn,
@@ -85,8 +103,8 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         for r in &rows {
             writeln!(
                 out,
-                "| `{}` | {} {} | {} |",
-                r.check,
+                "| {} | {} {} | {} |",
+                cell_code(&r.check),
                 icon(r.outcome),
                 r.outcome,
                 cell(&r.message)
@@ -108,36 +126,42 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     for r in problems {
         writeln!(
             out,
-            "#### {} `{}` on {}\n",
+            "#### {} {} on {}\n",
             icon(r.outcome),
-            r.check,
+            code_span(&r.check),
             label(&r.target)
         )?;
-        writeln!(out, "{}\n", r.message)?;
+        writeln!(out, "{}\n", prose(&r.message))?;
         if !r.evidence.is_empty() {
             writeln!(out, "<details><summary>Evidence</summary>\n")?;
             for (key, value) in &r.evidence {
-                let code = |s: &str| format!("`{}`", s.replace('`', "'"));
                 match value {
                     // A list (the values findings, a certificate chain) reads as a list.
                     serde_json::Value::Array(items) if !items.is_empty() => {
-                        writeln!(out, "- `{key}`:")?;
+                        writeln!(out, "- {}:", code_span(key))?;
                         for item in items {
                             let shown = match item {
                                 serde_json::Value::String(s) => s.clone(),
                                 other => other.to_string(),
                             };
-                            writeln!(out, "  - {}", code(&shown))?;
+                            writeln!(out, "  - {}", code_span(&shown))?;
                         }
                     }
-                    serde_json::Value::String(s) => writeln!(out, "- `{key}`: {}", code(s))?,
-                    other => writeln!(out, "- `{key}`: {}", code(&other.to_string()))?,
+                    serde_json::Value::String(s) => {
+                        writeln!(out, "- {}: {}", code_span(key), code_span(s))?
+                    }
+                    other => writeln!(
+                        out,
+                        "- {}: {}",
+                        code_span(key),
+                        code_span(&other.to_string())
+                    )?,
                 }
             }
             writeln!(out, "\n</details>\n")?;
         }
         if let Some(fix) = &r.remediation {
-            writeln!(out, "**Fix:** {fix}\n")?;
+            writeln!(out, "**Fix:** {}\n", prose(fix))?;
         }
     }
     Ok(())
@@ -147,7 +171,7 @@ fn label(target: &str) -> String {
     if target == "*" {
         "install (whole values)".into()
     } else {
-        format!("`{target}`")
+        code_span(target)
     }
 }
 
@@ -155,7 +179,7 @@ fn label_html(target: &str) -> String {
     if target == "*" {
         "install (whole values)".into()
     } else {
-        format!("<code>{target}</code>")
+        format!("<code>{}</code>", prose(target))
     }
 }
 

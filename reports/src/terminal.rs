@@ -6,6 +6,7 @@ use std::io;
 
 use anstyle::{AnsiColor, Style};
 
+use crate::escape::controls;
 use crate::model::{Outcome, Report, Row};
 
 fn mark(outcome: Outcome) -> (&'static str, Style) {
@@ -53,15 +54,16 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
                         .filter_map(|k| {
                             m.get(*k)
                                 .and_then(|v| v.as_str())
-                                .map(|v| format!("{k} {v}"))
+                                .map(|v| format!("{k} {}", controls(v)))
                         })
                         .collect();
                     format!("  [{}]", said.join(", "))
                 });
                 format!(
-                    "{name}  {}  ({}){}",
-                    t.address,
-                    t.components.join(", "),
+                    "{}  {}  ({}){}",
+                    controls(name),
+                    controls(&t.address),
+                    controls(&t.components.join(", ")),
                     server.unwrap_or_default()
                 )
             }
@@ -84,6 +86,7 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
             if group.len() > 1 {
                 let (glyph, style) = mark(Outcome::Skip);
                 let line = format!("{} ({})", group.join(", "), row.message);
+                let line = controls(&line);
                 writeln!(
                     out,
                     "  {} {}",
@@ -124,16 +127,18 @@ fn write_row(
     paint: &dyn Fn(Style, &str) -> String,
 ) -> io::Result<()> {
     let (glyph, style) = mark(row.outcome);
+    // Messages quote what servers and values files said: shown, never acted on.
+    let message = controls(&row.message);
     let message = if row.outcome == Outcome::Skip {
-        paint(Style::new().dimmed(), &row.message)
+        paint(Style::new().dimmed(), &message)
     } else {
-        row.message.clone()
+        message.into_owned()
     };
     writeln!(
         out,
         "  {} {:<width$}  {message}",
         paint(style, glyph),
-        row.check
+        controls(&row.check)
     )?;
     let doubtful = matches!(
         row.outcome,
@@ -154,7 +159,8 @@ fn write_row(
             out,
             "  {:<width$}    {} {fix}",
             "",
-            paint(Style::new().bold(), "fix:")
+            paint(Style::new().bold(), "fix:"),
+            fix = controls(fix)
         )?;
     }
     Ok(())

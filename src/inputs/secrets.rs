@@ -39,10 +39,7 @@ impl SecretFiles {
     pub fn load(paths: &[PathBuf]) -> Result<SecretFiles, InputError> {
         let mut out = SecretFiles::default();
         for path in paths {
-            let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
-                path: path.clone(),
-                source,
-            })?;
+            let text = super::read_capped(path)?;
             out.add(&path.display().to_string(), &text)?;
         }
         Ok(out)
@@ -50,8 +47,8 @@ impl SecretFiles {
 
     /// Adds the secrets of one manifest file.
     pub fn add(&mut self, file: &str, text: &str) -> Result<(), InputError> {
-        let docs: Vec<Value> =
-            serde_saphyr::from_multiple(text).map_err(|e| InputError::malformed(file, e))?;
+        let docs: Vec<Value> = serde_saphyr::from_multiple(text)
+            .map_err(|e| InputError::malformed(file, super::yaml::describe(&e)))?;
         for (i, doc) in docs.into_iter().enumerate() {
             let n = i + 1;
             match doc.get("kind").and_then(Value::as_str) {

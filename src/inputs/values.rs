@@ -29,10 +29,7 @@ impl Values {
     pub fn load(files: &[PathBuf], sets: &[String]) -> Result<Values, InputError> {
         let mut values = Values::default();
         for path in files {
-            let text = std::fs::read_to_string(path).map_err(|source| InputError::Unreadable {
-                path: path.clone(),
-                source,
-            })?;
+            let text = super::read_capped(path)?;
             let name = path.display().to_string();
             values.merge_yaml(&name, &text)?;
         }
@@ -44,8 +41,8 @@ impl Values {
 
     /// Merges one YAML document (a values file's text) over the current values.
     pub fn merge_yaml(&mut self, name: &str, text: &str) -> Result<(), InputError> {
-        let parsed: Value =
-            serde_saphyr::from_str(text).map_err(|e| InputError::malformed(name, e))?;
+        let parsed: Value = serde_saphyr::from_str(text)
+            .map_err(|e| InputError::malformed(name, super::yaml::describe(&e)))?;
         match parsed {
             Value::Null => Ok(()),
             Value::Object(map) => {
@@ -64,20 +61,42 @@ impl Values {
     }
 
     /// Applies one `--set a.b=c[,d.e=f]`, typing the value as Helm does.
+    ///
+    /// Errors name the keys, never a value: a value may be a password, and a part without `=`
+    /// may be the rest of one that held a comma.
     pub fn apply_set(&mut self, arg: &str) -> Result<(), InputError> {
-        for assignment in split_unescaped(arg, ',') {
+        let parts = split_unescaped(arg, ',');
+        let shown = parts
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((path, _)) => format!("{path}=…"),
+                None => "…".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        // Keys are shown, as text: a control character in one cannot act on the terminal.
+        let shown = reports::escape::controls(&shown).into_owned();
+        let bad = |message: String| InputError::BadSet {
+            arg: shown.clone(),
+            message,
+        };
+        for (i, assignment) in parts.iter().enumerate() {
             let Some((path, raw)) = assignment.split_once('=') else {
-                return Err(InputError::BadSet {
-                    arg: arg.to_string(),
-                    message: format!("\"{assignment}\" is not PATH=VALUE"),
-                });
+                let after = match i.checked_sub(1).and_then(|p| parts[p].split_once('=')) {
+                    Some((key, _)) => format!(" after {}", reports::escape::controls(key)),
+                    None => String::new(),
+                };
+                return Err(bad(format!(
+                    "part {} is not PATH=VALUE{after} (the part is not shown: it may be a value; a comma inside a value is written \\,)",
+                    i + 1
+                )));
             };
             let keys: Vec<String> = split_unescaped(path, '.');
             if keys.iter().any(|k| k.is_empty()) {
-                return Err(InputError::BadSet {
-                    arg: arg.to_string(),
-                    message: format!("\"{path}\" has an empty key"),
-                });
+                return Err(bad(format!(
+                    "\"{}\" has an empty key",
+                    reports::escape::controls(path)
+                )));
             }
             let mut node = &mut self.root;
             for key in &keys[..keys.len() - 1] {
@@ -226,6 +245,25 @@ mod tests {
         assert_eq!(v.get("redis.address").unwrap(), "host:6379");
         assert_eq!(v.root["redis"]["certs"]["caCertKey"], "ca.crt");
         assert!(v.apply_set("redis.address").is_err());
+    }
+
+    #[test]
+    fn a_malformed_set_names_keys_never_values() {
+        let mut v = Values::default();
+        let err = v
+            .apply_set("redis.auth.password=s3cr3t,oops,x=y")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cr3t") && !err.contains("oops"), "{err}");
+        assert!(
+            err.starts_with("--set redis.auth.password=…,…,x=…: part 2"),
+            "{err}"
+        );
+        assert!(err.contains("after redis.auth.password"), "{err}");
+        let err = v.apply_set("s3cr3t").unwrap_err().to_string();
+        assert!(!err.contains("s3cr3t"), "{err}");
+        let err = v.apply_set("a.\x1b[2J..b=1").unwrap_err().to_string();
+        assert!(!err.contains('\x1b') && err.contains("\\x1b[2J"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod addons;
 mod block;
 mod telemetry;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -121,6 +122,13 @@ pub fn targets(values: &Values, ns: &Namespaces) -> Vec<TargetPlan> {
     out.extend(name_endpoints(addons::extauth(values, ns)));
     out.extend(addons::ratelimiter(values, ns));
     out.extend(name_endpoints(telemetry::exporters(values, ns)));
+    // An address written with userinfo (`redis://user:pass@host`) is shown without it; its
+    // endpoint, split from the address as written, already says it cannot be dialled.
+    for plan in &mut out {
+        if let Cow::Owned(shown) = crate::scrub::without_userinfo(&plan.address) {
+            plan.address = shown;
+        }
+    }
     out
 }
 

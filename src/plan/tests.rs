@@ -244,3 +244,22 @@ telemetryCollectorCustomization:
     );
     assert!(!plans[3].tls.enabled && !plans[3].auth.enabled);
 }
+
+#[test]
+fn an_address_with_userinfo_is_shown_without_it_and_not_dialled() {
+    for written in [
+        "redis://admin:hunter22@redis.example:6379",
+        "admin:hunter22@redis.example:6379",
+    ] {
+        let plans = plan(&format!("redis:\n  address: {written}\n"));
+        let p = &plans[0];
+        assert!(!p.address.contains("hunter22"), "{}", p.address);
+        assert!(p.address.ends_with("redis.example:6379"), "{}", p.address);
+        let error = p.endpoint.clone().unwrap_err();
+        assert!(
+            !error.contains("hunter22") && !error.contains("admin"),
+            "{error}"
+        );
+        assert!(error.contains("carries credentials"), "{error}");
+    }
+}

@@ -99,19 +99,19 @@ pub async fn fetch(
         .collect())
 }
 
-/// The client configuration: `--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`, then the
-/// in-cluster service account. `Ok(Err(reason))` when there is no cluster to ask.
+/// The client configuration: `--kubeconfig`, `$KUBECONFIG` (several paths merged as kubectl
+/// merges them: the first file to set a value wins, missing files are skipped),
+/// `~/.kube/config`, then the in-cluster service account. `Ok(Err(reason))` when there is no
+/// cluster to ask.
 async fn config(access: &Access) -> Result<Result<(Config, String), String>, InputError> {
-    let explicit = access.kubeconfig.clone();
-    let path = explicit
-        .clone()
-        .or_else(|| std::env::var_os("KUBECONFIG").and_then(|v| std::env::split_paths(&v).next()))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kube/config")));
-    if let Some(path) = path.filter(|p| p.exists() || explicit.is_some()) {
-        let kubeconfig = Kubeconfig::read_from(&path).map_err(|e| InputError::Malformed {
-            file: path.display().to_string(),
-            message: one_line(&e.to_string()),
-        })?;
+    let paths = kubeconfig_paths(
+        access,
+        std::env::var_os("KUBECONFIG"),
+        std::env::var_os("HOME"),
+    );
+    if let Some(kubeconfig) = read_merged(&paths)? {
+        // Several files are named as $KUBECONFIG lists them.
+        let path = PathBuf::from(std::env::join_paths(&paths).unwrap_or_default());
         let context = access
             .context
             .clone()
@@ -168,6 +168,103 @@ async fn config(access: &Access) -> Result<Result<(Config, String), String>, Inp
     ))
 }
 
+/// The kubeconfig files to read: `--kubeconfig`; else every existing path of `$KUBECONFIG`
+/// (when it is set, `~/.kube/config` is not read, as with kubectl); else `~/.kube/config`
+/// when it exists. `--kubeconfig` is returned even when missing, so that reading it fails
+/// naming it.
+fn kubeconfig_paths(
+    access: &Access,
+    env: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Vec<PathBuf> {
+    if let Some(explicit) = &access.kubeconfig {
+        return vec![explicit.clone()];
+    }
+    match env.filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty() && p.exists())
+            .collect(),
+        None => home
+            .map(|h| PathBuf::from(h).join(".kube/config"))
+            .filter(|p| p.exists())
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// The files merged as kubectl merges them (the first to set a value wins); `None` for none.
+fn read_merged(paths: &[PathBuf]) -> Result<Option<Kubeconfig>, InputError> {
+    let mut merged: Option<Kubeconfig> = None;
+    for path in paths {
+        let malformed = |e: kube::config::KubeconfigError| InputError::Malformed {
+            file: path.display().to_string(),
+            message: one_line(&e.to_string()),
+        };
+        let next = Kubeconfig::read_from(path).map_err(malformed)?;
+        merged = Some(match merged {
+            Some(first) => first.merge(next).map_err(malformed)?,
+            None => next,
+        });
+    }
+    Ok(merged)
+}
+
 fn one_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kubeconfig(context: &str, current: bool) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\n{}clusters:\n- name: {context}\n  cluster: {{server: https://{context}.example:6443}}\nusers:\n- name: {context}\n  user: {{token: t}}\ncontexts:\n- name: {context}\n  context: {{cluster: {context}, user: {context}}}\n",
+            if current {
+                format!("current-context: {context}\n")
+            } else {
+                String::new()
+            }
+        )
+    }
+
+    #[test]
+    fn several_kubeconfig_paths_merge_as_kubectl_does() {
+        let dir = std::env::temp_dir().join(format!("kubeconfig-merge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        std::fs::write(&a, kubeconfig("alpha", true)).unwrap();
+        std::fs::write(&b, kubeconfig("beta", true)).unwrap();
+        let missing = dir.join("missing");
+        let list = std::env::join_paths([&missing, &a, &b]).unwrap();
+        let none = Access {
+            kubeconfig: None,
+            context: None,
+        };
+        let paths = kubeconfig_paths(&none, Some(list), Some(dir.clone().into_os_string()));
+        assert_eq!(
+            paths,
+            vec![a.clone(), b.clone()],
+            "missing files are skipped"
+        );
+        let merged = read_merged(&paths).unwrap().unwrap();
+        let contexts: Vec<&str> = merged.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(contexts, ["alpha", "beta"]);
+        assert_eq!(
+            merged.current_context.as_deref(),
+            Some("alpha"),
+            "the first wins"
+        );
+        // $KUBECONFIG set to nothing that exists: no kubeconfig, not ~/.kube/config.
+        let only_missing = Some(missing.clone().into_os_string());
+        assert!(
+            kubeconfig_paths(&none, only_missing, Some(dir.clone().into_os_string())).is_empty()
+        );
+        let explicit = Access {
+            kubeconfig: Some(missing.clone()),
+            context: None,
+        };
+        assert_eq!(kubeconfig_paths(&explicit, None, None), vec![missing]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -225,20 +225,9 @@ pub fn redacted(value: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        Value::String(s) => Value::String(without_userinfo(s)),
+        Value::String(s) => Value::String(crate::scrub::without_userinfo(s).into_owned()),
         other => other.clone(),
     }
-}
-
-/// `redis://user:pass@host` → `redis://<redacted>@host`.
-fn without_userinfo(s: &str) -> String {
-    if let Some((scheme, rest)) = s.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            return format!("{scheme}://<redacted>@{}", &rest[at + 1..]);
-        }
-    }
-    s.to_string()
 }
 
 /// The JSON Schema of the rule environment.
@@ -268,7 +257,7 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert!(text.contains("\"passwordKey\":\"password\""), "{text}");
-        assert!(text.contains("redis://<redacted>@r:6379/0"), "{text}");
+        assert!(text.contains("redis://r:6379/0"), "{text}");
     }
 
     #[test]

@@ -447,6 +447,7 @@ mod tests {
             ":6379",
             "redis://h:1",
             "h:0",
+            "user:pass@h:1",
         ] {
             assert!(split_address(bad).is_err(), "{bad}");
         }

@@ -50,8 +50,16 @@ pub fn parse_duration(value: &Value) -> Result<Setting, String> {
 }
 
 /// Splits `host:port` (`[v6]:port` too).
+///
+/// Messages show the address without its userinfo: `redis://user:pass@host` never appears.
 pub fn split_address(address: &str) -> Result<(String, u16), String> {
-    let bad = |why: &str| format!("\"{address}\" is not host:port ({why})");
+    let shown = crate::scrub::without_userinfo(address);
+    let bad = |why: &str| format!("\"{shown}\" is not host:port ({why})");
+    if shown != address {
+        return Err(bad(
+            "it carries credentials; the components take host:port and read credentials from the auth secret",
+        ));
+    }
     let (host, port) = if let Some(rest) = address.strip_prefix('[') {
         let (host, port) = rest
             .split_once("]:")

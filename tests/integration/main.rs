@@ -7,6 +7,7 @@ mod gate;
 mod hostile;
 mod kube;
 mod lab;
+mod leaks;
 mod reports;
 mod rules;
 mod safety;
@@ -25,6 +26,7 @@ fn main() {
     trials.extend(rules::trials(&lab));
     trials.extend(hostile::trials(&lab));
     trials.extend(gate::trials(&lab));
+    trials.extend(leaks::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();

@@ -1,0 +1,106 @@
+//! YAML parse errors as a user reads them: `line N: what is wrong`, never the parser's
+//! internals (`budget breached: Nodes { nodes: 250001 }`) or a multi-line snippet.
+
+use serde_saphyr::budget::BudgetBreach;
+
+/// One line describing why `text` is not YAML the tool can read.
+pub fn describe(error: &serde_saphyr::Error) -> String {
+    let inner = error.without_snippet();
+    let message = match inner {
+        serde_saphyr::Error::Budget { breach, .. } => budget(breach),
+        other => {
+            let text = other.to_string();
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            strip_location(first.trim()).to_string()
+        }
+    };
+    match error.location().filter(|l| l.line() > 0) {
+        Some(at) => format!("line {}: {message}", at.line()),
+        None => message,
+    }
+}
+
+/// The parser's own location suffix or prefix dropped: the caller says `line N` once.
+fn strip_location(message: &str) -> &str {
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    let message = match message.find(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    match message.strip_prefix("line ") {
+        Some(rest) => rest.split_once(": ").map_or(message, |(_, m)| m),
+        None => message,
+    }
+}
+
+/// A breached parser budget as a plain sentence. The budgets keep a hostile file (a billion
+/// laughs, a million nested lists) from taking the memory of the machine.
+fn budget(breach: &BudgetBreach) -> String {
+    let more = |n: usize, what: &str| {
+        format!(
+            "more than {} {what}: far beyond any values or secrets file, refused to keep memory bounded",
+            thousands(n.saturating_sub(1))
+        )
+    };
+    match breach {
+        BudgetBreach::Nodes { nodes } => more(*nodes, "YAML nodes (keys, values, lists, mappings)"),
+        BudgetBreach::Events { events } => more(*events, "YAML parser events"),
+        BudgetBreach::Aliases { aliases } => more(*aliases, "aliases (*name)"),
+        BudgetBreach::Anchors { anchors } => more(*anchors, "anchors (&name)"),
+        BudgetBreach::Depth { depth } => more(*depth, "levels of nesting"),
+        BudgetBreach::Documents { documents } => more(*documents, "YAML documents"),
+        BudgetBreach::ScalarBytes { total_scalar_bytes } => {
+            more(*total_scalar_bytes, "bytes of text")
+        }
+        _ => "too large, too deeply nested or too many aliases to read safely".to_string(),
+    }
+}
+
+/// `250000` → `250,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        let e = serde_saphyr::from_str::<serde_json::Value>(text).unwrap_err();
+        describe(&e)
+    }
+
+    #[test]
+    fn budgets_read_as_sentences() {
+        let huge = "- 1\n".repeat(300_000);
+        let message = error(&huge);
+        assert!(
+            message.contains("more than 250,000 YAML nodes"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("budget") && !message.contains('{'),
+            "{message}"
+        );
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn syntax_errors_keep_their_line() {
+        let message = error("redis:\n  address: [\n");
+        assert!(message.starts_with("line "), "{message}");
+        assert!(!message.contains('\n'), "{message}");
+        let message = error("a: 1\nb: 2\n  c: 3\n");
+        assert!(message.starts_with("line "), "{message}");
+        assert!(!message.contains(" at line "), "{message}");
+    }
+}

@@ -1,0 +1,487 @@
+//! Secrets never leave: the one place where every text a server or a values file supplied is
+//! cleaned before it enters the facts, and so before any check, report or saved facts file.
+//!
+//! A [`Scrubber`] knows every credential value in play — the usernames and passwords of the
+//! auth secrets and every other value those secrets hold, inline telemetry exporter
+//! credentials (after `${env:…}` expansion), the userinfo of an address — and the base64 of
+//! each. [`Scrubber::text`] replaces them with [`REDACTED`] and writes control characters as
+//! visible escapes.
+//!
+//! Very short values, and names. A value of fewer than [`MIN_ANYWHERE`] characters is
+//! removed only where it stands as a whole token (not touching a letter, digit or `_`): a
+//! one-letter password would otherwise blank that letter in every word. A username is always
+//! matched as a whole name (not touching a letter, digit, `_`, `-` or `.`): the user `gloo`
+//! must go from `User gloo has no permissions` and `'gloo'`, not turn the namespace
+//! `gloo-mesh` into `<redacted>-mesh`. Redis quotes what it echoes (`'<password>'`) and names
+//! users as words, so those echoes go. The username `default` is not a secret (it is Redis'
+//! built-in user, and what the components log in as without a username) and is never removed.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use checks::facts::{TargetFacts, ValuesIssue};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use crate::inputs::values::Values;
+use crate::plan::{CredentialSource, TargetPlan};
+use crate::secrets::{Lookup, SecretSource};
+
+/// What a removed value is replaced with.
+pub const REDACTED: &str = "<redacted>";
+
+/// Values at least this long are removed wherever they occur; shorter ones as whole tokens.
+pub const MIN_ANYWHERE: usize = 4;
+
+/// Removes credential values from text and escapes control characters.
+#[derive(Default)]
+pub struct Scrubber {
+    /// Longest first, so that `user:pass` goes before `pass`.
+    needles: Vec<(String, Match)>,
+    /// The same values as JSON writes them, to search serialised facts.
+    in_json: Vec<String>,
+}
+
+/// Where a value counts as present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Match {
+    /// Anywhere, inside words too.
+    Anywhere,
+    /// Not touching a letter, digit or `_`.
+    Word,
+    /// Not touching a letter, digit, `_`, `-` or `.` (usernames).
+    Name,
+}
+
+impl std::fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scrubber({} values, <redacted>)", self.needles.len())
+    }
+}
+
+impl Scrubber {
+    /// Every credential of this run: every value of every secret the targets read (the
+    /// username key as a username), the inline exporter credentials as the components would
+    /// send them, and the userinfo of any address-like value.
+    pub fn for_run(values: &Values, plans: &[TargetPlan], secrets: &SecretSource) -> Scrubber {
+        let mut s = Scrubber::default();
+        for (namespace, name) in crate::secrets::wanted(plans) {
+            let Lookup::Found(data) = secrets.get(&namespace, &name) else {
+                continue;
+            };
+            let username_keys: Vec<&str> = plans
+                .iter()
+                .filter_map(|p| match &p.auth.source {
+                    CredentialSource::Secret {
+                        namespace: n,
+                        name: m,
+                        username_key,
+                        ..
+                    } if *n == namespace && *m == name => Some(username_key.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for (key, value) in data {
+                if username_keys.contains(&key.as_str()) {
+                    s.username(&String::from_utf8_lossy(value));
+                } else {
+                    s.secret(value);
+                }
+            }
+        }
+        for plan in plans {
+            if let CredentialSource::Inline { .. } = plan.auth.source {
+                // As sent: `${env:NAME}` expanded.
+                let mut plan = plan.auth.clone();
+                plan.enabled = true;
+                if let (_, Some(c)) = secrets.auth(&plan) {
+                    s.secret(c.password.as_bytes());
+                    c.username.iter().for_each(|u| s.username(u));
+                }
+            }
+        }
+        s.strings_of(&values.root);
+        s
+    }
+
+    /// The userinfo of every string in the values that looks like an address with one.
+    fn strings_of(&mut self, value: &Value) {
+        match value {
+            Value::String(text) if text.contains('@') => self.address(text),
+            Value::Array(items) => items.iter().for_each(|v| self.strings_of(v)),
+            Value::Object(map) => map.values().for_each(|v| self.strings_of(v)),
+            _ => {}
+        }
+    }
+
+    /// Adds a secret value: it, its trimmed form (a secret stored with a newline is also sent
+    /// trimmed) and the base64 of both.
+    pub fn secret(&mut self, value: &[u8]) {
+        self.add(value, false);
+    }
+
+    /// Adds a username: matched as a whole name; never Redis' built-in `default`.
+    pub fn username(&mut self, value: &str) {
+        if value.trim() != "default" {
+            self.add(value.as_bytes(), true);
+        }
+    }
+
+    fn add(&mut self, value: &[u8], name: bool) {
+        let text = String::from_utf8_lossy(value);
+        for v in [text.as_ref(), text.trim()] {
+            if v.is_empty() {
+                continue;
+            }
+            let b64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(v);
+            let short = |n: &str| n.chars().count() < MIN_ANYWHERE;
+            let plain = match (name, short(v)) {
+                (true, _) => Match::Name,
+                (false, true) => Match::Word,
+                (false, false) => Match::Anywhere,
+            };
+            let encoded = if short(&b64) {
+                Match::Word
+            } else {
+                Match::Anywhere
+            };
+            for needle in [(v.to_string(), plain), (b64, encoded)] {
+                if !self.needles.contains(&needle) {
+                    self.needles.push(needle);
+                }
+            }
+        }
+        self.needles
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        self.in_json = self
+            .needles
+            .iter()
+            .map(|(n, _)| {
+                let quoted = serde_json::to_string(n).expect("strings serialise");
+                quoted[1..quoted.len() - 1].to_string()
+            })
+            .collect();
+    }
+
+    /// Adds the userinfo of an address (`redis://user:pass@host`, `user:pass@host:port`), if
+    /// it has one. A bare `name@host` without a scheme is an e-mail address, not userinfo.
+    pub fn address(&mut self, address: &str) {
+        if !address.contains("://") && userinfo(address).is_none_or(|i| !i.contains(':')) {
+            return;
+        }
+        if let Some(info) = userinfo(address) {
+            self.secret(info.as_bytes());
+            if let Some((user, pass)) = info.split_once(':') {
+                self.username(user);
+                self.secret(pass.as_bytes());
+            }
+        }
+    }
+
+    /// `text` without any credential value, control characters escaped.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for (needle, how) in &self.needles {
+            if let Some(replaced) = remove(&out, needle, *how) {
+                out = Cow::Owned(replaced);
+            }
+        }
+        match reports::escape::controls(&out) {
+            Cow::Borrowed(_) => out,
+            Cow::Owned(escaped) => Cow::Owned(escaped),
+        }
+    }
+
+    /// One target's facts with every string (map keys too) scrubbed.
+    pub fn target(&self, facts: TargetFacts) -> TargetFacts {
+        self.walk(facts)
+    }
+
+    /// The merged values as the rules see them, scrubbed.
+    pub fn values(&self, values: Value) -> Value {
+        self.walk(values)
+    }
+
+    /// The values issues, scrubbed.
+    pub fn values_issues(&self, issues: Vec<ValuesIssue>) -> Vec<ValuesIssue> {
+        self.walk(issues)
+    }
+
+    /// Every string of a serialisable value, scrubbed: a round trip through a JSON tree
+    /// (the facts are JSON already, for `--save-facts`), so no field can be forgotten.
+    ///
+    /// The usual case has nothing to scrub: one serialisation to text proves it (every value
+    /// and every control character is searched for in its JSON-escaped form), and the tree is
+    /// built only when something may need removing.
+    fn walk<T: Serialize + DeserializeOwned>(&self, item: T) -> T {
+        let json = serde_json::to_string(&item).expect("facts serialise");
+        if !self.may_hold(&json) {
+            return item;
+        }
+        let mut tree = serde_json::to_value(&item).expect("facts serialise");
+        self.value(&mut tree);
+        serde_json::from_value(tree).expect("scrubbed facts keep their shape")
+    }
+
+    /// Whether JSON text may hold a value to remove or a control character: `false` is sure.
+    fn may_hold(&self, json: &str) -> bool {
+        // serde_json writes C0 controls as escapes, and DEL, C1 and bidi controls as they are.
+        let escaped = ["\\u00", "\\n", "\\r", "\\t", "\\b", "\\f"];
+        escaped.iter().any(|e| json.contains(e))
+            || json.chars().any(reports::escape::is_active)
+            // Tokens are judged as tokens: the neighbours of a value are the same in JSON
+            // (an escape before it would have been found above).
+            || self
+                .in_json
+                .iter()
+                .zip(&self.needles)
+                .any(|(needle, (_, how))| remove(json, needle, *how).is_some())
+    }
+
+    fn value(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => {
+                if let Cow::Owned(clean) = self.text(s) {
+                    *s = clean;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
+            Value::Object(map) => {
+                let dirty: Vec<String> = map
+                    .keys()
+                    .filter(|k| matches!(self.text(k), Cow::Owned(_)))
+                    .cloned()
+                    .collect();
+                for key in dirty {
+                    let v = map.remove(&key).expect("key just listed");
+                    map.insert(self.text(&key).into_owned(), v);
+                }
+                map.values_mut().for_each(|v| self.value(v));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `needle` removed from `text` where it counts as present. `None` when it does not occur.
+fn remove(text: &str, needle: &str, how: Match) -> Option<String> {
+    if !text.contains(needle) {
+        return None;
+    }
+    let joins: fn(char) -> bool = match how {
+        Match::Anywhere => return Some(text.replace(needle, REDACTED)),
+        Match::Word => |c| c.is_alphanumeric() || c == '_',
+        Match::Name => |c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find(needle) {
+        let before = rest[..at].chars().next_back().or(out.chars().next_back());
+        let after = rest[at + needle.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(joins) || after.is_some_and(joins) {
+            out.push_str(needle);
+        } else {
+            out.push_str(REDACTED);
+            changed = true;
+        }
+        rest = &rest[at + needle.len()..];
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
+/// The `user:pass` of `scheme://user:pass@host:port` (or `user:pass@host:port`).
+fn userinfo(address: &str) -> Option<&str> {
+    userinfo_at(address).map(|(start, end)| &address[start..end])
+}
+
+/// Where the userinfo of an address starts and ends (before its `@`).
+fn userinfo_at(address: &str) -> Option<(usize, usize)> {
+    let start = address.find("://").map_or(0, |at| at + 3);
+    let rest = &address[start..];
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rfind('@').map(|at| (start, start + at))
+}
+
+/// An address as it may be shown: without its userinfo (`redis://host:6379`).
+pub fn without_userinfo(address: &str) -> Cow<'_, str> {
+    match userinfo_at(address) {
+        Some((start, end)) => Cow::Owned(format!("{}{}", &address[..start], &address[end + 1..])),
+        None => Cow::Borrowed(address),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scrubber(users: &[&str], secrets: &[&str]) -> Scrubber {
+        let mut s = Scrubber::default();
+        users.iter().for_each(|u| s.username(u));
+        secrets.iter().for_each(|v| s.secret(v.as_bytes()));
+        s
+    }
+
+    #[test]
+    fn credentials_go_and_controls_show() {
+        let table: &[(&str, &[&str], &[&str], &str)] = &[
+            (
+                "ERR unknown command 'AUTH', with args beginning with: 'gloo' 'gloo-pass' ",
+                &["gloo"],
+                &["gloo-pass"],
+                "ERR unknown command 'AUTH', with args beginning with: '<redacted>' '<redacted>' ",
+            ),
+            (
+                "User app has no permissions to run the 'info' command",
+                &["app"],
+                &["app-pass"],
+                "User <redacted> has no permissions to run the 'info' command",
+            ),
+            // Short values go only as whole tokens: `app` inside `happy` stays.
+            ("happy app", &["app"], &[], "happy <redacted>"),
+            // A username goes as a whole name: the namespace gloo-mesh stays.
+            (
+                "secret gloo-mesh/auth: 'gloo' User gloo has",
+                &["gloo"],
+                &[],
+                "secret gloo-mesh/auth: '<redacted>' User <redacted> has",
+            ),
+            ("x", &[], &["x"], "<redacted>"),
+            ("max x-y", &[], &["x"], "max <redacted>-y"),
+            // The base64 of a secret goes too (padded or not).
+            ("Z2xvby1wYXNz", &[], &["gloo-pass"], "<redacted>"),
+            ("Z2xvby1wYXNzIQ==", &[], &["gloo-pass!"], "<redacted>=="),
+            // A secret stored with a newline is sent raw and trimmed: both go.
+            (
+                "'s3cret\n' 's3cret'",
+                &[],
+                &["s3cret\n"],
+                "'<redacted>' '<redacted>'",
+            ),
+            // `default` is Redis' built-in user, not a secret.
+            (
+                "User default has no permissions",
+                &["default"],
+                &[],
+                "User default has no permissions",
+            ),
+            (
+                "\x1b[2J\r✔ every check passed",
+                &[],
+                &[],
+                "\\x1b[2J\\r✔ every check passed",
+            ),
+            ("7.2.4", &["gloo"], &["gloo-pass"], "7.2.4"),
+        ];
+        for (text, users, secrets, expected) in table {
+            assert_eq!(scrubber(users, secrets).text(text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn userinfo_is_a_credential_and_never_shown() {
+        let mut s = Scrubber::default();
+        s.address("redis://admin:hunter22@redis.example:6379");
+        assert_eq!(
+            s.text("dial redis://admin:hunter22@h: admin hunter22"),
+            "dial redis://<redacted>@h: <redacted> <redacted>"
+        );
+        for (address, shown) in [
+            (
+                "redis://admin:hunter22@redis.example:6379",
+                "redis://redis.example:6379",
+            ),
+            ("admin:hunter22@redis.example:6379", "redis.example:6379"),
+            ("rediss://tok@h:1/0", "rediss://h:1/0"),
+            ("a://a@h:1", "a://h:1"),
+            ("h:1/x@y", "h:1/x@y"),
+            ("redis.example:6379", "redis.example:6379"),
+        ] {
+            assert_eq!(without_userinfo(address), shown);
+        }
+    }
+
+    #[test]
+    fn every_string_of_the_facts_is_scrubbed_keys_too() {
+        use checks::testing;
+        let mut facts = testing::healthy_target("snapshot");
+        testing::with_tls(&mut facts);
+        let handshake = facts.tls_facts.handshake.clone();
+        testing::set_info(&mut facts, "redis_version", Some("7.2.4\x1b[2J"));
+        testing::set_info(&mut facts, "planted-gloo-pass", Some("gloo-pass"));
+        facts.address = "gloo:gloo-pass@h:1".into();
+        let clean = scrubber(&["gloo"], &["gloo-pass"]).target(facts);
+        let json = serde_json::to_string(&clean).unwrap();
+        assert!(!json.contains("gloo-pass"), "{json}");
+        assert!(!json.contains("\\u001b"), "{json}");
+        // Everything else survives the round trip as it was (results, tuples, numbers).
+        assert_eq!(clean.tls_facts.handshake, handshake);
+        let s = clean.session.ok().unwrap();
+        assert_eq!(s.info_field("redis_version"), Some("7.2.4\\x1b[2J"));
+        assert_eq!(s.info_field("planted-<redacted>"), Some("<redacted>"));
+    }
+
+    #[test]
+    fn clean_facts_pass_unchanged_and_the_quick_test_is_sure() {
+        let s = scrubber(&["gloo"], &["gloo-pass"]);
+        let mut facts = checks::testing::healthy_target("snapshot");
+        facts.auth.namespace = "gloo-mesh".into();
+        let before = serde_json::to_string(&facts).unwrap();
+        assert!(!s.may_hold(&before), "gloo-mesh is not the user gloo");
+        assert_eq!(serde_json::to_string(&s.target(facts)).unwrap(), before);
+        // Anything the quick test passes over must really be clean.
+        for dirty in [
+            "'gloo'",
+            "xgloo-passx",
+            "a\x01b",
+            "\u{202e}",
+            "\n",
+            "Z2xvby1wYXNz",
+        ] {
+            let json = serde_json::to_string(dirty).unwrap();
+            assert!(s.may_hold(&json), "{dirty}");
+        }
+    }
+
+    #[test]
+    fn the_run_knows_every_credential_in_play() {
+        use crate::inputs::secrets::SecretFiles;
+        use crate::plan::{self, Namespaces};
+        let mut values = Values::default();
+        values
+            .merge_yaml(
+                "values.yaml",
+                "redis:\n  address: redis://ui-user:ui-pass-77@h:1\n  auth: {enabled: true}\ntelemetryGatewayCustomization:\n  extraExporters:\n    redisstream/a: {endpoint: 'h:2', username: tele-user, password: '${env:PATH}'}\n",
+            )
+            .unwrap();
+        let plans = plan::targets(
+            &values,
+            &Namespaces {
+                management: "gloo-mesh".into(),
+                addons: "gloo-mesh-addons".into(),
+            },
+        );
+        let mut files = SecretFiles::default();
+        files
+            .add(
+                "secrets.yaml",
+                "kind: Secret\nmetadata: {name: redis-auth-secrets, namespace: gloo-mesh}\nstringData: {username: sec-user, password: sec-pass-1, extra: other-value-9}\n",
+            )
+            .unwrap();
+        let s = Scrubber::for_run(&values, &plans, &SecretSource::Files(files));
+        let path = std::env::var("PATH").expect("PATH is set");
+        for value in [
+            "ui-user",
+            "ui-pass-77",
+            "tele-user",
+            &path,
+            "sec-user",
+            "sec-pass-1",
+            "other-value-9",
+        ] {
+            assert_eq!(s.text(&format!("'{value}'")), "'<redacted>'", "{value}");
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Hostile servers and hostile input: no credential reaches any output (stdout, stderr, the
+//! three report files, the saved facts), raw or in base64, and no control character from a
+//! server reaches the terminal report or report.md. Servers that echo credentials: a stand-in
+//! that plants them in every field it supplies (`ci/echo_server.py`), a real Redis with AUTH
+//! renamed away, a real Redis refusing INFO to a restricted user. Inputs: an address with
+//! userinfo, a malformed `--set` carrying a password, input files that are not files or too big.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use base64::Engine;
+use libtest_mimic::{Failed, Trial};
+
+use crate::lab::Lab;
+use crate::tool;
+
+pub fn trials(lab: &Lab) -> Vec<Trial> {
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
+        let lab = lab.clone();
+        Trial::test(format!("leaks::{name}"), move || f(&lab))
+    };
+    vec![
+        with(
+            "a_server_echoing_credentials_everywhere_leaks_nothing",
+            echo_server,
+        ),
+        with("auth_renamed_away_echoes_nothing", auth_renamed),
+        with("a_restricted_user_refused_info_is_not_named", noperm),
+        with("an_address_with_userinfo_is_shown_without_it", userinfo),
+        with("a_malformed_set_never_quotes_a_value", malformed_set),
+        with(
+            "input_files_must_be_regular_and_at_most_16_mib",
+            capped_inputs,
+        ),
+    ]
+}
+
+/// A credential and how it must never appear.
+struct Secret {
+    value: &'static str,
+    /// Short usernames are looked for as whole names (`'app'`, `User app has`): the word
+    /// may well appear inside others.
+    whole_name: bool,
+}
+
+fn secret(value: &'static str) -> Secret {
+    Secret {
+        value,
+        whole_name: false,
+    }
+}
+
+fn user(value: &'static str) -> Secret {
+    Secret {
+        value,
+        whole_name: true,
+    }
+}
+
+fn secrets_file(dir: &Path, user: &str, password: &str) -> Result<(), Failed> {
+    let manifest = tool::kubectl_secret(&[
+        "generic",
+        "redis-auth-secrets",
+        "-n",
+        "gloo-mesh",
+        &format!("--from-literal=username={user}"),
+        &format!("--from-literal=password={password}"),
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), manifest).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// `run` against `address` with auth from `secrets.yaml`, every report written and the facts
+/// saved.
+fn run(dir: &Path, address: &str, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = [
+        "run",
+        "--set",
+        &format!("redis.address={address}"),
+        "--set",
+        "redis.auth.enabled=true",
+        "--set",
+        "redis.deployment.enabled=false",
+        "--secrets",
+        "secrets.yaml",
+        "-o",
+        "out",
+        "--save-facts",
+        "facts.json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    tool::run(dir, args)
+}
+
+/// Every output of a run: stdout, stderr, each report file and the facts file.
+fn outputs(dir: &Path, out: &Output) -> Vec<(String, String)> {
+    let mut texts = vec![
+        ("stdout".into(), String::from_utf8_lossy(&out.stdout).into()),
+        ("stderr".into(), String::from_utf8_lossy(&out.stderr).into()),
+    ];
+    let files: Vec<PathBuf> = [
+        "out/report.json",
+        "out/junit.xml",
+        "out/report.md",
+        "facts.json",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect();
+    for path in files {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            texts.push((path.file_name().unwrap().to_string_lossy().into(), text));
+        }
+    }
+    texts
+}
+
+/// Fails when any output holds a credential, raw or in base64 (padded or not).
+fn no_leak(texts: &[(String, String)], secrets: &[Secret]) -> Result<(), Failed> {
+    let b64 = |v: &str| base64::engine::general_purpose::STANDARD_NO_PAD.encode(v);
+    for (name, text) in texts {
+        for s in secrets {
+            let leaked = if s.whole_name {
+                let joins = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+                text.match_indices(s.value).any(|(at, _)| {
+                    let before = text[..at].chars().next_back();
+                    let after = text[at + s.value.len()..].chars().next();
+                    !before.is_some_and(joins) && !after.is_some_and(joins)
+                })
+            } else {
+                text.contains(s.value)
+            };
+            if leaked || text.contains(&b64(s.value)) {
+                return Err(format!("{name} shows the credential {:?}:\n{text}", s.value).into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fails when the terminal report or report.md holds a control character other than a line
+/// feed, or a bidi override: a server must not repaint the screen or reorder a line.
+fn no_control(texts: &[(String, String)]) -> Result<(), Failed> {
+    for (name, text) in texts
+        .iter()
+        .filter(|(n, _)| n == "stdout" || n == "report.md")
+    {
+        if let Some(c) = text
+            .chars()
+            .find(|c| (c.is_control() && *c != '\n') || ('\u{202a}'..='\u{202e}').contains(c))
+        {
+            return Err(format!("{name} holds the control character {c:?}:\n{text}").into());
+        }
+    }
+    Ok(())
+}
+
+/// `(check, outcome, message)` of one target in report.json.
+fn verdict(dir: &Path, check: &str) -> Result<(String, String), Failed> {
+    let text = std::fs::read(dir.join("out/report.json")).map_err(|e| e.to_string())?;
+    let found = tool::verdicts(&text)?
+        .into_iter()
+        .find(|v| v.check == check && v.target == "snapshot")
+        .ok_or_else(|| format!("no {check} result"))?;
+    Ok((found.outcome, found.message))
+}
+
+fn expect(dir: &Path, check: &str, outcome: &str, fragment: &str) -> Result<(), Failed> {
+    let (got, message) = verdict(dir, check)?;
+    if got != outcome || !message.contains(fragment) {
+        return Err(format!(
+            "{check}: expected {outcome} mentioning {fragment:?}, got {got}: {message}"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn exit(out: &Output, code: i32) -> Result<(), Failed> {
+    if out.status.code() != Some(code) {
+        return Err(format!(
+            "exit {:?}, expected {code}; stderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn echo_server(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("echo");
+    secrets_file(&dir, "planted-user", "Pl4nted-pass-9f2c")?;
+    let out = run(&dir, &format!("127.0.0.1:{}", lab.port("ECHO")), &[]);
+    let texts = outputs(&dir, &out);
+    no_leak(&texts, &[user("planted-user"), secret("Pl4nted-pass-9f2c")])?;
+    no_control(&texts)?;
+    // The stand-in accepts the login; what it said about itself is shown as text.
+    expect(&dir, "auth.login", "pass", "accepts the credentials")?;
+    expect(&dir, "redis.version", "pass", "\\x1b[2J")?;
+    // No replica (connected_slaves:0) is the one failure.
+    expect(&dir, "redis.ha-replica", "fail", "no replica")?;
+    exit(&out, 3)?;
+    consumers_agree(&dir)?;
+    // A facts file is untrusted too: escapes put back into it stay text when it is judged again.
+    let facts = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
+    let hostile = facts.replace("7.2.4 ", "7.2.4 \\u001b[2J\\r\\u202e");
+    if hostile == facts {
+        return Err("the saved facts should hold the server's version".into());
+    }
+    std::fs::write(dir.join("facts.json"), hostile).map_err(|e| e.to_string())?;
+    let out = tool::run(&dir, ["run", "--facts", "facts.json", "-o", "out"]);
+    no_control(&outputs(&dir, &out))?;
+    expect(&dir, "redis.version", "pass", "7.2.4 \\x1b[2J\\r\\u{202e}")?;
+    exit(&out, 3)
+}
+
+/// The hostile run's reports still read right by their real consumers: JSON Schema,
+/// junitparser (valid XML 1.0), cmark-gfm (every table keeps its shape).
+fn consumers_agree(dir: &Path) -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let result = std::process::Command::new("python3")
+        .arg(root.join("tests/consumers/check_reports.py"))
+        .arg(dir.join("out"))
+        .arg(root.join("docs/report.schema.json"))
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !result.status.success() {
+        return Err(format!(
+            "consumers disagree: {}{}",
+            String::from_utf8_lossy(&result.stdout),
+            String::from_utf8_lossy(&result.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn auth_renamed(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("auth-renamed");
+    secrets_file(&dir, "gloo", "gloo-pass")?;
+    let out = run(
+        &dir,
+        &format!("127.0.0.1:{}", lab.port("AUTH_RENAMED")),
+        &[],
+    );
+    let texts = outputs(&dir, &out);
+    no_leak(&texts, &[user("gloo"), secret("gloo-pass")])?;
+    no_control(&texts)?;
+    // Redis said `ERR unknown command 'AUTH', with args beginning with: 'gloo' 'gloo-pass'`:
+    // the cause is named, the values are not, and the namespace gloo-mesh is left alone.
+    expect(
+        &dir,
+        "auth.login",
+        "fail",
+        "unknown command 'AUTH', with args beginning with: '<redacted>' '<redacted>'",
+    )?;
+    expect(
+        &dir,
+        "auth.login",
+        "fail",
+        "secret gloo-mesh/redis-auth-secrets",
+    )?;
+    exit(&out, 3)
+}
+
+fn noperm(lab: &Lab) -> Result<(), Failed> {
+    // `app` may not run INFO, ROLE or CONFIG; Redis 7.2+ names the user in NOPERM
+    // (`User app has no permissions…`), older ones do not. Either way it must not show.
+    let dir = tool::scratch("noperm");
+    secrets_file(&dir, "app", "app-pass")?;
+    let out = run(&dir, &format!("127.0.0.1:{}", lab.port("PRIMARY")), &[]);
+    let texts = outputs(&dir, &out);
+    no_leak(&texts, &[user("app"), secret("app-pass")])?;
+    no_control(&texts)?;
+    expect(&dir, "auth.login", "pass", "accepts the credentials")?;
+    expect(&dir, "redis.noeviction", "unknown", "NOPERM")?;
+    exit(&out, 4)
+}
+
+fn userinfo(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("userinfo");
+    secrets_file(&dir, "gloo", "gloo-pass")?;
+    let port = lab.port("PRIMARY");
+    let written = format!("redis://uinfo-user:Uinfo-pass-3e1d@127.0.0.1:{port}");
+    let out = run(&dir, &written, &[]);
+    let texts = outputs(&dir, &out);
+    no_leak(
+        &texts,
+        &[
+            secret("uinfo-user"),
+            secret("Uinfo-pass-3e1d"),
+            secret("gloo-pass"),
+        ],
+    )?;
+    // The address is named, without its userinfo, and refused for carrying credentials.
+    let shown = format!("redis://127.0.0.1:{port}");
+    let report = std::fs::read_to_string(dir.join("out/report.json")).map_err(|e| e.to_string())?;
+    if !report.contains(&format!("\"address\": \"{shown}\"")) {
+        return Err(format!("targets[].address should be {shown}: {report}").into());
+    }
+    let text = std::fs::read(dir.join("out/report.json")).map_err(|e| e.to_string())?;
+    let schema = tool::verdicts(&text)?
+        .into_iter()
+        .find(|v| v.check == "values.schema")
+        .ok_or("no values.schema result")?;
+    if schema.outcome != "fail" || !schema.message.contains("carries credentials") {
+        return Err(format!("values.schema: {schema:?}").into());
+    }
+    expect(&dir, "net.dns", "fail", &shown)?;
+    exit(&out, 3)
+}
+
+fn malformed_set(_lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("bad-set");
+    let out = tool::run(
+        &dir,
+        [
+            "run",
+            "--set",
+            "redis.auth.password=S3t-secret-77,oops-tail",
+        ],
+    );
+    exit(&out, 2)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("S3t-secret-77") || stderr.contains("oops-tail") {
+        return Err(format!("stderr quotes a value: {stderr}").into());
+    }
+    if !stderr.contains("redis.auth.password") || stderr.lines().count() != 1 {
+        return Err(format!("stderr should be one line naming the key: {stderr}").into());
+    }
+    if !out.stdout.is_empty() {
+        return Err("exit 2 writes no report".into());
+    }
+    Ok(())
+}
+
+fn capped_inputs(_lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("capped");
+    let fifo = dir.join("fifo.yaml");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("mkfifo failed".into());
+    }
+    // 17 MiB of a valid YAML comment: only the size is wrong with it.
+    let big = dir.join("big.yaml");
+    let mut text = String::with_capacity(17 << 20);
+    while text.len() < 17 << 20 {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&big, text).map_err(|e| e.to_string())?;
+    let cases = [
+        ("/dev/zero", "not a regular file"),
+        (fifo.to_str().unwrap(), "not a regular file"),
+        (big.to_str().unwrap(), "larger than 16 MiB"),
+    ];
+    for flag in ["-f", "--secrets", "--facts"] {
+        for (path, why) in cases {
+            let out = tool::run(&dir, ["run", flag, path]);
+            exit(&out, 2)?;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if !stderr.contains(&format!("{path}: cannot read: {why}")) {
+                return Err(format!("{flag} {path}: {stderr}").into());
+            }
+        }
+    }
+    Ok(())
+}
