@@ -23,6 +23,7 @@ crate::check! {
         id: "net.dns",
         title: "the Redis host resolves",
         scope: Target,
+        phase: Dns,
         requires: [],
     }
 }

@@ -25,6 +25,7 @@ crate::check! {
         id: "redis.capacity",
         title: "memory and client slots have headroom",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }

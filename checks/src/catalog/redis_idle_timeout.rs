@@ -21,6 +21,7 @@ crate::check! {
         id: "redis.idle-timeout",
         title: "idleTimeout is below the server's timeout",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }
