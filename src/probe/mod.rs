@@ -2,6 +2,7 @@
 //! it saw as facts.
 
 pub mod dns;
+pub mod field;
 pub mod kube;
 pub mod session;
 pub mod target;

@@ -123,6 +123,7 @@ where
         config: BTreeMap::new(),
         snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
         write_probe: Observed::not_attempted("writes need --allow-write"),
+        field: Default::default(),
         duration_ms: 0.0,
     };
     if session.admitted() && extras.db != 0 {
@@ -144,6 +145,8 @@ where
         if extras.write {
             session.write_probe = write_probe(&conn, read).await;
         }
+        // Last: the PINGs must not queue behind other replies (see field.rs).
+        super::field::round_trips(&conn, read, &mut session).await;
     } else {
         session.snapshot = Observed::not_attempted("not admitted");
         session.write_probe = Observed::not_attempted("not admitted");
@@ -171,12 +174,14 @@ async fn read_server(conn: &MultiplexedConnection, read: Duration, session: &mut
         .iter()
         .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
         .collect();
-    let (hello, info, role, configs) = tokio::join!(
+    let (hello, info, role, configs, field) = tokio::join!(
         send(conn, &hello, read),
         send(conn, &info, read),
         send(conn, &role, read),
         send_all(conn, &gets, read),
+        super::field::reads(conn, read),
     );
+    field.apply(session);
     session.hello = observe(hello, |v| Some(pairs(&v)));
     session.info = observe(info, |v| Some(parse_info(&text(&v)?)));
     session.role = observe(role, |v| Some(flatten_role(&v)));
@@ -285,7 +290,7 @@ async fn send_all(
 }
 
 /// Sends one command and waits at most `read` for its reply.
-async fn send(
+pub(super) async fn send(
     conn: &MultiplexedConnection,
     cmd: &redis::Cmd,
     read: Duration,
@@ -300,7 +305,7 @@ async fn send(
     }
 }
 
-fn classify(e: &RedisError) -> Reply {
+pub(super) fn classify(e: &RedisError) -> Reply {
     match e.code() {
         Some(code) => Reply::Error {
             code: code.to_string(),
@@ -318,7 +323,10 @@ fn classify(e: &RedisError) -> Reply {
 }
 
 /// A refused command is an observation (`Refused`), not a failure of the target.
-fn observe<T>(reply: Result<Value, Reply>, parse: impl FnOnce(Value) -> Option<T>) -> Observed<T> {
+pub(super) fn observe<T>(
+    reply: Result<Value, Reply>,
+    parse: impl FnOnce(Value) -> Option<T>,
+) -> Observed<T> {
     match reply {
         Ok(value) => match parse(value) {
             Some(v) => Observed::Ok { value: v },
@@ -411,7 +419,7 @@ fn flatten_role(value: &Value) -> Vec<String> {
     out
 }
 
-fn config_value(value: &Value) -> Option<String> {
+pub(super) fn config_value(value: &Value) -> Option<String> {
     match value {
         Value::Array(items) if items.len() >= 2 => text(&items[1]),
         Value::Map(items) => items.first().and_then(|(_, v)| text(v)),
