@@ -11,7 +11,7 @@ use redis::Value;
 use redis::aio::MultiplexedConnection;
 
 use super::elapsed_ms;
-use super::session::{config_value, observe, parse_info, send};
+use super::session::{classify, config_value, observe, parse_info, send};
 
 /// How many sequential PINGs `redis.latency` judges.
 pub const PINGS: usize = 20;
@@ -104,30 +104,14 @@ async fn pings(conn: &MultiplexedConnection, read: Duration) -> Pings {
     }
 }
 
-/// `SUNION` of two keys in different hash slots, then `MULTI` / `EXISTS` / `EXEC` written as one
-/// pipeline, so that no other command can land inside the transaction.
+/// `SUNION` of two keys in different hash slots, then `MULTI` / `EXISTS` / `EXEC`, written as
+/// one pipeline (one round trip, and no other command can land inside the transaction).
 async fn multikey(conn: &MultiplexedConnection, read: Duration) -> MultiKey {
-    let sunion = redis::cmd("SUNION").arg(KEYS[0]).arg(KEYS[1]).clone();
-    let read_reply = send(conn, &sunion, read)
-        .await
-        .map_or_else(|r| r, |_| Reply::Ok);
-    let transaction = if matches!(read_reply, Reply::Broken { .. }) {
-        Reply::Broken {
-            error: "not tried: the connection was dropped".into(),
-        }
-    } else {
-        transaction(conn, read).await
-    };
-    MultiKey {
-        keys: KEYS.iter().map(|k| k.to_string()).collect(),
-        read: read_reply,
-        transaction,
-    }
-}
-
-async fn transaction(conn: &MultiplexedConnection, read: Duration) -> Reply {
     let mut pipe = redis::pipe();
-    pipe.cmd("MULTI")
+    pipe.cmd("SUNION")
+        .arg(KEYS[0])
+        .arg(KEYS[1])
+        .cmd("MULTI")
         .cmd("EXISTS")
         .arg(KEYS[0])
         .arg(KEYS[1])
@@ -139,14 +123,28 @@ async fn transaction(conn: &MultiplexedConnection, read: Duration) -> Reply {
         pipe.query_async::<Vec<redis::RedisResult<Value>>>(&mut conn),
     )
     .await;
-    match replies {
-        Err(_) => Reply::Timeout {
-            after_ms: read.as_millis() as u64,
-        },
-        Ok(Err(e)) => super::session::classify(&e),
-        Ok(Ok(replies)) => replies
-            .iter()
-            .find_map(|r| r.as_ref().err().map(super::session::classify))
-            .unwrap_or(Reply::Ok),
+    let (read_reply, transaction) = match replies {
+        Err(_) => {
+            let timeout = Reply::Timeout {
+                after_ms: read.as_millis() as u64,
+            };
+            (timeout.clone(), timeout)
+        }
+        // The connection broke: the first command sent is named.
+        Ok(Err(e)) => {
+            let reply = classify(&e);
+            (reply.clone(), reply)
+        }
+        Ok(Ok(replies)) => {
+            let reply = |r: &redis::RedisResult<Value>| r.as_ref().err().map(classify);
+            let read_reply = replies.first().and_then(reply).unwrap_or(Reply::Ok);
+            let transaction = replies.iter().skip(1).find_map(reply).unwrap_or(Reply::Ok);
+            (read_reply, transaction)
+        }
+    };
+    MultiKey {
+        keys: KEYS.iter().map(|k| k.to_string()).collect(),
+        read: read_reply,
+        transaction,
     }
 }

@@ -353,7 +353,10 @@ assert args[args.index("--output-dir") + 1] == mounts["reports"], "reports go to
         return Err(format!("ci/k8s manifests: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
     // The vantage Job runs as the account `rbac --vantage ratelimiter` binds, where it binds it.
-    let vantage = tool::run(&k8s, ["rbac", "-f", "values.yaml", "--vantage", "ratelimiter"]);
+    let vantage = tool::run(
+        &k8s,
+        ["rbac", "-f", "values.yaml", "--vantage", "ratelimiter"],
+    );
     let check = r#"
 import sys, yaml
 rbac = [d for d in yaml.safe_load_all(sys.stdin) if d]
