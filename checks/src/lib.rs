@@ -21,6 +21,6 @@ pub mod identity;
 pub mod testing;
 
 pub use catalog::{CATALOG, find};
-pub use check::{Check, Meta, Scope, Subject, Verdict};
+pub use check::{Check, Meta, Phase, Scope, Subject, Verdict};
 pub use evaluate::{Judged, evaluate};
 pub use facts::Facts;

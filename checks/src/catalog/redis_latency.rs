@@ -156,14 +156,18 @@ impl Check for RedisLatency {
             }
         }
         let v = worst.unwrap_or_else(|| {
-            let budget = match (read_timeout, rate_limiter) {
-                (_, true) => " and the rate limiter's 100 ms budget".to_string(),
-                _ => String::new(),
+            let limits = match (read_timeout, rate_limiter) {
+                (Some(rt), true) => format!(
+                    "is under half the read timeout {} and the rate limiter's 100 ms budget",
+                    go_duration(rt as u64)
+                ),
+                (Some(rt), false) => {
+                    format!("is under half the read timeout {}", go_duration(rt as u64))
+                }
+                (None, true) => "is under the rate limiter's 100 ms budget (the read timeout is disabled)".into(),
+                (None, false) => "is fine: the read timeout is disabled, so no limit applies".into(),
             };
-            let limit = read_timeout.map_or("no read timeout (disabled)".to_string(), |rt| {
-                format!("half the read timeout {}", go_duration(rt as u64))
-            });
-            Verdict::pass(format!("{observed} is under {limit}{budget}"))
+            Verdict::pass(format!("{observed} {limits}"))
         });
         let mut v = v
             .with("p50_ms", round(p50))
