@@ -172,6 +172,18 @@ pub struct RbacArgs {
     /// The namespace the Job runs in.
     #[arg(long, default_value = "gloo-mesh")]
     pub job_namespace: String,
+    /// RBAC for the Job that runs from a component's vantage point: in its namespace, under its
+    /// ServiceAccount (ci/k8s/job-vantage.yaml), reading only that use case's secrets.
+    #[arg(long, value_enum)]
+    pub vantage: Option<Vantage>,
+}
+
+/// A component whose vantage point the in-cluster Job can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Vantage {
+    Extauth,
+    Ratelimiter,
+    Snapshot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

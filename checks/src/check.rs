@@ -14,6 +14,21 @@ pub enum Scope {
     Install,
 }
 
+/// The probe phase a check judges: where its time is spent, and what a run deadline cuts short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Name resolution (`net.dns`).
+    Dns,
+    /// The TCP connection (`net.tcp`).
+    Tcp,
+    /// The TLS handshake (`tls.*`).
+    Tls,
+    /// The Redis session: login and reads.
+    Session,
+    /// Judged from the values and secrets alone; no probe phase.
+    None,
+}
+
 /// Static description of a check; `explain` is its doc comment.
 #[derive(Debug)]
 pub struct Meta {
@@ -27,6 +42,8 @@ pub struct Meta {
     pub profiles: &'static [&'static str],
     /// Per target or per install.
     pub scope: Scope,
+    /// The probe phase the check judges.
+    pub phase: Phase,
     /// Checks that must pass (or warn) first; otherwise this one is `skip`.
     pub requires: &'static [&'static str],
     /// Runs only when the user opts in (`--allow-write` for the write probe).
@@ -129,19 +146,45 @@ impl Verdict {
     }
 }
 
-/// Declares a check type whose `///` doc comment becomes [`Meta::explain`].
+/// Declares a check type whose `///` doc comment becomes [`Meta::explain`], with its metadata:
+/// ID, title, scope, the probe phase it judges (`Dns`, `Tcp`, `Tls`, `Session`, or `None` for
+/// checks judged from the values and secrets alone), prerequisites, and optionally profiles and
+/// opt-in.
 ///
-/// ```ignore
-/// check! {
+/// ```
+/// use checks::check::{Check, Meta, Phase, Subject, Verdict};
+///
+/// checks::check! {
 ///     /// ## What it checks
-///     /// ...
-///     RedisNoeviction {
-///         id: "redis.noeviction",
-///         title: "maxmemory-policy is noeviction",
+///     /// The target's port is the default one.
+///     DefaultPort {
+///         id: "example.default-port",
+///         title: "the port is 6379",
 ///         scope: Target,
-///         requires: ["auth.login"],
+///         phase: None,
+///         requires: [],
+///         profiles: ["preflight"],
 ///     }
 /// }
+///
+/// impl Check for DefaultPort {
+///     fn meta(&self) -> &'static Meta {
+///         &Self::META
+///     }
+///     fn judge(&self, subject: Subject<'_>) -> Verdict {
+///         match subject.target().port {
+///             6379 => Verdict::pass("port 6379"),
+///             port => Verdict::warn(format!("port {port}, expected 6379")).fix("use port 6379"),
+///         }
+///     }
+/// }
+///
+/// assert_eq!(DefaultPort::META.category, "example");
+/// assert_eq!(DefaultPort::META.phase, Phase::None);
+/// assert!(DefaultPort::META.explain.contains("## What it checks"));
+/// let target = checks::testing::healthy_target("snapshot");
+/// let verdict = checks::testing::judge(&DefaultPort, &target);
+/// assert_eq!(verdict.outcome, reports::Outcome::Pass);
 /// ```
 #[macro_export]
 macro_rules! check {
@@ -151,6 +194,7 @@ macro_rules! check {
             id: $id:literal,
             title: $title:literal,
             scope: $scope:ident,
+            phase: $phase:ident,
             requires: [$($req:literal),* $(,)?]
             $(, profiles: [$($profile:literal),* $(,)?])?
             $(, opt_in: $opt_in:literal)? $(,)?
@@ -170,6 +214,7 @@ macro_rules! check {
                 },
                 profiles: $crate::check::profiles(&[$($($profile),*)?]),
                 scope: $crate::check::Scope::$scope,
+                phase: $crate::check::Phase::$phase,
                 requires: &[$($req),*],
                 opt_in: false $(|| $opt_in)?,
                 explain: concat!($($doc, "\n"),*),

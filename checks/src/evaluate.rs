@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use reports::Outcome;
 
 use crate::catalog::{find, report_order};
-use crate::check::{Meta, Scope, Subject, Verdict};
+use crate::check::{Meta, Phase, Scope, Subject, Verdict};
 use crate::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
 
 /// One check's verdict on one target (`*` for install-wide checks).
@@ -55,7 +55,7 @@ fn judge_scope(facts: &Facts, target: Option<&TargetFacts>, scope: Scope) -> Vec
             Judged {
                 meta: c.meta(),
                 target: name.to_string(),
-                duration_ms: target.map_or(0.0, |t| phase_duration(c.meta().id, t)),
+                duration_ms: target.map_or(0.0, |t| phase_duration(c.meta().phase, t)),
                 verdict,
             }
         })
@@ -89,13 +89,18 @@ fn judge_with_prerequisites<'m>(
                 verdict,
                 blocks: true,
             },
-            None if subject.target.is_some_and(|t| unfinished(id, t)) => Memo {
-                verdict: Verdict::unknown(format!(
-                    "{DEADLINE_REACHED} before this check's probe finished"
-                ))
-                .fix("raise --timeout, or look at why the target answers so slowly"),
-                blocks: true,
-            },
+            None if subject
+                .target
+                .is_some_and(|t| unfinished(check.meta().phase, t)) =>
+            {
+                Memo {
+                    verdict: Verdict::unknown(format!(
+                        "{DEADLINE_REACHED} before this check's probe finished"
+                    ))
+                    .fix("raise --timeout, or look at why the target answers so slowly"),
+                    blocks: true,
+                }
+            }
             None => {
                 let verdict = check.judge(subject);
                 let blocks = matches!(verdict.outcome, Outcome::Fail | Outcome::Unknown);
@@ -121,31 +126,10 @@ fn blocked_skip(req: &'static str, prerequisite: &Verdict) -> Verdict {
         .with("blocked_by", req)
 }
 
-/// The probe phase a check judges: where its time is spent, and what a deadline cuts short.
-#[derive(Clone, Copy, PartialEq)]
-enum Phase {
-    Dns,
-    Tcp,
-    Tls,
-    Session,
-    /// Judged from the values and secrets alone.
-    None,
-}
-
-fn phase(id: &str) -> Phase {
-    match id {
-        "net.dns" => Phase::Dns,
-        "net.tcp" => Phase::Tcp,
-        "auth.secret" => Phase::None,
-        id if id.starts_with("tls.") => Phase::Tls,
-        _ => Phase::Session,
-    }
-}
-
 /// Whether the run deadline stopped the probe phase this check judges.
-fn unfinished(id: &str, target: &TargetFacts) -> bool {
+fn unfinished(phase: Phase, target: &TargetFacts) -> bool {
     let cut = |because: Option<&str>| because == Some(DEADLINE_REACHED);
-    match phase(id) {
+    match phase {
         Phase::Dns => cut(not_attempted(&target.dns)),
         Phase::Tcp => cut(not_attempted(&target.tcp)),
         Phase::Tls => {
@@ -166,8 +150,8 @@ fn not_attempted<T>(observed: &Observed<T>) -> Option<&str> {
 }
 
 /// The time of the probe phase a check judges.
-fn phase_duration(id: &str, target: &TargetFacts) -> f64 {
-    match phase(id) {
+fn phase_duration(phase: Phase, target: &TargetFacts) -> f64 {
+    match phase {
         Phase::Dns => target.dns.ok().map_or(0.0, |d| d.duration_ms),
         Phase::Tcp => target.tcp.ok().map_or(0.0, |t| t.duration_ms),
         Phase::Tls => target
@@ -242,6 +226,18 @@ mod tests {
                 .message
                 .contains("net.dns failed")
         );
+    }
+
+    #[test]
+    fn the_deadline_cuts_only_the_checks_whose_phase_it_stopped() {
+        let mut t = healthy_target("snapshot");
+        t.dns = Observed::not_attempted(DEADLINE_REACHED);
+        t.session = Observed::not_attempted(DEADLINE_REACHED);
+        let judged = evaluate(&facts(vec![t]));
+        assert_eq!(find("net.dns").unwrap().meta().phase, Phase::Dns);
+        assert_eq!(outcome_of(&judged, "net.dns").outcome, Outcome::Unknown);
+        assert_eq!(find("auth.secret").unwrap().meta().phase, Phase::None);
+        assert_eq!(outcome_of(&judged, "auth.secret").outcome, Outcome::Pass);
     }
 
     #[test]

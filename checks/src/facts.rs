@@ -194,6 +194,10 @@ pub struct TargetFacts {
     pub idle_timeout_ms: Option<u64>,
     /// `connection.poolSize`; 0 means go-redis' default of 10 per CPU.
     pub pool_size: u64,
+    /// `connection.maxConnAge` (go-redis `MaxConnAge`), in milliseconds; `None` when unset:
+    /// pooled connections are then never retired.
+    #[serde(default)]
+    pub max_conn_age_ms: Option<u64>,
     /// Credentials the values configure.
     pub auth: AuthFacts,
     /// Name resolution of `host`.
@@ -484,12 +488,60 @@ pub struct Session {
     pub snapshot: Observed<SnapshotKeys>,
     /// `SET` / `GET` / `DEL` of one uniquely named key with a short expiry (`--allow-write` only).
     pub write_probe: Observed<WriteProbe>,
+    /// What the field checks read: PING round trips, `INFO latencystats`, the multi-key probe.
+    #[serde(default)]
+    pub field: FieldFacts,
     /// Time of the whole session, in milliseconds.
     pub duration_ms: f64,
     /// The server refused the session before any command ran, and why (its error reply
     /// before closing, or `LOADING`).
     #[serde(default)]
     pub refusal: Option<Refusal>,
+}
+
+/// What `src/probe/field.rs` observes on the session, for `redis.latency` and `redis.multikey`.
+/// The persistence parameters it reads (`save`, `appendonly`, `stop-writes-on-bgsave-error`)
+/// go to [`Session::config`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldFacts {
+    /// Round-trip times of sequential `PING`s, in milliseconds, in the order sent.
+    pub pings: Observed<Pings>,
+    /// `INFO latencystats` (Redis 7+): `latency_percentiles_usec_<command>` → `p50=…,p99=…`.
+    pub latencystats: Observed<BTreeMap<String, String>>,
+    /// The multi-key probe: a read over two keys in different hash slots, and a transaction.
+    pub multikey: Observed<MultiKey>,
+}
+
+impl Default for FieldFacts {
+    fn default() -> Self {
+        FieldFacts {
+            pings: Observed::not_attempted("not probed"),
+            latencystats: Observed::not_attempted("not probed"),
+            multikey: Observed::not_attempted("not probed"),
+        }
+    }
+}
+
+/// Sequential `PING` round trips.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pings {
+    /// How many were asked for.
+    pub asked: usize,
+    /// Round-trip times of the answered ones, in milliseconds.
+    pub samples_ms: Vec<f64>,
+    /// The reply that ended the series early (a timeout, an error, a broken connection).
+    pub stopped_by: Option<Reply>,
+}
+
+/// The multi-key probe: reads only, over keys that do not exist.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MultiKey {
+    /// The keys read; their hash tags put them in different hash slots.
+    pub keys: Vec<String>,
+    /// The reply to the multi-key read (`SUNION` of the two keys).
+    pub read: Reply,
+    /// The reply to `MULTI` / `EXISTS` (both keys) / `EXEC`: the first error, else `Ok`.
+    pub transaction: Reply,
 }
 
 /// What `gloo.mesh.key.set` holds: bounded reads (`TYPE`, `SCARD`, `SRANDMEMBER n`), never `KEYS`.

@@ -22,6 +22,6 @@ pub mod server;
 pub mod testing;
 
 pub use catalog::{CATALOG, find};
-pub use check::{Check, Meta, Scope, Subject, Verdict};
+pub use check::{Check, Meta, Phase, Scope, Subject, Verdict};
 pub use evaluate::{Judged, evaluate};
 pub use facts::Facts;

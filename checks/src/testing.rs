@@ -37,6 +37,10 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         ),
         ("maxmemory_policy", "noeviction"),
         ("cluster_enabled", "0"),
+        ("loading", "0"),
+        ("rdb_last_bgsave_status", "ok"),
+        ("aof_enabled", "1"),
+        ("aof_last_write_status", "ok"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -65,6 +69,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         read_timeout_ms: Some(3000),
         idle_timeout_ms: Some(300_000),
         pool_size: 0,
+        max_conn_age_ms: Some(1_800_000),
         auth: AuthFacts {
             enabled: true,
             enabled_key: "redis.auth.enabled".into(),
@@ -122,6 +127,9 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                     ("maxmemory-policy", "noeviction"),
                     ("timeout", "0"),
                     ("maxclients", "10000"),
+                    ("save", "3600 1 300 100 60 10000"),
+                    ("appendonly", "yes"),
+                    ("stop-writes-on-bgsave-error", "yes"),
                 ]
                 .into_iter()
                 .map(|(k, v)| {
@@ -151,11 +159,46 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                         del: Reply::Ok,
                     },
                 },
+                field: FieldFacts {
+                    pings: Observed::Ok {
+                        value: Pings {
+                            asked: 20,
+                            samples_ms: vec![0.2; 20],
+                            stopped_by: None,
+                        },
+                    },
+                    latencystats: Observed::Ok {
+                        value: [(
+                            "latency_percentiles_usec_ping".to_string(),
+                            "p50=1.003,p99=2.007,p99.9=3.007".to_string(),
+                        )]
+                        .into_iter()
+                        .collect(),
+                    },
+                    multikey: Observed::Ok {
+                        value: MultiKey {
+                            keys: vec!["{a}".into(), "{b}".into()],
+                            read: Reply::Ok,
+                            transaction: Reply::Ok,
+                        },
+                    },
+                },
                 duration_ms: 2.0,
                 refusal: None,
             },
         },
     }
+}
+
+/// Sets the PING round trips of a target built by [`healthy_target`].
+pub fn set_pings(target: &mut TargetFacts, samples_ms: &[f64]) {
+    session(target).field.pings = Observed::Ok {
+        value: Pings {
+            asked: samples_ms.len(),
+            samples_ms: samples_ms.to_vec(),
+            stopped_by: None,
+        },
+    };
 }
 
 /// The session of a target built by [`healthy_target`], for changing one observation.

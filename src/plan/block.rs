@@ -161,6 +161,10 @@ impl Block<'_> {
             read_timeout,
             idle_timeout,
             pool_size,
+            max_conn_age: match self.duration("connection.maxConnAge") {
+                Setting::Set(d) if !d.is_zero() => Some(d),
+                _ => None,
+            },
             db: self.get("db").and_then(Value::as_i64).unwrap_or(0),
             auth: AuthPlan {
                 enabled: self.flag("auth.enabled"),

@@ -46,6 +46,8 @@ pub struct TargetPlan {
     pub idle_timeout: Option<Duration>,
     /// `connection.poolSize`; 0 is go-redis' default of 10 per CPU.
     pub pool_size: u64,
+    /// `connection.maxConnAge`; `None` when unset (go-redis never retires a connection).
+    pub max_conn_age: Option<Duration>,
     /// The database index (`db`); go-redis sends `SELECT` when it is not 0.
     pub db: i64,
     pub auth: AuthPlan,

@@ -59,13 +59,14 @@ fn defaults_are_the_charts() {
         (t.dial_timeout, t.read_timeout),
         (DEFAULT_DIAL, Some(DEFAULT_READ))
     );
+    assert_eq!(t.max_conn_age, None, "the chart leaves maxConnAge unset");
     assert_eq!(secret_of(t).1, "redis-auth-secrets");
 }
 
 #[test]
 fn legacy_management_block() {
     let t = &plan(
-        "redis:\n  address: r.example:6380\n  deployment: {enabled: false}\n  auth: {enabled: true, secretName: s, passwordKey: pw}\n  certs: {enabled: true, caCertKey: ca.crt}\n  connection: {dialTimeout: 2s, readTimeout: -1, idleTimeout: -1, poolSize: 20}\n",
+        "redis:\n  address: r.example:6380\n  deployment: {enabled: false}\n  auth: {enabled: true, secretName: s, passwordKey: pw}\n  certs: {enabled: true, caCertKey: ca.crt}\n  connection: {dialTimeout: 2s, readTimeout: -1, idleTimeout: -1, poolSize: 20, maxConnAge: 30m}\n",
     )[0];
     assert_eq!(t.endpoint, Ok(("r.example".into(), 6380)));
     assert!(!t.builtin);
@@ -82,6 +83,7 @@ fn legacy_management_block() {
         (t.dial_timeout, t.read_timeout, t.idle_timeout, t.pool_size),
         (Duration::from_secs(2), None, None, 20)
     );
+    assert_eq!(t.max_conn_age, Some(Duration::from_secs(1800)));
     assert_eq!(
         t.tls.ca,
         Some(CaRef {

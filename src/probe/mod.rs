@@ -3,6 +3,7 @@
 
 pub mod bounded;
 pub mod dns;
+pub mod field;
 pub mod kube;
 pub mod session;
 pub mod target;

@@ -147,6 +147,7 @@ where
         info_sections: BTreeMap::new(),
         snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
         write_probe: Observed::not_attempted("writes need --allow-write"),
+        field: Default::default(),
         duration_ms: 0.0,
         refusal,
     };
@@ -169,6 +170,8 @@ where
         if extras.write {
             session.write_probe = write_probe(conn, read).await;
         }
+        // Last: the PINGs must not queue behind other replies (see field.rs).
+        super::field::round_trips(conn, read, &mut session).await;
     } else {
         session.snapshot = Observed::not_attempted("not admitted");
         session.write_probe = Observed::not_attempted("not admitted");
@@ -252,12 +255,14 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_co
         .iter()
         .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
         .collect();
-    let (hello, info, role, configs) = tokio::join!(
+    let (hello, info, role, configs, field) = tokio::join!(
         send(conn, &hello, read),
         send(conn, &info, read),
         send(conn, &role, read),
         send_all(conn, &gets, read),
+        super::field::reads(conn, read),
     );
+    field.apply(session);
     // A reply of the wrong shape (a confused server answering PONG to everything) is no
     // observation: an empty INFO must never pass a check.
     session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
@@ -387,7 +392,7 @@ async fn send_all(conn: &Conn, cmds: &[redis::Cmd], read: Duration) -> Vec<Resul
 #[derive(Clone)]
 pub struct Conn {
     pub redis: MultiplexedConnection,
-    watch: Watch,
+    pub(super) watch: Watch,
 }
 
 /// Sends one command and waits at most `read` for its reply.
@@ -402,7 +407,7 @@ pub async fn send(conn: &Conn, cmd: &redis::Cmd, read: Duration) -> Result<Value
     }
 }
 
-fn classify(e: &RedisError, watch: &Watch) -> Reply {
+pub(super) fn classify(e: &RedisError, watch: &Watch) -> Reply {
     match e.code() {
         Some(code) => Reply::Error {
             code: code.to_string(),
@@ -434,7 +439,10 @@ fn classify(e: &RedisError, watch: &Watch) -> Reply {
 }
 
 /// A refused command is an observation (`Refused`), not a failure of the target.
-fn observe<T>(reply: Result<Value, Reply>, parse: impl FnOnce(Value) -> Option<T>) -> Observed<T> {
+pub(super) fn observe<T>(
+    reply: Result<Value, Reply>,
+    parse: impl FnOnce(Value) -> Option<T>,
+) -> Observed<T> {
     match reply {
         Ok(value) => match parse(value) {
             Some(v) => Observed::Ok { value: v },
@@ -541,7 +549,7 @@ fn flatten_role(value: &Value) -> Vec<String> {
     out
 }
 
-fn config_value(value: &Value) -> Option<String> {
+pub(super) fn config_value(value: &Value) -> Option<String> {
     match value {
         Value::Array(items) if items.len() >= 2 => text(&items[1]),
         Value::Map(items) => items.first().and_then(|(_, v)| text(v)),

@@ -203,6 +203,7 @@ pub fn initial_facts(
         read_timeout_ms: plan.read_timeout.map(|d| d.as_millis() as u64),
         idle_timeout_ms: plan.idle_timeout.map(|d| d.as_millis() as u64),
         pool_size: plan.pool_size,
+        max_conn_age_ms: plan.max_conn_age.map(|d| d.as_millis() as u64),
         auth,
         dns: Observed::not_attempted(DEADLINE_REACHED),
         tcp: Observed::not_attempted(DEADLINE_REACHED),

@@ -133,6 +133,8 @@ impl RuleSet {
                     category: id.split('.').next().unwrap_or(id),
                     profiles: checks::check::ALL_PROFILES,
                     scope: Scope::Target,
+                    // A rule judges what the session read.
+                    phase: checks::Phase::Session,
                     requires: &[PREREQUISITE],
                     opt_in: false,
                     explain: Box::leak(explain.into_boxed_str()),

@@ -206,6 +206,7 @@ fn deps_on_a_fresh_machine() -> Result<(), Failed> {
                     "redis-tools",
                     "openssl",
                     "kubernetes-client",
+                    "nutcracker",
                     "cmark-gfm",
                     "iptables",
                     "iproute2",
@@ -235,6 +236,7 @@ fn deps_on_a_fresh_machine() -> Result<(), Failed> {
             "redis-tools",
             "openssl",
             "kubernetes-client",
+            "nutcracker",
         ]
         || demo.iter().any(|l| l.contains("venv") || l.contains("pip"))
     {
@@ -253,6 +255,7 @@ fn deps_without_python() -> Result<(), Failed> {
             "openssl",
             "python3",
             "kubernetes-client",
+            "nutcracker",
         ]
     {
         return Err(format!("ci/demo without python3: {demo:#?}").into());
@@ -274,6 +277,7 @@ fn deps_with_everything_there() -> Result<(), Failed> {
             ("openssl", present),
             ("python3", present),
             ("kubectl", present),
+            ("nutcracker", present),
             ("cmark-gfm", present),
         ],
     )?;

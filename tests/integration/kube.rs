@@ -107,7 +107,7 @@ fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
 
 fn values(lab: &Lab, dir: &Path, extra: &str) -> Result<(), Failed> {
     let text = lab.substitute(&format!(
-        "redis:\n  address: 127.0.0.1:${{PRIMARY_PORT}}\n  deployment: {{enabled: false}}\n  auth: {{enabled: true{extra}}}\n"
+        "redis:\n  address: 127.0.0.1:${{PRIMARY_PORT}}\n  deployment: {{enabled: false}}\n  auth: {{enabled: true{extra}}}\n  connection: {{maxConnAge: 30m}}\n"
     ));
     std::fs::write(dir.join("values.yaml"), text).map_err(|e| e.to_string().into())
 }
@@ -351,6 +351,46 @@ assert args[args.index("--output-dir") + 1] == mounts["reports"], "reports go to
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(format!("ci/k8s manifests: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    // The vantage Job runs as the account `rbac --vantage ratelimiter` binds, where it binds it.
+    let vantage = tool::run(
+        &k8s,
+        ["rbac", "-f", "values.yaml", "--vantage", "ratelimiter"],
+    );
+    let check = r#"
+import sys, yaml
+rbac = [d for d in yaml.safe_load_all(sys.stdin) if d]
+job = yaml.safe_load(open(sys.argv[1]))
+spec = job["spec"]["template"]["spec"]
+assert [d["kind"] for d in rbac] == ["Role", "RoleBinding"], "only a Role and its binding"
+assert rbac[0]["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["redis-secrets"], "verbs": ["get"]}], rbac[0]["rules"]
+subject = rbac[1]["subjects"][0]
+assert subject["name"] == spec["serviceAccountName"] == "rate-limiter", "the Job runs as the bound account"
+assert subject["namespace"] == job["metadata"]["namespace"] == "gloo-mesh-addons", "in the component's namespace"
+labels = job["spec"]["template"]["metadata"]["labels"]
+assert "sidecar.istio.io/inject" in labels or "istio.io/rev" in labels, "with the injection label"
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", check])
+        .arg(k8s.join("job-vantage.yaml"))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().ok_or("stdin")?;
+        stdin
+            .write_all(&vantage.stdout)
+            .map_err(|e| e.to_string())?;
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if vantage.status.code() != Some(0) || !out.status.success() {
+        return Err(format!(
+            "ci/k8s/job-vantage.yaml against `rbac --vantage ratelimiter`: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
     }
     Ok(())
 }

@@ -59,6 +59,8 @@ fn args(address: &str, extra: &[&str]) -> Vec<String> {
         "redis.auth.enabled=true",
         "--set",
         "redis.deployment.enabled=false",
+        "--set",
+        "redis.connection.maxConnAge=30m",
         "--secrets",
         "secrets.yaml",
     ]
@@ -86,6 +88,10 @@ const READING: &[&str] = &[
     "type",
     "scard",
     "srandmember",
+    "sunion",
+    "multi",
+    "exists",
+    "exec",
 ];
 
 /// `INFO commandstats` as command → calls. Unlike MONITOR, it also counts admin commands

@@ -30,6 +30,7 @@ crate::check! {
         id: "auth.login",
         title: "the server accepts the configured credentials",
         scope: Target,
+        phase: Session,
         requires: ["net.tcp", "tls.mode", "tls.ca-trust", "tls.hostname", "tls.expiry", "tls.client-cert", "auth.secret"],
     }
 }

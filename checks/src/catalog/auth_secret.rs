@@ -23,6 +23,7 @@ crate::check! {
         id: "auth.secret",
         title: "the auth secret holds a username and password",
         scope: Target,
+        phase: None,
         requires: [],
     }
 }

@@ -23,6 +23,7 @@ crate::check! {
         id: "data.snapshot",
         title: "the management server's snapshot is in Redis",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
         profiles: ["post-upgrade"],
     }

@@ -22,6 +22,7 @@ crate::check! {
         id: "data.write-probe",
         title: "the credentials can write, read back and delete a key",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
         opt_in: true,
     }

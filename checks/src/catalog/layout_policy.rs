@@ -24,6 +24,7 @@ crate::check! {
         id: "layout.policy",
         title: "use cases share or separate instances as --layout demands",
         scope: Install,
+        phase: Session,
         requires: [],
     }
 }

@@ -29,6 +29,7 @@ crate::check! {
         id: "layout.shared",
         title: "components that must share an instance do",
         scope: Install,
+        phase: Session,
         requires: [],
     }
 }

@@ -26,6 +26,7 @@ crate::check! {
         id: "net.dns",
         title: "the Redis host resolves",
         scope: Target,
+        phase: Dns,
         requires: [],
     }
 }

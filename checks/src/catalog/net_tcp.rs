@@ -22,6 +22,7 @@ crate::check! {
         id: "net.tcp",
         title: "a TCP connection opens within dialTimeout",
         scope: Target,
+        phase: Tcp,
         requires: ["net.dns"],
     }
 }

@@ -27,6 +27,7 @@ crate::check! {
         id: "redis.capacity",
         title: "memory and client slots have headroom",
         scope: Target,
+        phase: Session,
         // Not `auth.login`: a server out of client slots refuses the login too, and that
         // refusal is this check's finding. Without a session it skips, naming auth.login.
         requires: ["net.tcp"],

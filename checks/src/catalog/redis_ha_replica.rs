@@ -24,6 +24,7 @@ crate::check! {
         id: "redis.ha-replica",
         title: "at least one replica is online",
         scope: Target,
+        phase: Session,
         requires: ["auth.login", "redis.role"],
     }
 }

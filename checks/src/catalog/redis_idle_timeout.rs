@@ -1,3 +1,4 @@
+use crate::catalog::values_endpoint::{Provider, provider};
 use crate::check::{Check, Meta, Subject, Verdict, go_duration};
 use crate::facts::Observed;
 
@@ -16,11 +17,15 @@ crate::check! {
     ///
     /// ## On managed services
     /// `timeout` is not in INFO, and ElastiCache and Memorystore block CONFIG: the outcome is
-    /// `unknown`. ElastiCache's default parameter group has `timeout 0`; check yours.
+    /// `unknown`. ElastiCache's default parameter group has `timeout 0`; check yours. Azure
+    /// Cache for Redis (`*.redis.cache.windows.net`) closes idle connections after 10 minutes
+    /// whatever `timeout` says, and blocks CONFIG: on an Azure host `idleTimeout` is held
+    /// against that 10-minute limit (assumed from the host name).
     RedisIdleTimeout {
         id: "redis.idle-timeout",
         title: "idleTimeout is below the server's timeout",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }
@@ -39,6 +44,9 @@ impl Check for RedisIdleTimeout {
             .idle_timeout_ms
             .map(go_duration)
             .unwrap_or_else(|| "disabled (-1)".into());
+        if provider(&t.host) == Some(Provider::AzureCache) {
+            return azure(t.idle_timeout_ms, &client);
+        }
         let server = match s
             .config
             .get("timeout")
@@ -69,6 +77,25 @@ impl Check for RedisIdleTimeout {
         v.with("server_timeout_s", server)
             .with("idle_timeout", client)
     }
+}
+
+/// Azure Cache for Redis closes connections idle for 10 minutes, whatever `timeout` says.
+const AZURE_IDLE_S: u64 = 600;
+
+fn azure(idle_ms: Option<u64>, client: &str) -> Verdict {
+    let v = match idle_ms {
+        Some(ms) if ms < AZURE_IDLE_S * 1000 => Verdict::pass(format!(
+            "idleTimeout {client} is below Azure Cache for Redis' 10-minute idle limit"
+        )),
+        _ => Verdict::fail(format!(
+            "idleTimeout {client} is not below Azure Cache for Redis' 10-minute idle limit, which applies whatever the timeout parameter says: the components hit connections Azure closed (broken pipe, EOF)"
+        ))
+        .fix("set connection.idleTimeout below 10m (e.g. 4m)"),
+    };
+    v.with("provider", "Azure Cache for Redis")
+        .with("server_timeout_s", AZURE_IDLE_S)
+        .with("server_timeout_source", "assumed from the host name: Azure's fixed idle limit")
+        .with("idle_timeout", client)
 }
 
 #[cfg(test)]
@@ -113,5 +140,21 @@ mod tests {
             .config
             .insert("timeout".into(), refused("config|get"));
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn azure_closes_idle_connections_after_ten_minutes_even_with_config_blocked() {
+        let mut t = healthy_target("s");
+        t.host = "gloo.redis.cache.windows.net".into();
+        session(&mut t)
+            .config
+            .insert("timeout".into(), refused("config|get"));
+        assert_eq!(judge(&t).outcome, Outcome::Pass, "5m is below 10m");
+        t.idle_timeout_ms = Some(600_000);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("10-minute"), "{}", v.message);
+        t.idle_timeout_ms = None;
+        assert_eq!(judge(&t).outcome, Outcome::Fail, "disabled never closes first");
     }
 }

@@ -28,6 +28,7 @@ crate::check! {
         id: "redis.noeviction",
         title: "maxmemory-policy is noeviction",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }

@@ -22,6 +22,7 @@ crate::check! {
         id: "redis.non-cluster",
         title: "cluster mode is off",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }

@@ -24,6 +24,7 @@ crate::check! {
         id: "redis.role",
         title: "the address is a writable primary",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }

@@ -24,6 +24,7 @@ crate::check! {
         id: "redis.version",
         title: "the Redis version is supported",
         scope: Target,
+        phase: Session,
         requires: ["auth.login"],
     }
 }

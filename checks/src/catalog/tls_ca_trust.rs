@@ -26,6 +26,7 @@ crate::check! {
         id: "tls.ca-trust",
         title: "the server's chain verifies against the configured CA",
         scope: Target,
+        phase: Tls,
         requires: ["tls.mode"],
     }
 }

@@ -20,6 +20,7 @@ crate::check! {
         id: "tls.client-cert",
         title: "the server does not demand a client certificate",
         scope: Target,
+        phase: Tls,
         requires: ["tls.mode"],
     }
 }

@@ -24,6 +24,7 @@ crate::check! {
         id: "tls.expiry",
         title: "the certificates are valid now and not about to expire",
         scope: Target,
+        phase: Tls,
         requires: ["tls.mode"],
     }
 }

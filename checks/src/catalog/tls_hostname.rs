@@ -20,6 +20,7 @@ crate::check! {
         id: "tls.hostname",
         title: "the certificate is valid for the host in the address",
         scope: Target,
+        phase: Tls,
         requires: ["tls.mode"],
     }
 }

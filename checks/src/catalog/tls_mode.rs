@@ -24,6 +24,7 @@ crate::check! {
         id: "tls.mode",
         title: "TLS on/off matches what the server speaks",
         scope: Target,
+        phase: Tls,
         requires: ["net.tcp"],
     }
 }

@@ -1,0 +1,138 @@
+use crate::check::{Check, Meta, Subject, Verdict, go_duration};
+use crate::facts::Observed;
+
+crate::check! {
+    /// ## What it checks
+    /// When the target has an online replica (`INFO replication`, or `ROLE` where INFO is
+    /// refused), the values set `connection.maxConnAge`, so that the components retire their
+    /// pooled connections. Without a replica there is no failover to prepare for: `skip`.
+    ///
+    /// ## Why Gloo needs it
+    /// After a failover (maintenance, a node loss, an engine upgrade) the old primary becomes a
+    /// replica. go-redis does not treat `READONLY` as a broken connection and, with
+    /// `maxConnAge` unset (the chart's default), keeps its pooled connections to the demoted
+    /// primary: every write gets `READONLY You can't write against a read only replica` until
+    /// the pods restart.
+    ///
+    /// ## How to fix
+    /// Set `connection.maxConnAge` (e.g. `30m`) in the component's Redis block, so that every
+    /// connection is replaced, and resolved again, within that age after a failover. Point the
+    /// address at the provider's primary endpoint, never at one node (see `values.endpoint`).
+    ///
+    /// ## On managed services
+    /// ElastiCache and Memorystore fail over by moving the primary endpoint's DNS name; the old
+    /// connections stay on the old node. Where INFO and ROLE are refused the replicas cannot be
+    /// counted: set `maxConnAge` anyway if the service has replicas (Multi-AZ, Standard tier).
+    RedisFailover {
+        id: "redis.failover",
+        title: "connections are retired after a failover (maxConnAge is set)",
+        scope: Target,
+        phase: Session,
+        requires: ["auth.login"],
+    }
+}
+
+impl Check for RedisFailover {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let Observed::Ok { value: s } = &t.session else {
+            return Verdict::skip("no Redis session");
+        };
+        let age = t.max_conn_age_ms.map(go_duration);
+        let online: Option<Vec<String>> = match (s.info.ok(), s.role.ok()) {
+            (Some(info), _) => Some(
+                info.iter()
+                    .filter(|(k, v)| {
+                        k.len() > 5
+                            && k.starts_with("slave")
+                            && k[5..].bytes().all(|b| b.is_ascii_digit())
+                            && v.split(',').any(|kv| kv == "state=online")
+                    })
+                    .map(|(_, v)| {
+                        let part = |name: &str| {
+                            v.split(',')
+                                .find_map(|kv| kv.strip_prefix(name))
+                                .unwrap_or("?")
+                        };
+                        format!("{}:{}", part("ip="), part("port="))
+                    })
+                    .collect(),
+            ),
+            (None, Some(role)) if role.first().map(String::as_str) == Some("master") => {
+                Some(role.iter().skip(2).cloned().collect())
+            }
+            (None, Some(_)) => Some(Vec::new()),
+            (None, None) => None,
+        };
+        match (online, age) {
+            (Some(replicas), _) if replicas.is_empty() => {
+                Verdict::skip("no online replica: there is no failover to prepare for")
+            }
+            (_, Some(age)) => Verdict::pass(format!(
+                "connection.maxConnAge is {age}: pooled connections are replaced within that age after a failover"
+            ))
+            .with("max_conn_age", age),
+            (Some(replicas), None) => Verdict::warn(format!(
+                "{} online replica(s) ({}) and connection.maxConnAge is unset: after a failover the components keep their connections to the demoted primary and every write gets READONLY until the pods restart; expected maxConnAge set",
+                replicas.len(),
+                replicas.join(", ")
+            ))
+            .fix(format!("set {} (e.g. 30m)", conn_age_key(&t.address_key)))
+            .with("replicas", replicas),
+            (None, None) => Verdict::unknown(format!(
+                "neither INFO nor ROLE could be read ({}), so the replicas cannot be counted, and connection.maxConnAge is unset",
+                s.info.problem().unwrap_or("no answer")
+            ))
+            .fix(format!("if the service has replicas, set {} (e.g. 30m)", conn_age_key(&t.address_key))),
+        }
+    }
+}
+
+/// The `connection.maxConnAge` key beside the address key (`redis.address` → `redis.connection.maxConnAge`).
+fn conn_age_key(address_key: &str) -> String {
+    match address_key.rsplit_once('.') {
+        Some((block, _)) => format!("{block}.connection.maxConnAge"),
+        None => "connection.maxConnAge".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{healthy_target, refused, session, set_info};
+    use reports::Outcome;
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        crate::testing::judge(&RedisFailover, t)
+    }
+
+    #[test]
+    fn outcomes() {
+        let mut t = healthy_target("snapshot");
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass, "{}", v.message);
+        assert!(v.message.contains("30m0s"), "{}", v.message);
+        t.max_conn_age_ms = None;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Warn);
+        assert!(v.message.contains("10.0.0.2:6379"), "{}", v.message);
+        assert!(v.message.contains("READONLY"), "{}", v.message);
+        assert_eq!(
+            v.remediation.as_deref(),
+            Some("set redis.connection.maxConnAge (e.g. 30m)")
+        );
+        set_info(&mut t, "slave0", Some("ip=10.0.0.2,port=6379,state=wait_bgsave,offset=0,lag=0"));
+        assert_eq!(judge(&t).outcome, Outcome::Skip, "no online replica");
+        session(&mut t).info = refused("info");
+        assert_eq!(judge(&t).outcome, Outcome::Warn, "ROLE lists the replica");
+        session(&mut t).role = refused("role");
+        assert_eq!(judge(&t).outcome, Outcome::Unknown);
+        t.max_conn_age_ms = Some(600_000);
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+    }
+}

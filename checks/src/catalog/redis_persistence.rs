@@ -1,0 +1,184 @@
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::facts::Observed;
+
+crate::check! {
+    /// ## What it checks
+    /// `INFO persistence` shows no failing save: it fails on `aof_last_write_status:err`, and on
+    /// `rdb_last_bgsave_status:err` while save points are set (`CONFIG GET save`) and
+    /// `stop-writes-on-bgsave-error` is `yes` (the default). For the `extauth` target it warns
+    /// when neither RDB save points nor AOF are on (read with CONFIG). While the server is
+    /// `loading:1` the outcome is `unknown`.
+    ///
+    /// ## Why Gloo needs it
+    /// When a background save or an AOF write fails (disk full, a lost volume, permissions, no
+    /// memory to fork), Redis refuses every write with `MISCONF`: the management server cannot
+    /// write its snapshot, the rate limiter fails every call, ext auth cannot store sessions.
+    /// The add-ons' API keys live only in their Redis: an instance that persists nothing loses
+    /// them at its next restart.
+    ///
+    /// ## How to fix
+    /// Read the server's log for the save error, free or grow the disk (or the PVC) under
+    /// `dir`, fix its permissions, or give Redis memory to fork; `BGSAVE` then clears the
+    /// status. For `extauth`, turn on RDB save points or `appendonly yes`.
+    ///
+    /// ## On managed services
+    /// ElastiCache and Memorystore block CONFIG and manage persistence themselves: the save
+    /// points cannot be read, so a failing RDB status is `unknown` there and the `extauth`
+    /// warning is not given. Verify backups and persistence (AOF, RDB snapshots) in the
+    /// provider's console.
+    RedisPersistence {
+        id: "redis.persistence",
+        title: "no failing RDB save or AOF write",
+        scope: Target,
+        phase: Session,
+        requires: ["auth.login"],
+    }
+}
+
+impl Check for RedisPersistence {
+    fn meta(&self) -> &'static Meta {
+        &Self::META
+    }
+
+    fn judge(&self, subject: Subject<'_>) -> Verdict {
+        let t = subject.target();
+        let Observed::Ok { value: s } = &t.session else {
+            return Verdict::skip("no Redis session");
+        };
+        let Some(info) = s.info.ok() else {
+            return Verdict::unknown(format!(
+                "INFO persistence could not be read ({}); verify by hand that the last save and AOF write succeeded",
+                s.info.problem().unwrap_or("no answer")
+            ))
+            .fix("grant the preflight's user INFO (+info), or check persistence in the provider's console");
+        };
+        let field = |k: &str| info.get(k).map(String::as_str);
+        let config = |k: &str| s.config.get(k).and_then(|o| o.ok()).map(String::as_str);
+        let rdb = field("rdb_last_bgsave_status").unwrap_or("unknown");
+        let aof_write = field("aof_last_write_status").unwrap_or("unknown");
+        let aof_on = field("aof_enabled") == Some("1") || config("appendonly") == Some("yes");
+        let save = config("save");
+        let evidence = |v: Verdict| {
+            let v = v
+                .with("rdb_last_bgsave_status", rdb)
+                .with("aof_enabled", aof_on)
+                .with("aof_last_write_status", aof_write);
+            match save {
+                Some(points) => v.with("save", points),
+                None => v.with("save", "unreadable (CONFIG refused)"),
+            }
+        };
+        if field("loading") == Some("1") {
+            return evidence(Verdict::unknown(
+                "the server is loading its dataset (loading:1); persistence and writes cannot be judged until it finishes",
+            ))
+            .fix("run the preflight again when the load has finished");
+        }
+        if aof_write == "err" {
+            return evidence(Verdict::fail(
+                "aof_last_write_status is err: Redis refuses every write with MISCONF, so Gloo cannot write its snapshot, sessions or counters; expected ok",
+            ))
+            .fix("read the server log for the AOF write error, free or grow the disk under dir and fix its permissions");
+        }
+        if rdb == "err" {
+            let stop_writes = config("stop-writes-on-bgsave-error");
+            return evidence(match (save, stop_writes) {
+                (Some(points), Some("no")) if !points.is_empty() => Verdict::warn(format!(
+                    "rdb_last_bgsave_status is err with save points \"{points}\", and stop-writes-on-bgsave-error is no: writes go on but are not saved; expected ok"
+                ))
+                .fix("read the server log for the BGSAVE error, free or grow the disk under dir and fix its permissions"),
+                (Some(points), _) if !points.is_empty() => Verdict::fail(format!(
+                    "rdb_last_bgsave_status is err with save points \"{points}\": Redis refuses every write with MISCONF, so Gloo cannot write its snapshot, sessions or counters; expected ok"
+                ))
+                .fix("read the server log for the BGSAVE error, free or grow the disk under dir and fix its permissions (or give Redis memory to fork); BGSAVE then clears the status"),
+                (Some(_), _) => Verdict::warn(
+                    "rdb_last_bgsave_status is err, but no save points are set, so writes go on; a manual BGSAVE failed; expected ok",
+                )
+                .fix("read the server log for the BGSAVE error and fix the disk under dir"),
+                (None, _) => Verdict::unknown(format!(
+                    "rdb_last_bgsave_status is err, and the save points could not be read ({}): verify by hand whether writes get MISCONF",
+                    s.config.get("save").and_then(|o| o.problem()).unwrap_or("not read")
+                ))
+                .fix("check the backup and persistence status in the provider's console"),
+            });
+        }
+        if t.use_case == "extauth"
+            && let Some(points) = save
+            && points.is_empty()
+            && !aof_on
+        {
+            return evidence(Verdict::warn(
+                "neither RDB save points nor AOF are on: the add-ons' API keys live only in this Redis and are lost at its next restart; expected save points or appendonly yes",
+            ))
+            .fix("set save points (e.g. save 3600 1 300 100) or appendonly yes on the ext auth Redis");
+        }
+        evidence(Verdict::pass(format!(
+            "the last RDB save is {rdb} and the last AOF write is {aof_write}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::TargetFacts;
+    use crate::testing::{healthy_target, refused, session, set_info};
+    use reports::Outcome;
+
+    fn judge(t: &TargetFacts) -> Verdict {
+        crate::testing::judge(&RedisPersistence, t)
+    }
+
+    fn config(t: &mut TargetFacts, k: &str, v: Observed<String>) {
+        session(t).config.insert(k.into(), v);
+    }
+
+    fn ok(v: &str) -> Observed<String> {
+        Observed::Ok { value: v.into() }
+    }
+
+    #[test]
+    fn a_failing_save_with_save_points_fails() {
+        let mut t = healthy_target("snapshot");
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+        set_info(&mut t, "rdb_last_bgsave_status", Some("err"));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("MISCONF"), "{}", v.message);
+        assert_eq!(v.evidence["rdb_last_bgsave_status"], "err");
+        config(&mut t, "stop-writes-on-bgsave-error", ok("no"));
+        assert_eq!(judge(&t).outcome, Outcome::Warn);
+        config(&mut t, "save", ok(""));
+        assert_eq!(judge(&t).outcome, Outcome::Warn, "no save points: writes go on");
+        config(&mut t, "save", refused("config|get"));
+        assert_eq!(judge(&t).outcome, Outcome::Unknown, "managed: never a false fail");
+    }
+
+    #[test]
+    fn a_failing_aof_write_fails_and_loading_is_unknown() {
+        let mut t = healthy_target("snapshot");
+        set_info(&mut t, "aof_last_write_status", Some("err"));
+        assert_eq!(judge(&t).outcome, Outcome::Fail);
+        set_info(&mut t, "loading", Some("1"));
+        assert_eq!(judge(&t).outcome, Outcome::Unknown);
+        session(&mut t).info = refused("info");
+        assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn extauth_without_persistence_warns_only_when_config_says_so() {
+        let mut t = healthy_target("extauth");
+        set_info(&mut t, "aof_enabled", Some("0"));
+        config(&mut t, "appendonly", ok("no"));
+        assert_eq!(judge(&t).outcome, Outcome::Pass, "save points are set");
+        config(&mut t, "save", ok(""));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Warn);
+        assert!(v.message.contains("API keys"), "{}", v.message);
+        let mut snapshot = t.clone();
+        snapshot.use_case = "snapshot".into();
+        assert_eq!(judge(&snapshot).outcome, Outcome::Pass, "the snapshot is rebuilt by the relay");
+        config(&mut t, "save", refused("config|get"));
+        assert_eq!(judge(&t).outcome, Outcome::Pass, "CONFIG refused: not judged");
+    }
+}

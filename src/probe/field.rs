@@ -1,0 +1,150 @@
+//! The field probes: what `redis.latency`, `redis.persistence` and `redis.multikey` judge.
+//! Reads only. [`reads`] joins the session's pipelined server reads; [`round_trips`] runs last:
+//! the PINGs must not queue behind other replies, and a sharding proxy may drop the connection
+//! on `MULTI`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use checks::facts::{MultiKey, Observed, Pings, Reply, Session};
+use redis::Value;
+
+use super::elapsed_ms;
+use super::session::{Conn, classify, config_value, observe, parse_info, send};
+
+/// How many sequential PINGs `redis.latency` judges.
+pub const PINGS: usize = 20;
+/// The persistence parameters `redis.persistence` reads, into the session's `config`.
+const PERSISTENCE_CONFIG: [&str; 3] = ["save", "appendonly", "stop-writes-on-bgsave-error"];
+/// Two keys whose hash tags put them in different hash slots (`{a}` → 15495, `{b}` → 3300).
+/// They are only read, and need not exist.
+const KEYS: [&str; 2] = [
+    "{redis-preflight-a}:multikey-probe",
+    "{redis-preflight-b}:multikey-probe",
+];
+
+/// What [`reads`] observed, put into the session by [`Reads::apply`].
+pub struct Reads {
+    latencystats: Observed<BTreeMap<String, String>>,
+    config: Vec<(&'static str, Observed<String>)>,
+}
+
+/// `INFO latencystats` and the persistence parameters, pipelined with the other server reads.
+pub async fn reads(conn: &Conn, read: Duration) -> Reads {
+    let stats = redis::cmd("INFO").arg("latencystats").clone();
+    let gets: Vec<redis::Cmd> = PERSISTENCE_CONFIG
+        .iter()
+        .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
+        .collect();
+    let (stats, configs) = tokio::join!(
+        send(conn, &stats, read),
+        futures_util::future::join_all(gets.iter().map(|c| send(conn, c, read))),
+    );
+    Reads {
+        latencystats: observe(stats, |v| {
+            let body = match v {
+                Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+                Value::VerbatimString { text, .. } => text,
+                Value::SimpleString(s) => s,
+                _ => return None,
+            };
+            Some(parse_info(&body))
+        }),
+        config: PERSISTENCE_CONFIG
+            .iter()
+            .zip(configs)
+            .map(|(p, r)| (*p, observe(r, |v| config_value(&v))))
+            .collect(),
+    }
+}
+
+impl Reads {
+    /// Puts what was read into the session.
+    pub fn apply(self, session: &mut Session) {
+        session.field.latencystats = self.latencystats;
+        for (param, value) in self.config {
+            session.config.insert(param.to_string(), value);
+        }
+    }
+}
+
+/// Sequential PINGs, then the multi-key probe; after every other command of the session.
+pub async fn round_trips(conn: &Conn, read: Duration, session: &mut Session) {
+    session.field.pings = Observed::Ok {
+        value: pings(conn, read).await,
+    };
+    session.field.multikey = Observed::Ok {
+        value: multikey(conn, read).await,
+    };
+}
+
+/// [`PINGS`] PINGs, one at a time: each waits for the previous answer, as a component's
+/// request waits for its Redis round trip. The first that fails ends the series.
+async fn pings(conn: &Conn, read: Duration) -> Pings {
+    let ping = redis::cmd("PING");
+    let mut samples_ms = Vec::with_capacity(PINGS);
+    for _ in 0..PINGS {
+        let start = Instant::now();
+        match send(conn, &ping, read).await {
+            Ok(_) => samples_ms.push(elapsed_ms(start)),
+            Err(reply) => {
+                return Pings {
+                    asked: PINGS,
+                    samples_ms,
+                    stopped_by: Some(reply),
+                };
+            }
+        }
+    }
+    Pings {
+        asked: PINGS,
+        samples_ms,
+        stopped_by: None,
+    }
+}
+
+/// `SUNION` of two keys in different hash slots, then `MULTI` / `EXISTS` / `EXEC`, written as
+/// one pipeline (one round trip, and no other command can land inside the transaction).
+async fn multikey(conn: &Conn, read: Duration) -> MultiKey {
+    let mut pipe = redis::pipe();
+    pipe.cmd("SUNION")
+        .arg(KEYS[0])
+        .arg(KEYS[1])
+        .cmd("MULTI")
+        .cmd("EXISTS")
+        .arg(KEYS[0])
+        .arg(KEYS[1])
+        .cmd("EXEC")
+        .ignore_errors();
+    let mut redis = conn.redis.clone();
+    let replies = tokio::time::timeout(
+        read,
+        pipe.query_async::<Vec<redis::RedisResult<Value>>>(&mut redis),
+    )
+    .await;
+    let (read_reply, transaction) = match replies {
+        Err(_) => {
+            let timeout = Reply::Timeout {
+                after_ms: read.as_millis() as u64,
+            };
+            (timeout.clone(), timeout)
+        }
+        // The connection broke: the first command sent is named.
+        Ok(Err(e)) => {
+            let reply = classify(&e, &conn.watch);
+            (reply.clone(), reply)
+        }
+        Ok(Ok(replies)) => {
+            let reply =
+                |r: &redis::RedisResult<Value>| r.as_ref().err().map(|e| classify(e, &conn.watch));
+            let read_reply = replies.first().and_then(reply).unwrap_or(Reply::Ok);
+            let transaction = replies.iter().skip(1).find_map(reply).unwrap_or(Reply::Ok);
+            (read_reply, transaction)
+        }
+    };
+    MultiKey {
+        keys: KEYS.iter().map(|k| k.to_string()).collect(),
+        read: read_reply,
+        transaction,
+    }
+}
