@@ -7,8 +7,9 @@
 //! ```
 //!
 //! Every target is probed concurrently on one thread, as the tool does: connect, (handshake),
-//! `PING` and `AUTH` pipelined, then the pipelined reads (`HELLO`, `INFO`, `ROLE`, four
-//! `CONFIG GET`s), then `--pings` sequential `PING`s.
+//! `PING` and `AUTH` pipelined, then the pipelined reads (`HELLO`, `INFO`, `ROLE`,
+//! `INFO latencystats`, seven `CONFIG GET`s), then `--pings` sequential `PING`s, then the
+//! multi-key pipeline (`SUNION`, `MULTI`, `EXISTS`, `EXEC`).
 
 use std::sync::Arc;
 

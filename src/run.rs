@@ -82,10 +82,16 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
     report.targets = facts.targets.iter().map(target_info).collect();
     // Rules are judged from the same facts, after the checks whose verdicts they need.
     let judged = rules.beside(&facts, checks::evaluate(&facts));
-    report.results = judged
+    // Verdicts are moved into the rows, not copied: at hundreds of targets that is thousands.
+    let blockers: Vec<_> = judged
         .iter()
-        .filter(|j| selected(&request, j.meta.id))
-        .map(|j| undetermined_if_blocked_by_unselected(j, &judged, &request))
+        .map(|j| unselected_blocker(j, &judged, &request))
+        .collect();
+    report.results = judged
+        .into_iter()
+        .zip(blockers)
+        .filter(|(j, _)| selected(&request, j.meta.id))
+        .map(|(j, blocker)| undetermined(j, blocker))
         .map(|j| Row {
             check: j.meta.id.to_string(),
             target: j.target,
@@ -103,8 +109,10 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         write_files(&report, &request.files, dir)?;
     }
     if let Some(format) = request.stdout {
-        let mut stdout = std::io::stdout().lock();
+        let stdout = std::io::stdout().lock();
         let colour = colour(&stdout);
+        // Buffered: a report is hundreds of small writes, one system call each otherwise.
+        let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, stdout);
         let result = match format {
             Format::Terminal => reports::terminal::write_styled(&report, &mut stdout, colour),
             other => other.write(&report, &mut stdout),
@@ -116,7 +124,10 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
             eprintln!("error: cannot write to stdout: {e}");
         }
     }
-    Ok(report.exit_code())
+    let code = report.exit_code();
+    // The process ends right after: freeing thousands of strings one by one would only cost time.
+    std::mem::forget((report, facts));
+    Ok(code)
 }
 
 /// Reads the inputs and probes every target: the facts of this run.
@@ -351,22 +362,23 @@ struct ProbeOptions {
 /// A selected check skipped because an unselected prerequisite did not pass: the report
 /// does not show the cause, so the check counts as undetermined rather than a harmless skip
 /// (an `--only auth.login` run against a closed port must not exit 0).
-fn undetermined_if_blocked_by_unselected(j: &Judged, all: &[Judged], request: &Request) -> Judged {
-    let mut j = j.clone();
-    let blocker = j
-        .verdict
-        .evidence
-        .get("blocked_by")
-        .and_then(|v| v.as_str())
-        .map(str::to_string);
-    let cause = blocker
-        .filter(|b| !selected(request, b))
-        .and_then(|b| all.iter().find(|o| o.meta.id == b && o.target == j.target));
-    if let Some(cause) = cause {
+fn unselected_blocker(j: &Judged, all: &[Judged], request: &Request) -> Option<Option<String>> {
+    let blocker = j.verdict.evidence.get("blocked_by")?.as_str()?;
+    if selected(request, blocker) {
+        return None;
+    }
+    all.iter()
+        .find(|o| o.meta.id == blocker && o.target == j.target)
+        .map(|cause| cause.verdict.remediation.clone())
+}
+
+/// Marks `j` undetermined when [`unselected_blocker`] found the prerequisite that blocked it;
+/// the fix is that prerequisite's.
+fn undetermined(mut j: Judged, blocker_fix: Option<Option<String>>) -> Judged {
+    if let Some(fix) = blocker_fix {
         j.verdict.outcome = reports::Outcome::Unknown;
         j.verdict.message = format!("{} (not selected; run it to see why)", j.verdict.message);
-        // The fix is the unselected prerequisite's.
-        j.verdict.remediation = cause.verdict.remediation.clone();
+        j.verdict.remediation = fix;
     }
     j
 }
@@ -413,10 +425,17 @@ async fn probe_all(
         while tasks.join_next().await.is_some() {}
     })
     .await;
+    // Cancelled tasks are dropped (and with them their hold on the slots) as they are joined.
     tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
     slots
-        .iter()
-        .map(|s| scrubber.target(s.lock().expect("probe slot").clone()))
+        .into_iter()
+        .map(|slot| {
+            let facts = Arc::try_unwrap(slot)
+                .map(|m| m.into_inner().expect("probe slot"))
+                .unwrap_or_else(|slot| slot.lock().expect("probe slot").clone());
+            scrubber.target(facts)
+        })
         .collect()
 }
 

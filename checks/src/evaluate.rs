@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use reports::Outcome;
 
 use crate::catalog::{find, report_order};
-use crate::check::{Meta, Phase, Scope, Subject, Verdict};
+use crate::check::{Check, Meta, Phase, Scope, Subject, Verdict};
 use crate::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
 
 /// One check's verdict on one target (`*` for install-wide checks).
@@ -24,11 +24,13 @@ pub struct Judged {
 /// Judges every target with every per-target check, then the install-wide checks.
 /// The result is in report order: targets in facts order, checks in [`report_order`].
 pub fn evaluate(facts: &Facts) -> Vec<Judged> {
+    // The order is the same for every target: computed once, not once per target.
+    let order = report_order();
     let mut out = Vec::new();
     for target in &facts.targets {
-        out.extend(judge_scope(facts, Some(target), Scope::Target));
+        out.extend(judge_scope(facts, &order, Some(target), Scope::Target));
     }
-    out.extend(judge_scope(facts, None, Scope::Install));
+    out.extend(judge_scope(facts, &order, None, Scope::Install));
     out
 }
 
@@ -38,26 +40,36 @@ struct Memo {
     blocks: bool,
 }
 
-fn judge_scope(facts: &Facts, target: Option<&TargetFacts>, scope: Scope) -> Vec<Judged> {
+fn judge_scope(
+    facts: &Facts,
+    order: &[&'static dyn Check],
+    target: Option<&TargetFacts>,
+    scope: Scope,
+) -> Vec<Judged> {
     let subject = Subject { facts, target };
     let mut memo: HashMap<&'static str, Memo> = HashMap::new();
     let name = target.map_or("*", |t| t.name.as_str());
-    report_order()
-        .into_iter()
+    let judged: Vec<&'static dyn Check> = order
+        .iter()
+        .copied()
         .filter(|c| {
             let m = c.meta();
             m.scope == scope
                 && m.profiles.contains(&facts.profile.as_str())
                 && (!m.opt_in || facts.allow_write)
         })
-        .map(|c| {
-            let verdict = judge_with_prerequisites(c.meta().id, subject, &mut memo).clone();
-            Judged {
-                meta: c.meta(),
-                target: name.to_string(),
-                duration_ms: target.map_or(0.0, |t| phase_duration(c.meta().phase, t)),
-                verdict,
-            }
+        .collect();
+    for c in &judged {
+        judge_with_prerequisites(c.meta().id, subject, &mut memo);
+    }
+    // Every verdict is final once all are judged: moved out of the memo, not copied.
+    judged
+        .into_iter()
+        .map(|c| Judged {
+            meta: c.meta(),
+            target: name.to_string(),
+            duration_ms: target.map_or(0.0, |t| phase_duration(c.meta().phase, t)),
+            verdict: memo.remove(c.meta().id).expect("judged above").verdict,
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Name resolution, telling a name that does not exist apart from a resolver that does not answer.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use checks::facts::{Dns, FailureKind, Observed};
@@ -12,50 +13,46 @@ use hickory_resolver::{Resolver, TokioResolver};
 
 use super::elapsed_ms;
 
-/// A resolver shared by all targets: the system's, or `--dns-server`.
+/// A resolver shared by all targets: the system's, or `--dns-server`. Built at the first name
+/// that needs resolving: a run over IP literals never reads resolv.conf or starts one.
 pub struct Dialer {
-    resolver: Option<TokioResolver>,
-    setup_error: Option<String>,
+    server: Option<SocketAddr>,
+    timeout: Duration,
+    resolver: OnceLock<Result<TokioResolver, String>>,
 }
 
 impl Dialer {
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Dialer {
-        let builder = match server {
-            Some(addr) => {
-                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
-                for c in &mut ns.connections {
-                    c.port = addr.port();
-                }
-                Ok(Resolver::builder_with_config(
-                    ResolverConfig::from_name_servers(vec![ns]),
-                    TokioRuntimeProvider::default(),
-                ))
-            }
-            None => TokioResolver::builder_tokio(),
-        };
-        match builder {
-            Ok(mut b) => {
-                b.options_mut().timeout = timeout;
-                b.options_mut().attempts = 1;
-                // Both families, IPv6 first, as Go's resolver sorts them on a dual-stack host
-                // (RFC 6724); the dialer then falls back to IPv4 300 ms later.
-                b.options_mut().ip_strategy = LookupIpStrategy::Ipv6AndIpv4;
-                match b.build() {
-                    Ok(r) => Dialer {
-                        resolver: Some(r),
-                        setup_error: None,
-                    },
-                    Err(e) => Dialer {
-                        resolver: None,
-                        setup_error: Some(e.to_string()),
-                    },
-                }
-            }
-            Err(e) => Dialer {
-                resolver: None,
-                setup_error: Some(e.to_string()),
-            },
+        Dialer {
+            server,
+            timeout,
+            resolver: OnceLock::new(),
         }
+    }
+
+    fn resolver(&self) -> Result<&TokioResolver, &str> {
+        let built = self.resolver.get_or_init(|| {
+            let mut b = match self.server {
+                Some(addr) => {
+                    let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+                    for c in &mut ns.connections {
+                        c.port = addr.port();
+                    }
+                    Resolver::builder_with_config(
+                        ResolverConfig::from_name_servers(vec![ns]),
+                        TokioRuntimeProvider::default(),
+                    )
+                }
+                None => TokioResolver::builder_tokio().map_err(|e| e.to_string())?,
+            };
+            b.options_mut().timeout = self.timeout;
+            b.options_mut().attempts = 1;
+            // Both families, IPv6 first, as Go's resolver sorts them on a dual-stack host
+            // (RFC 6724); the dialer then falls back to IPv4 300 ms later.
+            b.options_mut().ip_strategy = LookupIpStrategy::Ipv6AndIpv4;
+            b.build().map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(String::as_str)
     }
 
     /// Resolves `host` within `deadline`.
@@ -70,14 +67,9 @@ impl Dialer {
                 },
             };
         }
-        let Some(resolver) = &self.resolver else {
-            return Observed::failed(
-                FailureKind::Other,
-                format!(
-                    "no resolver: {}",
-                    self.setup_error.as_deref().unwrap_or("unknown")
-                ),
-            );
+        let resolver = match self.resolver() {
+            Ok(resolver) => resolver,
+            Err(why) => return Observed::failed(FailureKind::Other, format!("no resolver: {why}")),
         };
         let lookup = tokio::time::timeout(deadline, resolver.lookup_ip(host)).await;
         match lookup {
