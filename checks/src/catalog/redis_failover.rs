@@ -43,6 +43,13 @@ impl Check for RedisFailover {
             return Verdict::skip("no Redis session");
         };
         let age = t.max_conn_age_ms.map(go_duration);
+        let Some(key) = conn_age_key(&t.address_key) else {
+            return Verdict::skip(format!(
+                "{} has no connection.maxConnAge setting: after a failover, restart the pods of {} so they reconnect to the new primary",
+                t.address_key,
+                t.components.join(", ")
+            ));
+        };
         let online: Option<Vec<String>> = match (s.info.ok(), s.role.ok()) {
             (Some(info), _) => Some(
                 info.iter()
@@ -81,23 +88,25 @@ impl Check for RedisFailover {
                 replicas.len(),
                 replicas.join(", ")
             ))
-            .fix(format!("set {} (e.g. 30m)", conn_age_key(&t.address_key)))
+            .fix(format!("set {key} (e.g. 30m)"))
             .with("replicas", replicas),
             (None, None) => Verdict::unknown(format!(
                 "neither INFO nor ROLE could be read ({}), so the replicas cannot be counted, and connection.maxConnAge is unset",
                 s.info.problem().unwrap_or("no answer")
             ))
-            .fix(format!("if the service has replicas, set {} (e.g. 30m)", conn_age_key(&t.address_key))),
+            .fix(format!("if the service has replicas, set {key} (e.g. 30m)")),
         }
     }
 }
 
 /// The `connection.maxConnAge` key beside the address key (`redis.address` → `redis.connection.maxConnAge`).
-fn conn_age_key(address_key: &str) -> String {
-    match address_key.rsplit_once('.') {
-        Some((block, _)) => format!("{block}.connection.maxConnAge"),
-        None => "connection.maxConnAge".into(),
-    }
+/// The `connection.maxConnAge` key beside the address, for the blocks that have one: the
+/// top-level `redis:` block and `redisStore.<use case>.client`. The legacy add-on blocks and
+/// the telemetry exporters have no connection-age setting.
+fn conn_age_key(address_key: &str) -> Option<String> {
+    let block = address_key.strip_suffix(".address")?;
+    let settable = block == "redis" || (block.starts_with("redisStore.") && block.ends_with(".client"));
+    settable.then(|| format!("{block}.connection.maxConnAge"))
 }
 
 #[cfg(test)]
@@ -134,5 +143,26 @@ mod tests {
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
         t.max_conn_age_ms = Some(600_000);
         assert_eq!(judge(&t).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn blocks_without_the_setting_are_not_told_to_set_it() {
+        for (key, settable) in [
+            ("redis.address", true),
+            ("redisStore.rateLimiter.client.address", true),
+            ("extAuthService.extAuth.apiKeyStorage.config.connection.host", false),
+            ("rateLimiter.redis.hostname", false),
+            ("telemetryGatewayCustomization.extraExporters.redisstream/basic.endpoint", false),
+        ] {
+            let mut t = healthy_target("snapshot");
+            t.max_conn_age_ms = None;
+            t.address_key = key.into();
+            let v = judge(&t);
+            let expected = if settable { Outcome::Warn } else { Outcome::Skip };
+            assert_eq!(v.outcome, expected, "{key}: {}", v.message);
+            if !settable {
+                assert!(v.message.contains("no connection.maxConnAge setting"), "{}", v.message);
+            }
+        }
     }
 }
