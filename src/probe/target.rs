@@ -28,11 +28,10 @@ pub struct Job {
 
 pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
     let plan = &job.plan;
-    let update = |f: &dyn Fn(&mut TargetFacts)| f(&mut slot.lock().expect("probe slot"));
     let (host, port) = match &plan.endpoint {
         Ok(endpoint) => endpoint.clone(),
         Err(why) => {
-            update(&|t| {
+            update(slot, |t| {
                 t.dns = Observed::failed(
                     FailureKind::Invalid,
                     format!("the address cannot be dialled: {why}"),
@@ -55,25 +54,27 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         })
         .unwrap_or_default();
     let resolved = dns.ok().is_some();
-    update(&|t| t.dns = dns.clone());
+    update(slot, |t| t.dns = dns.clone());
     if !resolved {
-        update(&|t| {
+        update(slot, |t| {
             t.tcp = Observed::not_attempted("the host did not resolve");
             t.session = Observed::not_attempted("the host did not resolve");
         });
         return;
     }
     let (tcp, stream) = tcp::connect(&addresses, plan.dial_timeout).await;
-    update(&|t| t.tcp = tcp.clone());
+    update(slot, |t| t.tcp = tcp.clone());
     let (Some(stream), Some(peer)) = (
         stream,
         tcp.ok().and_then(|t| t.peer.parse::<SocketAddr>().ok()),
     ) else {
-        update(&|t| t.session = Observed::not_attempted("no TCP connection"));
+        update(slot, |t| {
+            t.session = Observed::not_attempted("no TCP connection")
+        });
         return;
     };
     if job.env_unset {
-        update(&|t| {
+        update(slot, |t| {
             t.session = Observed::not_attempted(
                 "the credentials come from an environment variable that is not set here",
             )
@@ -97,14 +98,14 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
             } else {
                 None
             };
-            update(&|t| {
+            update(slot, |t| {
                 t.tls_facts.handshake = Some(handshake.clone());
                 t.tls_facts.speaks_other_mode = plaintext;
                 t.session = Observed::not_attempted("no verified TLS connection (fix TLS first)");
             });
             return;
         };
-        update(&|t| t.tls_facts.handshake = Some(handshake.clone()));
+        update(slot, |t| t.tls_facts.handshake = Some(handshake.clone()));
         let session = session::probe(tls_stream, job.credentials.as_ref(), read, job.extras).await;
         // A TLS 1.3 server that demands a client certificate ends the connection at the first read.
         if let Observed::Ok { value } = &session
@@ -113,26 +114,32 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         {
             handshake.client_cert_rejection = Some(error.clone());
         }
-        update(&|t| {
-            t.tls_facts.handshake = Some(handshake.clone());
-            t.session = session.clone();
+        // Moved, not copied: a session holds the whole INFO.
+        update(slot, |t| {
+            t.tls_facts.handshake = Some(handshake);
+            t.session = session;
         });
         return;
     }
     let session = session::probe(stream, job.credentials.as_ref(), read, job.extras).await;
     let unanswered = matches!(&session, Observed::Ok { value } if matches!(value.unauthenticated_ping, Reply::Broken { .. } | Reply::Timeout { .. }));
-    update(&|t| t.session = session.clone());
+    update(slot, |t| t.session = session);
     if unanswered {
         let deadline = plan.dial_timeout.min(read);
         let (speaks_tls, answer) = tokio::join!(
             speaks_tls(peer, &host, deadline),
             plaintext_answer(peer, deadline, deadline)
         );
-        update(&|t| {
+        update(slot, |t| {
             t.tls_facts.speaks_other_mode = Some(speaks_tls);
             t.plaintext_answer = answer.clone();
         });
     }
+}
+
+/// Writes into the target's slot as soon as a phase ends.
+fn update(slot: &Mutex<TargetFacts>, f: impl FnOnce(&mut TargetFacts)) {
+    f(&mut slot.lock().expect("probe slot"));
 }
 
 /// What a fresh connection answers to a plaintext `PING`: its first line, printable, or

@@ -30,7 +30,8 @@ crate::check! {
         phase: Session,
         // Not `auth.login`: a server out of client slots refuses the login too, and that
         // refusal is this check's finding. Without a session it skips, naming auth.login.
-        requires: ["net.tcp"],
+        // The TLS checks stay: no session is held over a connection that failed them.
+        requires: ["net.tcp", "tls.mode", "tls.ca-trust", "tls.hostname", "tls.expiry", "tls.client-cert"],
     }
 }
 
