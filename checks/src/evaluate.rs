@@ -84,6 +84,12 @@ fn judge_with_prerequisites<'m>(
                 break;
             }
         }
+        let blocked_by = blocked_by.or_else(|| {
+            not_a_data_server(id, check.meta().phase, subject).map(|why| {
+                Verdict::skip(format!("skipped: {why} (see redis.role)"))
+                    .with("blocked_by", "redis.role")
+            })
+        });
         let entry = match blocked_by {
             Some(verdict) => Memo {
                 verdict,
@@ -110,6 +116,20 @@ fn judge_with_prerequisites<'m>(
         memo.insert(id, entry);
     }
     &memo[id].verdict
+}
+
+/// The checks that judge what kind of server the address is: they run on a Sentinel too and
+/// say so. Every other check of the session would judge a server that holds no Gloo data.
+const JUDGE_THE_SERVER_KIND: &[&str] = &["auth.login", "redis.role", "redis.non-cluster"];
+
+/// Why a session check has nothing to judge: the address is not a Redis data server.
+fn not_a_data_server(id: &str, phase: Phase, subject: Subject<'_>) -> Option<String> {
+    if phase != Phase::Session || JUDGE_THE_SERVER_KIND.contains(&id) {
+        return None;
+    }
+    let target = subject.target?;
+    let session = target.session.ok()?;
+    crate::server::sentinel(session).map(|s| s.describe(&target.address))
 }
 
 /// The skip a blocked prerequisite causes. A prerequisite that was itself skipped passes its
@@ -190,6 +210,35 @@ mod tests {
             assert!(v.message.contains("net.tcp failed"), "{id}: {}", v.message);
         }
         assert_eq!(outcome_of(&judged, "net.dns").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_sentinel_is_judged_only_by_the_checks_of_the_server_kind() {
+        let mut t = healthy_target("snapshot");
+        crate::testing::set_info(&mut t, "redis_mode", Some("sentinel"));
+        crate::testing::session(&mut t).role = Observed::Ok {
+            value: vec!["sentinel".into(), "mymaster".into()],
+        };
+        let judged = evaluate(&facts(vec![t]));
+        assert_eq!(outcome_of(&judged, "redis.role").outcome, Outcome::Fail);
+        assert_eq!(
+            outcome_of(&judged, "redis.non-cluster").outcome,
+            Outcome::Fail
+        );
+        for j in judged.iter().filter(|j| {
+            j.meta.phase == Phase::Session
+                && !JUDGE_THE_SERVER_KIND.contains(&j.meta.id)
+                && j.target != "*"
+        }) {
+            assert_eq!(j.verdict.outcome, Outcome::Skip, "{}", j.meta.id);
+            assert!(
+                j.verdict.message.contains("is a Redis Sentinel"),
+                "{}: {}",
+                j.meta.id,
+                j.verdict.message
+            );
+        }
+        assert_eq!(outcome_of(&judged, "net.tcp").outcome, Outcome::Pass);
     }
 
     #[test]
