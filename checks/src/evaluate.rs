@@ -108,7 +108,7 @@ fn judge_with_prerequisites<'m>(
                 }
             }
             None => {
-                let verdict = check.judge(subject);
+                let verdict = dropped_note(check.meta().phase, subject, check.judge(subject));
                 let blocks = matches!(verdict.outcome, Outcome::Fail | Outcome::Unknown);
                 Memo { verdict, blocks }
             }
@@ -130,6 +130,33 @@ fn not_a_data_server(id: &str, phase: Phase, subject: Subject<'_>) -> Option<Str
     let target = subject.target?;
     let session = target.session.ok()?;
     crate::server::sentinel(session).map(|s| s.describe(&target.address))
+}
+
+/// An `unknown` on a session the server closed at a command one Redis answers names that
+/// cause: the reads failed because of what sits at the address (a proxy, most often), not
+/// because the user lacks a permission.
+fn dropped_note(phase: Phase, subject: Subject<'_>, mut verdict: Verdict) -> Verdict {
+    let dropped_at = subject
+        .target
+        .and_then(|t| t.session.ok())
+        .and_then(|s| s.dropped_at.as_deref());
+    if let (Phase::Session, Outcome::Unknown, Some(command)) = (phase, verdict.outcome, dropped_at)
+    {
+        verdict.message = format!(
+            "{}; the server closed the connection at {command}, which every Redis answers: something other than one Redis server (a proxy such as twemproxy) sits at the address",
+            verdict.message
+        );
+        verdict.remediation = Some(format!(
+            "point the address at a Redis server (a primary), not a proxy that closes the connection at {command}; to judge the server behind such a proxy, run the preflight against it directly{}",
+            verdict
+                .remediation
+                .as_deref()
+                .map(|f| format!("; otherwise: {f}"))
+                .unwrap_or_default()
+        ));
+        verdict = verdict.with("dropped_at", command);
+    }
+    verdict
 }
 
 /// The skip a blocked prerequisite causes. A prerequisite that was itself skipped passes its
@@ -239,6 +266,36 @@ mod tests {
             );
         }
         assert_eq!(outcome_of(&judged, "net.tcp").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn an_unknown_on_a_session_the_server_closed_names_where_it_closed() {
+        let mut t = healthy_target("snapshot");
+        let s = crate::testing::session(&mut t);
+        let dropped = || Observed::failed(crate::facts::FailureKind::Reset, "broken pipe");
+        s.hello = dropped();
+        s.info = dropped();
+        s.role = dropped();
+        s.config.clear();
+        s.dropped_at = Some("HELLO".into());
+        let judged = evaluate(&facts(vec![t]));
+        let v = outcome_of(&judged, "redis.noeviction");
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(
+            v.message
+                .contains("the server closed the connection at HELLO, which every Redis answers"),
+            "{}",
+            v.message
+        );
+        assert!(
+            v.remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("point the address at a Redis server (a primary), not a proxy")
+        );
+        // Passes and fails keep their own words.
+        assert_eq!(outcome_of(&judged, "net.tcp").outcome, Outcome::Pass);
+        assert!(!outcome_of(&judged, "auth.login").message.contains("closed"));
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 },
                 duration_ms: 2.0,
                 refusal: None,
+                dropped_at: None,
             },
         },
     }
