@@ -272,10 +272,10 @@ mod tests {
     fn an_unknown_on_a_session_the_server_closed_names_where_it_closed() {
         let mut t = healthy_target("snapshot");
         let s = crate::testing::session(&mut t);
-        let dropped = || Observed::failed(crate::facts::FailureKind::Reset, "broken pipe");
-        s.hello = dropped();
-        s.info = dropped();
-        s.role = dropped();
+        let kind = crate::facts::FailureKind::Reset;
+        s.hello = Observed::failed(kind, "broken pipe");
+        s.info = Observed::failed(kind, "broken pipe");
+        s.role = Observed::failed(kind, "broken pipe");
         s.config.clear();
         s.dropped_at = Some("HELLO".into());
         let judged = evaluate(&facts(vec![t]));
