@@ -96,6 +96,12 @@ fn judge_with_prerequisites<'m>(
                 break;
             }
         }
+        let blocked_by = blocked_by.or_else(|| {
+            not_a_data_server(id, check.meta().phase, subject).map(|why| {
+                Verdict::skip(format!("skipped: {why} (see redis.role)"))
+                    .with("blocked_by", "redis.role")
+            })
+        });
         let entry = match blocked_by {
             Some(verdict) => Memo {
                 verdict,
@@ -114,7 +120,7 @@ fn judge_with_prerequisites<'m>(
                 }
             }
             None => {
-                let verdict = check.judge(subject);
+                let verdict = dropped_note(check.meta().phase, subject, check.judge(subject));
                 let blocks = matches!(verdict.outcome, Outcome::Fail | Outcome::Unknown);
                 Memo { verdict, blocks }
             }
@@ -122,6 +128,47 @@ fn judge_with_prerequisites<'m>(
         memo.insert(id, entry);
     }
     &memo[id].verdict
+}
+
+/// The checks that judge what kind of server the address is: they run on a Sentinel too and
+/// say so. Every other check of the session would judge a server that holds no Gloo data.
+const JUDGE_THE_SERVER_KIND: &[&str] = &["auth.login", "redis.role", "redis.non-cluster"];
+
+/// Why a session check has nothing to judge: the address is not a Redis data server.
+fn not_a_data_server(id: &str, phase: Phase, subject: Subject<'_>) -> Option<String> {
+    if phase != Phase::Session || JUDGE_THE_SERVER_KIND.contains(&id) {
+        return None;
+    }
+    let target = subject.target?;
+    let session = target.session.ok()?;
+    crate::server::sentinel(session).map(|s| s.describe(&target.address))
+}
+
+/// An `unknown` on a session the server closed at a command one Redis answers names that
+/// cause: the reads failed because of what sits at the address (a proxy, most often), not
+/// because the user lacks a permission.
+fn dropped_note(phase: Phase, subject: Subject<'_>, mut verdict: Verdict) -> Verdict {
+    let dropped_at = subject
+        .target
+        .and_then(|t| t.session.ok())
+        .and_then(|s| s.dropped_at.as_deref());
+    if let (Phase::Session, Outcome::Unknown, Some(command)) = (phase, verdict.outcome, dropped_at)
+    {
+        verdict.message = format!(
+            "{}; the server closed the connection at {command}, which every Redis answers: something other than one Redis server (a proxy such as twemproxy) sits at the address",
+            verdict.message
+        );
+        verdict.remediation = Some(format!(
+            "point the address at a Redis server (a primary), not a proxy that closes the connection at {command}; to judge the server behind such a proxy, run the preflight against it directly{}",
+            verdict
+                .remediation
+                .as_deref()
+                .map(|f| format!("; otherwise: {f}"))
+                .unwrap_or_default()
+        ));
+        verdict = verdict.with("dropped_at", command);
+    }
+    verdict
 }
 
 /// The skip a blocked prerequisite causes. A prerequisite that was itself skipped passes its
@@ -202,6 +249,65 @@ mod tests {
             assert!(v.message.contains("net.tcp failed"), "{id}: {}", v.message);
         }
         assert_eq!(outcome_of(&judged, "net.dns").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_sentinel_is_judged_only_by_the_checks_of_the_server_kind() {
+        let mut t = healthy_target("snapshot");
+        crate::testing::set_info(&mut t, "redis_mode", Some("sentinel"));
+        crate::testing::session(&mut t).role = Observed::Ok {
+            value: vec!["sentinel".into(), "mymaster".into()],
+        };
+        let judged = evaluate(&facts(vec![t]));
+        assert_eq!(outcome_of(&judged, "redis.role").outcome, Outcome::Fail);
+        assert_eq!(
+            outcome_of(&judged, "redis.non-cluster").outcome,
+            Outcome::Fail
+        );
+        for j in judged.iter().filter(|j| {
+            j.meta.phase == Phase::Session
+                && !JUDGE_THE_SERVER_KIND.contains(&j.meta.id)
+                && j.target != "*"
+        }) {
+            assert_eq!(j.verdict.outcome, Outcome::Skip, "{}", j.meta.id);
+            assert!(
+                j.verdict.message.contains("is a Redis Sentinel"),
+                "{}: {}",
+                j.meta.id,
+                j.verdict.message
+            );
+        }
+        assert_eq!(outcome_of(&judged, "net.tcp").outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn an_unknown_on_a_session_the_server_closed_names_where_it_closed() {
+        let mut t = healthy_target("snapshot");
+        let s = crate::testing::session(&mut t);
+        let kind = crate::facts::FailureKind::Reset;
+        s.hello = Observed::failed(kind, "broken pipe");
+        s.info = Observed::failed(kind, "broken pipe");
+        s.role = Observed::failed(kind, "broken pipe");
+        s.config.clear();
+        s.dropped_at = Some("HELLO".into());
+        let judged = evaluate(&facts(vec![t]));
+        let v = outcome_of(&judged, "redis.noeviction");
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(
+            v.message
+                .contains("the server closed the connection at HELLO, which every Redis answers"),
+            "{}",
+            v.message
+        );
+        assert!(
+            v.remediation
+                .as_deref()
+                .unwrap()
+                .starts_with("point the address at a Redis server (a primary), not a proxy")
+        );
+        // Passes and fails keep their own words.
+        assert_eq!(outcome_of(&judged, "net.tcp").outcome, Outcome::Pass);
+        assert!(!outcome_of(&judged, "auth.login").message.contains("closed"));
     }
 
     #[test]

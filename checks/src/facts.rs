@@ -497,6 +497,11 @@ pub struct Session {
     /// before closing, or `LOADING`).
     #[serde(default)]
     pub refusal: Option<Refusal>,
+    /// The command of the server reads (`HELLO`, `INFO`, `ROLE`, `CONFIG GET`) at which the
+    /// server closed the connection, every later read then failing with it: what a proxy that
+    /// does not speak a command one Redis answers does (twemproxy closes at `HELLO`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped_at: Option<String>,
 }
 
 /// What `src/probe/field.rs` observes on the session, for `redis.latency` and `redis.multikey`.

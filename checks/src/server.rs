@@ -104,6 +104,84 @@ pub fn identify(s: &Session) -> Server {
     }
 }
 
+/// A Redis Sentinel at the address: it answers `PING`, `INFO` and `HELLO` like a Redis server,
+/// but holds no data and refuses every data command. Gloo's Redis values take one address and
+/// no Sentinel settings (no master name), so its components would talk to the Sentinel itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sentinel {
+    /// What told it: `INFO redis_mode:sentinel`, `HELLO mode sentinel` or `ROLE sentinel`.
+    pub source: &'static str,
+    /// The masters it monitors (`INFO sentinel`: `master0:name=…,status=…,address=…`), as
+    /// `name at host:port`.
+    pub masters: Vec<String>,
+}
+
+impl Sentinel {
+    /// One sentence: what the address is, and where the data is.
+    pub fn describe(&self, address: &str) -> String {
+        let monitors = match self.masters.as_slice() {
+            [] => String::new(),
+            [one] => format!("; it monitors the primary {one}"),
+            many => format!("; it monitors the primaries {}", many.join(", ")),
+        };
+        format!(
+            "{address} is a Redis Sentinel ({}), not a Redis server: it holds no data and refuses Gloo's reads and writes{monitors}",
+            self.source
+        )
+    }
+
+    /// The fix: point the address at the primary, by a name that follows it on failover.
+    pub fn fix(&self, address_key: &str) -> String {
+        let primary = match self.masters.as_slice() {
+            [] => "the primary this Sentinel monitors (SENTINEL GET-MASTER-ADDR-BY-NAME <name>)"
+                .to_string(),
+            [one] => format!("the primary it names ({one})"),
+            _ => "the primary of the right master (SENTINEL MASTERS lists them)".to_string(),
+        };
+        format!(
+            "set {address_key} to {primary}, ideally through a name or virtual IP that follows the primary on failover: Gloo's Redis values take a single address and no Sentinel settings, so its components cannot follow a Sentinel"
+        )
+    }
+}
+
+/// The Sentinel a session reached, when it reached one.
+pub fn sentinel(s: &Session) -> Option<Sentinel> {
+    let source = if s.info_field("redis_mode") == Some("sentinel") {
+        "INFO redis_mode:sentinel"
+    } else if s.hello_field("mode") == Some("sentinel") {
+        "HELLO mode sentinel"
+    } else if s
+        .role
+        .ok()
+        .and_then(|r| r.first())
+        .is_some_and(|r| r == "sentinel")
+    {
+        "ROLE sentinel"
+    } else {
+        return None;
+    };
+    let masters = s
+        .info
+        .ok()
+        .map(|info| {
+            info.iter()
+                .filter(|(k, _)| {
+                    k.strip_prefix("master")
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .filter_map(|(_, v)| {
+                    let field = |name: &str| {
+                        v.split(',')
+                            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                    };
+                    Some(format!("{} at {}", field("name")?, field("address")?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Sentinel { source, masters })
+}
+
 /// `major.minor.patch` (missing parts are 0); `None` when the major is not a number.
 pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
@@ -118,6 +196,39 @@ pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
 mod tests {
     use super::*;
     use crate::testing::{healthy_target, refused, session, set_info};
+
+    #[test]
+    fn a_sentinel_is_told_with_the_primaries_it_monitors() {
+        let mut t = healthy_target("s");
+        assert_eq!(sentinel(session(&mut t)), None);
+        set_info(&mut t, "redis_mode", Some("sentinel"));
+        set_info(
+            &mut t,
+            "master0",
+            Some("name=mymaster,status=ok,address=10.0.0.5:6379,slaves=1,sentinels=3"),
+        );
+        let s = sentinel(session(&mut t)).unwrap();
+        assert_eq!(s.masters, vec!["mymaster at 10.0.0.5:6379".to_string()]);
+        let text = s.describe("10.0.0.9:26379");
+        assert!(
+            text.contains("is a Redis Sentinel (INFO redis_mode:sentinel)")
+                && text.ends_with("it monitors the primary mymaster at 10.0.0.5:6379"),
+            "{text}"
+        );
+        assert!(
+            s.fix("redis.address").starts_with(
+                "set redis.address to the primary it names (mymaster at 10.0.0.5:6379)"
+            )
+        );
+        // A restricted user: INFO refused, HELLO still tells the mode.
+        let session = session(&mut t);
+        session.info = refused("info");
+        session.hello = Observed::Ok {
+            value: [("mode".to_string(), "sentinel".to_string())].into(),
+        };
+        let s = sentinel(session).unwrap();
+        assert_eq!((s.source, s.masters.len()), ("HELLO mode sentinel", 0));
+    }
 
     #[test]
     fn identities() {

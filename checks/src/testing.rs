@@ -41,6 +41,10 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         ("rdb_last_bgsave_status", "ok"),
         ("aof_enabled", "1"),
         ("aof_last_write_status", "ok"),
+        ("used_memory", "1048576"),
+        ("evicted_keys", "0"),
+        ("rejected_connections", "0"),
+        ("connected_clients", "5"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -185,6 +189,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 },
                 duration_ms: 2.0,
                 refusal: None,
+                dropped_at: None,
             },
         },
     }

@@ -48,7 +48,7 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
         let heading = match report.targets.iter().find(|t| t.name == name) {
             Some(t) => {
                 // What the server said about itself, as given (e.g. `version 7.2.4, role master`).
-                let server = t.server.as_ref().map(|m| {
+                let server = t.server.as_ref().and_then(|m| {
                     let said: Vec<String> = ["version", "role"]
                         .iter()
                         .filter_map(|k| {
@@ -57,7 +57,8 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
                                 .map(|v| format!("{k} {}", controls(v)))
                         })
                         .collect();
-                    format!("  [{}]", said.join(", "))
+                    // A server that told neither (a proxy that drops INFO and HELLO): no `[]`.
+                    (!said.is_empty()).then(|| format!("  [{}]", said.join(", ")))
                 });
                 format!(
                     "{}  {}  ({}){}",
@@ -169,6 +170,35 @@ fn write_row(
 #[cfg(test)]
 mod tests {
     use crate::model::{Outcome, Report, Row};
+
+    #[test]
+    fn a_server_that_told_nothing_gets_no_empty_brackets() {
+        let mut report = Report::new("preflight", false);
+        report.targets = vec![crate::model::TargetInfo {
+            name: "snapshot".into(),
+            components: vec!["management-server".into()],
+            address: "proxy:6379".into(),
+            tls: false,
+            auth: false,
+            server: Some(serde_json::Map::new()),
+        }];
+        report.results = vec![Row::new(
+            "net.tcp",
+            "snapshot",
+            Outcome::Pass,
+            "title",
+            "connected",
+        )];
+        let mut out = Vec::new();
+        super::write(&report, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let heading = text.lines().next().unwrap();
+        assert_eq!(
+            heading.trim_end(),
+            "snapshot  proxy:6379  (management-server)",
+            "{text}"
+        );
+    }
 
     #[test]
     fn every_values_finding_is_printed() {

@@ -150,6 +150,7 @@ where
         field: Default::default(),
         duration_ms: 0.0,
         refusal,
+        dropped_at: None,
     };
     if session.admitted() && extras.db != 0 {
         let reply = send(conn, redis::cmd("SELECT").arg(extras.db), read).await;
@@ -173,6 +174,11 @@ where
         // Last: the PINGs must not queue behind other replies (see field.rs).
         super::field::round_trips(conn, read, &mut session).await;
     } else {
+        if session.unauthenticated_ping == Reply::Ok {
+            // The login failed, but the server lets anybody in: what it says it is (a
+            // Sentinel, say) names the cause. Reads only, as the user everybody is.
+            read_server(conn, read, &mut session, extras.config).await;
+        }
         session.snapshot = Observed::not_attempted("not admitted");
         session.write_probe = Observed::not_attempted("not admitted");
     }
@@ -277,10 +283,24 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_co
         Some(parse_info(&body)).filter(|fields| !fields.is_empty())
     });
     session.role = observe(role, |v| Some(flatten_role(&v)).filter(|r| !r.is_empty()));
+    let mut config_closed = false;
     for (param, reply) in params.iter().zip(configs) {
         let value = observe(reply, |v| config_value(&v));
+        config_closed |= value.failure() == Some(FailureKind::Reset);
         session.config.insert(param.to_string(), value);
     }
+    // In the order sent: the first read the closed connection broke is where the server
+    // closed it (the earlier ones were answered).
+    let closed = |o: Option<FailureKind>| o == Some(FailureKind::Reset);
+    session.dropped_at = [
+        ("HELLO", closed(session.hello.failure())),
+        ("INFO", closed(session.info.failure())),
+        ("ROLE", closed(session.role.failure())),
+        ("CONFIG GET", config_closed),
+    ]
+    .into_iter()
+    .find(|(_, closed)| *closed)
+    .map(|(command, _)| command.to_string());
 }
 
 /// `SET` a uniquely named key with a 10-second expiry, `GET` it back, `DEL` it: the only writes

@@ -23,6 +23,7 @@ use super::elapsed_ms;
 #[derive(Debug)]
 struct Recorder {
     inner: Option<Arc<WebPkiServerVerifier>>,
+    roots: Arc<RootCertStore>,
     chain: Mutex<Vec<CertificateDer<'static>>>,
     cert_requested: AtomicBool,
 }
@@ -39,13 +40,31 @@ impl ServerCertVerifier for Recorder {
         let mut chain = vec![end_entity.clone().into_owned()];
         chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
         *self.chain.lock().expect("recorder") = chain;
-        match &self.inner {
+        let verdict = match &self.inner {
             Some(inner) => {
                 inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
             }
             None => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer,
             )),
+        };
+        match verdict {
+            // Go accepts a certificate that is itself in the configured CA (a self-signed
+            // server certificate given as its own CA), still checking the name and the dates;
+            // the handshake proves the server holds that certificate's key.
+            Err(_)
+                if is_a_trust_anchor(end_entity, &self.roots)
+                    && ParsedCertificate::try_from(end_entity).is_ok_and(|p| {
+                        rustls::client::verify_server_name(&p, server_name).is_ok()
+                    })
+                    && cert_info(end_entity).is_some_and(|c| {
+                        let now = now.as_secs() as i64;
+                        c.not_before <= now && now <= c.not_after
+                    }) =>
+            {
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
         }
     }
 
@@ -118,6 +137,7 @@ pub async fn handshake(
         .ok();
     let recorder = Arc::new(Recorder {
         inner,
+        roots: roots.clone(),
         chain: Mutex::new(Vec::new()),
         cert_requested: AtomicBool::new(false),
     });
@@ -223,6 +243,8 @@ fn verify_apart(
     let at = UnixTime::since_unix_epoch(Duration::from_secs(at.max(0) as u64));
     let trust = if roots.is_empty() {
         Err("no trust anchors to verify against".to_string())
+    } else if is_a_trust_anchor(leaf, roots) {
+        Ok(())
     } else {
         rustls::client::verify_server_cert_signed_by_trust_anchor(
             &parsed,
@@ -235,6 +257,20 @@ fn verify_apart(
     };
     let name_ok = rustls::client::verify_server_name(&parsed, name).map_err(|e| e.to_string());
     (trust, name_ok)
+}
+
+/// Whether `cert` is itself one of the trusted CA certificates (same subject and key), as
+/// Go's verifier accepts before building any chain.
+fn is_a_trust_anchor(cert: &CertificateDer<'_>, roots: &RootCertStore) -> bool {
+    let mut own = RootCertStore::empty();
+    if own.add(cert.clone().into_owned()).is_err() {
+        return false;
+    }
+    own.roots.iter().any(|a| {
+        roots.roots.iter().any(|r| {
+            r.subject == a.subject && r.subject_public_key_info == a.subject_public_key_info
+        })
+    })
 }
 
 /// A rustls failure in a user's words.

@@ -15,6 +15,11 @@
 //! `gloo-mesh` into `<redacted>-mesh`. Redis quotes what it echoes (`'<password>'`) and names
 //! users as words, so those echoes go. The username `default` is not a secret (it is Redis'
 //! built-in user, and what the components log in as without a username) and is never removed.
+//!
+//! Public names. Where a value stands inside a longer name every reader of a report knows (the
+//! namespace or name of a secret the run reads), it stays there: `<redacted>-mesh` beside
+//! the known namespace `gloo-mesh` would tell that the password is `gloo`. It goes everywhere
+//! else, and a value that contains such a name goes whole.
 
 mod strings;
 
@@ -40,6 +45,10 @@ pub const MIN_ANYWHERE: usize = 4;
 pub struct Scrubber {
     /// Longest first, so that `user:pass` goes before `pass`.
     needles: Vec<(String, Match)>,
+    /// Names everybody reading a report knows (the secrets' namespaces and names): a shorter
+    /// value found inside one stays, for `<redacted>-mesh` where the reader knows `gloo-mesh`
+    /// would tell the value.
+    public: Vec<String>,
 }
 
 /// Where a value counts as present.
@@ -66,6 +75,11 @@ impl Scrubber {
     pub fn for_run(values: &Values, plans: &[TargetPlan], secrets: &SecretSource) -> Scrubber {
         let mut s = Scrubber::default();
         for (namespace, name) in crate::secrets::wanted(plans) {
+            for word in [namespace.clone(), name.clone()] {
+                if !s.public.contains(&word) {
+                    s.public.push(word);
+                }
+            }
             let Lookup::Found(data) = secrets.get(&namespace, &name) else {
                 continue;
             };
@@ -174,7 +188,7 @@ impl Scrubber {
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for (needle, how) in &self.needles {
-            if let Some(replaced) = remove(&out, needle, *how) {
+            if let Some(replaced) = remove(&out, needle, *how, &self.public) {
                 out = Cow::Owned(replaced);
             }
         }
@@ -239,23 +253,37 @@ impl Scrubber {
 }
 
 /// `needle` removed from `text` where it counts as present. `None` when it does not occur.
-fn remove(text: &str, needle: &str, how: Match) -> Option<String> {
+/// An occurrence inside one of the `public` names longer than it stays: removing it would tell
+/// the value to anybody who knows the name. (Longer values go first, so a value that contains
+/// a public name is gone before its shorter neighbours are judged.)
+fn remove(text: &str, needle: &str, how: Match, public: &[String]) -> Option<String> {
     if !text.contains(needle) {
         return None;
     }
     let joins: fn(char) -> bool = match how {
-        Match::Anywhere => return Some(text.replace(needle, REDACTED)),
+        Match::Anywhere => |_| false,
         Match::Word => |c| c.is_alphanumeric() || c == '_',
         Match::Name => |c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'),
     };
+    let shielded: Vec<(usize, usize)> = public
+        .iter()
+        .filter(|p| p.len() > needle.len() && p.contains(needle))
+        .flat_map(|p| {
+            text.match_indices(p.as_str())
+                .map(|(at, p)| (at, at + p.len()))
+        })
+        .collect();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut changed = false;
     while let Some(at) = rest.find(needle) {
+        let start = text.len() - rest.len() + at;
+        let end = start + needle.len();
         let before = rest[..at].chars().next_back().or(out.chars().next_back());
         let after = rest[at + needle.len()..].chars().next();
         out.push_str(&rest[..at]);
-        if before.is_some_and(joins) || after.is_some_and(joins) {
+        let in_public = shielded.iter().any(|&(s, e)| s <= start && end <= e);
+        if before.is_some_and(joins) || after.is_some_and(joins) || in_public {
             out.push_str(needle);
         } else {
             out.push_str(REDACTED);
@@ -297,6 +325,29 @@ mod tests {
         users.iter().for_each(|u| s.username(u));
         secrets.iter().for_each(|v| s.secret(v.as_bytes()));
         s
+    }
+
+    #[test]
+    fn a_value_inside_a_public_name_stays_there_and_goes_everywhere_else() {
+        // The password `gloo` (the lab's swapped secret): `<redacted>-mesh` where everybody
+        // knows the namespace gloo-mesh would tell it.
+        let mut s = scrubber(&[], &["gloo"]);
+        s.public = vec!["gloo-mesh".into(), "redis-auth-secrets".into()];
+        assert_eq!(
+            s.text("secret gloo-mesh/redis-auth-secrets: ERR args 'gloo' 'gloo-ish'"),
+            "secret gloo-mesh/redis-auth-secrets: ERR args '<redacted>' '<redacted>-ish'"
+        );
+        // A value that contains a public name goes whole, before any shorter one is judged.
+        let mut s = scrubber(&[], &["gloo-mesh-pw", "gloo"]);
+        s.public = vec!["gloo-mesh".into()];
+        assert_eq!(
+            s.text("ns gloo-mesh: 'gloo-mesh-pw'"),
+            "ns gloo-mesh: '<redacted>'"
+        );
+        // A value equal to a public name is not shielded by it.
+        let mut s = scrubber(&[], &["gloo-mesh"]);
+        s.public = vec!["gloo-mesh".into()];
+        assert_eq!(s.text("'gloo-mesh'"), "'<redacted>'");
     }
 
     #[test]

@@ -87,6 +87,19 @@ impl Check for AuthLogin {
                 .fix("set db within the server's databases (0 … databases-1); Redis Cluster and many managed services have db 0 only");
         }
         let secret = t.auth.holder();
+        if let Some(sentinel) = crate::server::sentinel(session) {
+            let describe = sentinel.describe(&t.address);
+            return match session.login.as_ref().map(|l| &l.reply) {
+                Some(Reply::Error { code, message }) => Verdict::fail(format!(
+                    "the server rejects the credentials from {secret} ({code} {message}): {describe}"
+                ))
+                .with("reply", format!("{code} {message}"))
+                .with("source", sentinel.source)
+                .fix(sentinel.fix(&t.address_key)),
+                _ => Verdict::skip(format!("skipped: {describe} (see redis.role)"))
+                    .with("blocked_by", "redis.role"),
+            };
+        }
         match &session.login {
             None => match &session.unauthenticated_ping {
                 // The legacy ext auth and portal blocks have no auth setting at all: the fix
@@ -121,8 +134,13 @@ impl Check for AuthLogin {
                 Reply::Error { code, message } => {
                     let evidence = format!("{code} {message}");
                     let server = crate::server::identify(session);
-                    let fix = if session.unauthenticated_ping == Reply::Ok {
+                    let no_password = message.contains("without any password configured");
+                    let fix = if no_password && !login.with_username && server.acl_users != Some(false) {
+                        format!("the components log in as the default user (the secret has no username), which has no password on this server: put the name of the ACL user meant for Gloo under {} in {secret}, or remove auth from the values if the server is meant to be open", t.auth.username_key)
+                    } else if no_password {
                         "the server has no password: remove auth from the values, or configure the password on the server".to_string()
+                    } else if session.unauthenticated_ping == Reply::Ok {
+                        format!("check the username and password in {secret} (are they swapped?) and that the ACL user exists and is `on`; note that the server also lets anybody in without credentials (the default user has no password)")
                     } else if login.with_username && server.acl_users == Some(false) {
                         format!("{} has no ACL users (it predates Redis 6): remove the username from the secret (the password alone logs in), or upgrade Redis", server.label())
                     } else if server.acl_users == Some(false) {
@@ -377,6 +395,71 @@ mod tests {
                 .unwrap()
                 .contains("the server has no password")
         );
+    }
+
+    #[test]
+    fn an_open_default_user_beside_acl_users_gets_the_fix_for_its_cause() {
+        let no_password = err(
+            "ERR",
+            "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        );
+        // The secret's username is empty: the login is `default`'s, which has no password.
+        let mut t = healthy_target("snapshot");
+        let s = session(&mut t);
+        s.unauthenticated_ping = Reply::Ok;
+        let login = s.login.as_mut().unwrap();
+        login.with_username = false;
+        login.reply = no_password;
+        let fix = judge(t).remediation.unwrap();
+        assert!(
+            fix.contains("log in as the default user (the secret has no username)")
+                && !fix.contains("the server has no password"),
+            "{fix}"
+        );
+        // Wrong credentials on a server whose default user is open too: not "no password".
+        let mut t = healthy_target("snapshot");
+        let s = session(&mut t);
+        s.unauthenticated_ping = Reply::Ok;
+        s.login.as_mut().unwrap().reply = err(
+            "WRONGPASS",
+            "invalid username-password pair or user is disabled.",
+        );
+        let v = judge(t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        let fix = v.remediation.unwrap();
+        assert!(
+            fix.contains("(are they swapped?)") && !fix.contains("remove auth"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn a_sentinel_is_named_as_the_cause() {
+        let mut t = healthy_target("snapshot");
+        crate::testing::set_info(&mut t, "redis_mode", Some("sentinel"));
+        crate::testing::set_info(
+            &mut t,
+            "master0",
+            Some("name=gloo,status=ok,address=10.0.0.5:6379,slaves=1,sentinels=3"),
+        );
+        let s = session(&mut t);
+        s.unauthenticated_ping = Reply::Ok;
+        let admitted = t.clone();
+        session(&mut t).login.as_mut().unwrap().reply = err(
+            "ERR",
+            "AUTH <password> called without any password configured for the default user.",
+        );
+        let v = judge(t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("is a Redis Sentinel"), "{}", v.message);
+        let fix = v.remediation.unwrap();
+        assert!(
+            fix.contains("(gloo at 10.0.0.5:6379)") && !fix.contains("remove auth"),
+            "{fix}"
+        );
+        let v = judge(admitted);
+        assert_eq!(v.outcome, Outcome::Skip);
+        assert!(v.message.contains("see redis.role"), "{}", v.message);
     }
 
     #[test]

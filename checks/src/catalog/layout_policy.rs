@@ -81,7 +81,14 @@ impl Check for LayoutPolicy {
                 let shared: Vec<String> = groups.iter().filter(|g| g.len() > 1).map(|g| {
                     g.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(" and ")
                 }).collect();
-                Verdict::fail(format!("{} share an instance; --layout separate demands one instance per use case ({found})", shared.join(", ")))
+                // Separate db numbers are not separate instances.
+                let db = |t: &TargetFacts| t.session.ok().and_then(|s| s.select.as_ref()).map_or(0, |(db, _)| *db);
+                let dbs_note = if groups.iter().any(|g| g.iter().any(|t| db(t) != db(g[0]))) {
+                    "; different db numbers of one instance still share its memory, maxmemory-policy, persistence and failover"
+                } else {
+                    ""
+                };
+                Verdict::fail(format!("{} share an instance; --layout separate demands one instance per use case ({found}){dbs_note}", shared.join(", ")))
                     .fix("give each use case its own Redis instance, or run with the --layout your policy demands")
             }
             "shared" if groups.len() > 1 => Verdict::fail(format!(
@@ -131,6 +138,18 @@ mod tests {
             "{}",
             v.message
         );
+
+        // Another db of the same instance is still the same instance.
+        crate::testing::session(&mut f.targets[1]).select = Some((3, crate::facts::Reply::Ok));
+        let v = judge(&f);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .contains("different db numbers of one instance still share its memory"),
+            "{}",
+            v.message
+        );
+        crate::testing::session(&mut f.targets[1]).select = None;
 
         f.layout_policy = "shared".into();
         assert_eq!(judge(&f).outcome, Outcome::Fail);

@@ -122,6 +122,18 @@ impl Check for RedisCapacity {
                 "raise maxclients, or set connection.poolSize",
             ));
         }
+        // An INFO that tells none of what this check reads (a proxy, a trimmed managed INFO)
+        // shows no headroom: never a pass on it.
+        let read_any = ["used_memory", "evicted_keys", "rejected_connections"]
+            .iter()
+            .any(|f| num(f).is_some())
+            || v.evidence.contains_key("connected_clients");
+        if !read_any {
+            return Verdict::unknown(
+                "INFO told none of used_memory, evicted_keys, rejected_connections or connected_clients; verify memory use and client slots by hand",
+            )
+            .fix("run INFO memory, INFO stats and INFO clients against the server yourself, or check the provider's memory and connection metrics");
+        }
         let worst = findings
             .iter()
             .map(|f| f.0)
@@ -219,6 +231,21 @@ mod tests {
         let v = judge(&t);
         assert_eq!(v.outcome, Outcome::Warn, "10 slots left for a pool of 40");
         assert!(v.message.contains("10 client slots free"), "{}", v.message);
+        // An INFO that tells nothing this check reads is no headroom.
+        let mut bare = healthy_target("s");
+        for f in [
+            "used_memory",
+            "evicted_keys",
+            "rejected_connections",
+            "connected_clients",
+        ] {
+            set_info(&mut bare, f, None);
+        }
+        let v = judge(&bare);
+        assert_eq!(v.outcome, Outcome::Unknown, "{}", v.message);
+        assert!(v.message.contains("verify memory use and client slots by hand"));
+        set_info(&mut bare, "used_memory", Some("100"));
+        assert_eq!(judge(&bare).outcome, Outcome::Pass);
         session(&mut t).info = refused("info");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
         session(&mut t).info = Observed::failed(

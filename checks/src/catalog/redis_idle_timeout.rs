@@ -54,7 +54,21 @@ impl Check for RedisIdleTimeout {
             .map(|v| v.parse::<u64>())
         {
             Some(Ok(secs)) => secs,
-            Some(Err(_)) | None => {
+            // Answered, but not a number of seconds (an empty value from a proxy).
+            Some(Err(_)) => {
+                let said = s
+                    .config
+                    .get("timeout")
+                    .and_then(|o| o.ok())
+                    .cloned()
+                    .unwrap_or_default();
+                return Verdict::unknown(format!(
+                    "CONFIG GET timeout answered {said:?}, not a number of seconds; verify by hand that the server's idle timeout is 0 or above idleTimeout {client}"
+                ))
+                .with("timeout", said)
+                .fix("check the timeout parameter in the provider's console or parameter group");
+            }
+            None => {
                 let why = s
                     .config
                     .get("timeout")
@@ -72,7 +86,13 @@ impl Check for RedisIdleTimeout {
             _ => Verdict::fail(format!(
                 "idleTimeout {client} is not below the server's timeout {server}s: the server closes idle connections first and the components hit dead ones"
             ))
-            .fix(format!("set connection.idleTimeout below {server}s, or the server's timeout to 0")),
+            .fix(if server < 30 {
+                // A few seconds closes the pools' connections between any two requests: the
+                // server's setting is what is wrong.
+                format!("set the server's timeout to 0 (CONFIG SET timeout 0, and in redis.conf): at {server}s it closes the pools' connections between requests; or else set connection.idleTimeout below {server}s")
+            } else {
+                format!("set connection.idleTimeout below {server}s, or the server's timeout to 0")
+            }),
         };
         v.with("server_timeout_s", server)
             .with("idle_timeout", client)
@@ -130,6 +150,17 @@ mod tests {
             "{}",
             v.message
         );
+        assert!(v.remediation.unwrap().starts_with("set connection.idleTimeout below 300s"));
+        // A server timeout of seconds is the server's fault, and the fix says so first.
+        server_timeout(&mut t, "1");
+        let fix = judge(&t).remediation.unwrap();
+        assert!(fix.starts_with("set the server's timeout to 0"), "{fix}");
+        // A timeout that is no number is unknown, not "refused".
+        server_timeout(&mut t, "");
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("answered \"\", not a number of seconds"), "{}", v.message);
+        server_timeout(&mut t, "300");
         t.idle_timeout_ms = None;
         assert_eq!(
             judge(&t).outcome,

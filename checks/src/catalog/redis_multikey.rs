@@ -27,6 +27,8 @@ crate::check! {
     /// Azure Managed Redis shards even its smallest SKUs: choose a single-shard option or the
     /// non-clustered policy where offered. Redis Enterprise: a database with a single shard.
     /// A restricted ACL user may be refused `SUNION` or `MULTI`: the outcome is then `unknown`.
+    /// A user refused the probe's keys (`NOPERM` for keys: ACL key patterns such as `~gloo:*`)
+    /// warns: Gloo's keys share no prefix, so the components need every key.
     RedisMultikey {
         id: "redis.multikey",
         title: "multi-key commands and transactions work",
@@ -109,6 +111,20 @@ impl Check for RedisMultikey {
         for (command, reply) in &what {
             match reply {
                 Reply::Ok => {}
+                // A user confined to key patterns (`~gloo:*`): the keys Gloo writes have no
+                // common prefix (`<cluster>~<group>~<version>~<kind>`, `reports#…`, API key
+                // IDs), so such a user breaks the components, not only this probe.
+                Reply::Error { code, message }
+                    if code == "NOPERM" && message.to_ascii_lowercase().contains("key") =>
+                {
+                    return Verdict::warn(format!(
+                        "{command} was refused for its keys ({code} {message}): the user may touch only keys matching its ACL key patterns, while Gloo's components write keys with no common prefix ({}, reports#…, API key IDs); expected access to all keys",
+                        "<cluster>~<group>~<version>~<kind>"
+                    ))
+                    .fix("grant the components' ACL user every key (`~*` or `allkeys`, and `&*` for channels), or verify that its key patterns cover every key Gloo writes")
+                    .with("command", command.clone())
+                    .with("reply", format!("{code} {message}"));
+                }
                 Reply::Error { code, message } => {
                     return Verdict::unknown(format!(
                         "{command} was refused ({code} {message}); multi-key support could not be tested"
@@ -196,6 +212,17 @@ mod tests {
         };
         probe(&mut t, noperm, Reply::Ok);
         assert_eq!(judge(&t).outcome, Outcome::Unknown, "ACL refusal is not a shard");
+        // Key patterns, not commands: the components' user cannot reach Gloo's keys either.
+        let keys = Reply::Error {
+            code: "NOPERM".into(),
+            message: "this user has no permissions to access one of the keys used as arguments"
+                .into(),
+        };
+        probe(&mut t, keys, Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Warn, "{}", v.message);
+        assert!(v.message.contains("ACL key patterns"), "{}", v.message);
+        assert!(v.remediation.unwrap().contains("`~*`"));
         session(&mut t).field.multikey = Observed::not_attempted("not admitted");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
         crate::testing::set_info(&mut t, "cluster_enabled", Some("1"));

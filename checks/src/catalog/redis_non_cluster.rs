@@ -57,6 +57,15 @@ impl Check for RedisNonCluster {
             ))
             .fix("check the provider's console: the replication group must have cluster mode disabled");
         };
+        if let Some(sentinel) = crate::server::sentinel(s) {
+            return Verdict::fail(format!(
+                "{}; Gloo needs a non-cluster Redis primary",
+                sentinel.describe(&t.address)
+            ))
+            .with("mode", "sentinel")
+            .with("source", sentinel.source)
+            .fix(sentinel.fix(&t.address_key));
+        }
         let v = match (mode, t.expect_cluster) {
             ("cluster", false) => Verdict::fail(format!(
                 "cluster mode is on ({source}); Gloo needs a non-cluster Redis"

@@ -53,6 +53,14 @@ impl Check for RedisPersistence {
             .fix("grant the preflight's user INFO (+info), or check persistence in the provider's console");
         };
         let field = |k: &str| info.get(k).map(String::as_str);
+        // An INFO without its persistence section (a proxy, a trimmed managed INFO) tells
+        // nothing: never a pass on it.
+        if field("rdb_last_bgsave_status").is_none() && field("aof_last_write_status").is_none() {
+            return Verdict::unknown(
+                "INFO has no persistence section (neither rdb_last_bgsave_status nor aof_last_write_status); verify by hand that the last save and AOF write succeeded",
+            )
+            .fix("run INFO persistence against the server yourself, or check backups and persistence in the provider's console");
+        }
         let config = |k: &str| s.config.get(k).and_then(|o| o.ok()).map(String::as_str);
         let rdb = field("rdb_last_bgsave_status").unwrap_or("unknown");
         let aof_write = field("aof_last_write_status").unwrap_or("unknown");
@@ -163,6 +171,19 @@ mod tests {
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
         session(&mut t).info = refused("info");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn an_info_without_its_persistence_section_is_unknown_never_a_pass() {
+        let mut t = healthy_target("snapshot");
+        set_info(&mut t, "rdb_last_bgsave_status", None);
+        set_info(&mut t, "aof_last_write_status", None);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown, "{}", v.message);
+        assert!(v.message.contains("no persistence section"), "{}", v.message);
+        assert!(v.remediation.is_some());
+        set_info(&mut t, "rdb_last_bgsave_status", Some("ok"));
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
     }
 
     #[test]

@@ -39,6 +39,16 @@ impl Check for RedisRole {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
+        if let Some(sentinel) = crate::server::sentinel(s) {
+            return Verdict::fail(format!(
+                "{}; Gloo needs a Redis primary",
+                sentinel.describe(&t.address)
+            ))
+            .with("role", "sentinel")
+            .with("source", sentinel.source)
+            .with("primaries", sentinel.masters.join(", "))
+            .fix(sentinel.fix(&t.address_key));
+        }
         let (role, source) =
             if let Some(r) = s.role.ok().and_then(|r| r.first()) {
                 (r.as_str(), "ROLE")
@@ -83,10 +93,21 @@ impl Check for RedisRole {
                 } else {
                     String::new()
                 };
-                let mut v = evidence(Verdict::fail(format!(
-                    "{} is a read-only replica{primary} (role {role}, per {source}){link_note}; Gloo's writes would fail with READONLY",
-                    t.address
-                )));
+                // `replica-read-only no`: writes succeed here, and vanish.
+                let writable = s.info_field("slave_read_only") == Some("0")
+                    || s.info_field("replica_read_only") == Some("0");
+                let mut v = evidence(if writable {
+                    Verdict::fail(format!(
+                        "{} is a writable replica{primary} (role {role}, per {source}; slave_read_only:0){link_note}; Gloo's writes would succeed here but never reach the primary, and the next resync erases them",
+                        t.address
+                    ))
+                    .with("slave_read_only", "0")
+                } else {
+                    Verdict::fail(format!(
+                        "{} is a read-only replica{primary} (role {role}, per {source}){link_note}; Gloo's writes would fail with READONLY",
+                        t.address
+                    ))
+                });
                 if let Some(m) = &master {
                     v = v.with("master", m.clone());
                 }
@@ -157,6 +178,43 @@ mod tests {
             v.remediation
                 .unwrap()
                 .contains("bring the primary of 10.0.0.1:6379 back")
+        );
+
+        // `replica-read-only no`: no READONLY, yet the writes are lost.
+        let mut writable = healthy_target("s");
+        session(&mut writable).role = Observed::Ok {
+            value: vec!["slave".into(), "10.0.0.1".into(), "6379".into()],
+        };
+        set_info(&mut writable, "slave_read_only", Some("0"));
+        let v = judge(writable);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("is a writable replica")
+                && v.message.contains("slave_read_only:0")
+                && v.message.contains("the next resync erases them")
+                && !v.message.contains("READONLY"),
+            "{}",
+            v.message
+        );
+
+        // A Sentinel: named, with the primary it monitors as the fix.
+        let mut sentinel = healthy_target("s");
+        set_info(&mut sentinel, "redis_mode", Some("sentinel"));
+        set_info(
+            &mut sentinel,
+            "master0",
+            Some("name=gloo,status=ok,address=10.0.0.5:6379,slaves=1,sentinels=3"),
+        );
+        session(&mut sentinel).role = Observed::Ok {
+            value: vec!["sentinel".into(), "gloo".into()],
+        };
+        let v = judge(sentinel);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("is a Redis Sentinel"), "{}", v.message);
+        assert!(
+            v.remediation
+                .unwrap()
+                .contains("the primary it names (gloo at 10.0.0.5:6379)")
         );
 
         // A restricted user: ROLE and INFO refused, HELLO still tells.

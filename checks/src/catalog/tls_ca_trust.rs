@@ -86,16 +86,51 @@ impl Check for TlsCaTrust {
                 "the chain of {} (issuer {}) verifies against {}",
                 leaf.subject, leaf.issuer, ca.source
             )),
-            Some(Err(why)) => Verdict::fail(format!(
-                "the server's certificate is issued by {}, which does not chain to the trusted CA ({}: {}): {why}",
-                leaf.issuer,
-                ca.source,
-                anchors.join("; ")
-            ))
-            .fix(format!(
-                "put the CA that issued the server's certificate ({}) into {}, or have the server use a certificate from the configured CA",
-                leaf.issuer, ca.source
-            )),
+            Some(Err(why)) => {
+                let trusted = format!("{}: {}", ca.source, anchors.join("; "));
+                let system = matches!(ca.status, CaStatus::System { .. });
+                // Where the missing CA goes: the configured secret, or one to configure.
+                let into = if system {
+                    "a CA secret named in the values' certs settings (with no CA configured the components trust only the system roots)".to_string()
+                } else {
+                    ca.source.clone()
+                };
+                let self_signed = leaf.subject == leaf.issuer;
+                let issuer_trusted = match &ca.status {
+                    CaStatus::Loaded { certs } => certs.iter().any(|c| c.subject == leaf.issuer),
+                    _ => false,
+                };
+                if self_signed {
+                    Verdict::fail(format!(
+                        "the server's certificate ({}) is self-signed and is not among the trusted CA ({trusted}): {why}",
+                        leaf.subject
+                    ))
+                    .fix(format!(
+                        "put the server's certificate itself into {into} (Go trusts a certificate found there), or give the server a certificate issued by the configured CA"
+                    ))
+                } else {
+                    // Alone, the certificate cannot tell another root CA from an intermediate
+                    // the server leaves out: both are named.
+                    let alone = h.chain.len() == 1 && !issuer_trusted;
+                    let (note, append) = if alone {
+                        (
+                            format!("; the server sends its certificate alone: when {} is an intermediate CA, the server must send it along", leaf.issuer),
+                            format!("; when {} is an intermediate CA, append it to the server's certificate file after its own (tls-cert-file holds the chain, leaf first)", leaf.issuer),
+                        )
+                    } else {
+                        (String::new(), String::new())
+                    };
+                    Verdict::fail(format!(
+                        "the server's certificate is issued by {}, which does not chain to the trusted CA ({trusted}): {why}{note}",
+                        leaf.issuer
+                    ))
+                    .fix(format!(
+                        "put the CA that issued the server's certificate ({}) into {into}, or have the server use a certificate from the configured CA{append}",
+                        leaf.issuer
+                    ))
+                }
+                .with("chain_length", h.chain.len())
+            }
             None => Verdict::unknown("the chain could not be verified")
                 .fix("verify by hand: openssl s_client -connect HOST:PORT -CAfile ca.crt"),
         };
@@ -128,6 +163,32 @@ mod tests {
         let v = judge(&t);
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(v.message.contains("issued by CN=other CA, which does not chain to the trusted CA (secret gloo-mesh/redis-certs key ca.crt: CN=lab CA)"), "{}", v.message);
+
+        // The server leaves its intermediate out: the fix is the server's chain.
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain[0].issuer = "CN=lab intermediate".into();
+        let v = judge(&t);
+        assert!(
+            v.message
+                .contains("the server sends its certificate alone: when CN=lab intermediate is an intermediate CA, the server must send it along"),
+            "{}",
+            v.message
+        );
+        assert!(v.remediation.unwrap().contains("when CN=lab intermediate is an intermediate CA, append it to the server's certificate file"));
+
+        // A self-signed server certificate, with no CA configured.
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain[0].issuer = h.chain[0].subject.clone();
+        let with_ca = t.clone();
+        t.tls_facts.ca.status = CaStatus::System { count: 140 };
+        t.tls_facts.ca.source = "system roots".into();
+        let v = judge(&t);
+        assert!(v.message.contains("is self-signed"), "{}", v.message);
+        let fix = v.remediation.unwrap();
+        assert!(fix.contains("a CA secret named in the values' certs settings") && !fix.contains("into system roots"), "{fix}");
+        let fix = judge(&with_ca).remediation.unwrap();
+        assert!(fix.contains("itself into secret gloo-mesh/redis-certs key ca.crt"), "{fix}");
+
         t.tls_facts.ca.status = CaStatus::Broken {
             problem: "secret gloo-mesh/redis-certs has no key \"ca.crt\" (keys present: tls.crt)"
                 .into(),
