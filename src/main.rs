@@ -2,6 +2,7 @@
 
 mod catalog_cmd;
 mod cli;
+mod credentials;
 mod error;
 mod inputs;
 mod plan;
@@ -9,10 +10,9 @@ mod probe;
 mod rbac;
 mod rules;
 mod run;
-mod schema;
 mod scrub;
-mod secrets;
 mod trust;
+mod values_check;
 
 use clap::Parser;
 use reports::exit_codes;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::cli::{RbacArgs, Vantage};
+use crate::credentials;
 use crate::error::InputError;
 use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces};
-use crate::secrets;
 
 /// The ServiceAccount, and one Role and RoleBinding per namespace holding named secrets.
 pub fn manifests(args: &RbacArgs) -> Result<String, InputError> {
@@ -22,7 +22,7 @@ pub fn manifests(args: &RbacArgs) -> Result<String, InputError> {
     if let Some(vantage) = args.vantage {
         return vantage_manifests(vantage, &targets, &namespaces);
     }
-    let wanted = secrets::wanted(&targets);
+    let wanted = credentials::wanted(&targets);
     let mut by_namespace: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (ns, name) in &wanted {
         by_namespace.entry(ns).or_default().push(name);
@@ -90,7 +90,7 @@ fn vantage_manifests(
         });
     }
     let mut by_namespace: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (ns, name) in secrets::wanted(&mine) {
+    for (ns, name) in credentials::wanted(&mine) {
         by_namespace.entry(ns).or_default().push(name);
     }
     let role = format!("redis-preflight-vantage-{use_case}");

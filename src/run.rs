@@ -11,6 +11,7 @@ use reports::{Format, Report, Row, TargetInfo};
 use serde_json::{Map, Value};
 
 use crate::cli::{Profile, RunArgs};
+use crate::credentials::{self, SecretSource};
 use crate::error::InputError;
 use crate::inputs::duration;
 use crate::inputs::secrets::SecretFiles;
@@ -22,10 +23,9 @@ use crate::probe::kube;
 use crate::probe::session;
 use crate::probe::target::{self, Job};
 use crate::rules::{self, RuleSet};
-use crate::schema;
 use crate::scrub::Scrubber;
-use crate::secrets::{self, SecretSource};
 use crate::trust;
+use crate::values_check;
 
 /// The most targets probed at once. A target's probe holds at most three connections at a
 /// time (its session, and two fresh ones that ask what a silent port speaks), so 85 targets
@@ -139,7 +139,7 @@ async fn observe(
             context: args.context.clone(),
         };
         let deadline = request.timeout.min(KUBE_DEADLINE);
-        SecretSource::Cluster(kube::fetch(&secrets::wanted(&plans), &access, deadline).await?)
+        SecretSource::Cluster(kube::fetch(&credentials::wanted(&plans), &access, deadline).await?)
     } else {
         SecretSource::Files(SecretFiles::load(&args.secrets)?)
     };
@@ -160,8 +160,8 @@ async fn observe(
         api_key_secret: plan::api_key_match(&values),
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
-        values_issues: scrubber.values_issues(schema::validate(&values)),
-        no_redis_values: schema::no_redis_values(&values),
+        values_issues: scrubber.values_issues(values_check::validate(&values)),
+        no_redis_values: values_check::no_redis_values(&values),
         targets: with_progress(
             plans.len(),
             probe_all(&plans, &secrets, &options, &scrubber),

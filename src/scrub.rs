@@ -23,9 +23,9 @@ use checks::facts::{TargetFacts, ValuesIssue};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
+use crate::credentials::{Lookup, SecretSource};
 use crate::inputs::values::Values;
 use crate::plan::{CredentialSource, TargetPlan};
-use crate::secrets::{Lookup, SecretSource};
 
 /// What a removed value is replaced with.
 pub const REDACTED: &str = "<redacted>";
@@ -65,7 +65,7 @@ impl Scrubber {
     /// send them, and the userinfo of any address-like value.
     pub fn for_run(values: &Values, plans: &[TargetPlan], secrets: &SecretSource) -> Scrubber {
         let mut s = Scrubber::default();
-        for (namespace, name) in crate::secrets::wanted(plans) {
+        for (namespace, name) in crate::credentials::wanted(plans) {
             let Lookup::Found(data) = secrets.get(&namespace, &name) else {
                 continue;
             };
