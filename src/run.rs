@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::{Profile, RunArgs};
 use crate::credentials::{self, SecretSource};
-use crate::error::InputError;
+use crate::error::{Error, InputError, InternalError};
 use crate::inputs::duration;
 use crate::inputs::secrets::SecretFiles;
 use crate::inputs::values::Values;
@@ -45,7 +45,7 @@ struct Request {
 }
 
 /// Runs `redis-preflight run` and returns its exit code.
-pub async fn run(args: RunArgs) -> Result<i32, InputError> {
+pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let started_at = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let request = validate(&args)?;
@@ -63,9 +63,13 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         }
     };
     if let Some(path) = &args.save_facts {
-        let text = serde_json::to_string_pretty(&facts).expect("facts serialise");
+        let text = serde_json::to_string_pretty(&facts).map_err(|e| InternalError::Serialise {
+            what: "the facts",
+            source: e.into(),
+        })?;
         std::fs::write(path, text + "\n").map_err(|source| InputError::Unwritable {
             path: path.clone(),
+            what: "the facts",
             source,
         })?;
     }
@@ -173,11 +177,9 @@ async fn observe(
 
 fn load_facts(path: &Path) -> Result<Facts, InputError> {
     let text = crate::inputs::read_capped(path)?;
-    let facts: Facts = serde_json::from_str(&text).map_err(|e| {
-        InputError::malformed(
-            &path.display().to_string(),
-            format!("not a facts file: {e}"),
-        )
+    let facts: Facts = serde_json::from_str(&text).map_err(|source| InputError::NotFacts {
+        path: path.to_path_buf(),
+        source,
     })?;
     // A facts file is untrusted text too: its control characters are escaped.
     let clean = Scrubber::default();
@@ -189,26 +191,22 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
 }
 
 fn validate(args: &RunArgs) -> Result<Request, InputError> {
-    let bad = |flag: &str, message: String| InputError::BadFlag {
-        flag: flag.into(),
-        message,
-    };
     let timeout = match duration::parse(&args.timeout) {
         Ok(ns) if ns > 0 => Duration::from_nanos(ns as u64),
         _ => {
-            return Err(bad(
-                "--timeout",
-                format!(
-                    "\"{}\" is not a positive Go duration (expected e.g. 60s)",
-                    args.timeout
-                ),
-            ));
+            return Err(InputError::BadTimeout {
+                found: args.timeout.clone(),
+            });
         }
     };
-    let globs = |flag: &str, list: &[String]| {
+    let globs = |flag: &'static str, list: &[String]| {
         list.iter()
             .map(|g| {
-                glob::Pattern::new(g).map_err(|e| bad(flag, format!("\"{g}\" is not a glob: {e}")))
+                glob::Pattern::new(g).map_err(|source| InputError::BadGlob {
+                    flag,
+                    glob: g.clone(),
+                    source,
+                })
             })
             .collect::<Result<Vec<_>, _>>()
     };
@@ -224,22 +222,13 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
         && dir.exists()
         && !dir.is_dir()
     {
-        return Err(bad(
-            "--output-dir",
-            format!(
-                "{} is a file, expected a directory (it is created when missing)",
-                dir.display()
-            ),
-        ));
+        return Err(InputError::OutputDirIsFile { path: dir.clone() });
     }
     let (stdout, files) = match &args.output_dir {
         Some(_) if file_formats.is_empty() => (Some(Format::Terminal), Format::FILES.to_vec()),
         Some(_) => (Some(Format::Terminal), file_formats),
         None if formats.len() > 1 => {
-            return Err(bad(
-                "--format",
-                "only one format can go to stdout; pass --output-dir to write several".into(),
-            ));
+            return Err(InputError::SeveralFormatsToStdout);
         }
         None => (
             Some(formats.first().copied().unwrap_or(Format::Terminal)),
@@ -300,16 +289,10 @@ fn ensure_selection(
             }
         }
     }
-    let hint = if near.is_empty() {
-        "see `redis-preflight list` for the check IDs".to_string()
-    } else {
-        format!("did you mean {}?", near.join(", "))
-    };
-    Err(InputError::BadFlag {
-        flag: globs.join(" "),
-        message: format!(
-            "no check of profile {profile} is selected, and a gate must not pass on nothing; {hint}"
-        ),
+    Err(InputError::NothingSelected {
+        globs,
+        profile: profile.to_string(),
+        near,
     })
 }
 
@@ -457,7 +440,11 @@ fn target_info(t: &TargetFacts) -> TargetInfo {
 fn write_files(report: &Report, formats: &[Format], dir: &Path) -> Result<(), InputError> {
     let unwritable = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| InputError::Unwritable { path, source }
+        move |source| InputError::Unwritable {
+            path,
+            what: "the report",
+            source,
+        }
     };
     std::fs::create_dir_all(dir).map_err(unwritable(dir))?;
     for format in formats {

@@ -19,7 +19,7 @@ use checks::{Judged, Meta, Scope, Verdict};
 use reports::Outcome;
 use serde_json::Value;
 
-use crate::error::InputError;
+use crate::error::{InputError, RuleProblem};
 use file::Severity;
 
 /// The check every rule needs: a Redis session to read from.
@@ -67,10 +67,9 @@ fn compile(name: &str, text: &str, env: &cel::Env) -> Result<Vec<file::Parsed>, 
             .spawn_scoped(scope, || file::parse(name, text, env))
             .map(|handle| {
                 handle.join().unwrap_or_else(|_| {
-                    Err(InputError::malformed(
-                        name,
-                        "the CEL parser failed on an expression of this file",
-                    ))
+                    Err(InputError::RuleParserFailed {
+                        file: name.to_string(),
+                    })
                 })
             })
             .unwrap_or_else(|_| file::parse(name, text, env))
@@ -97,18 +96,22 @@ impl RuleSet {
         let mut config: Vec<String> = Vec::new();
         for path in paths {
             let name = path.display().to_string();
-            let text = file::read_capped(path)?;
+            let text = crate::inputs::read_capped(path)?;
             for parsed in compile(&name, &text, &env)? {
                 if checks::find(&parsed.id).is_some() {
-                    return Err(InputError::Malformed {
-                        file: parsed.place,
-                        message: format!("rule {}: the ID of a built-in check", parsed.id),
+                    return Err(InputError::Rule {
+                        place: parsed.place,
+                        id: parsed.id,
+                        problem: RuleProblem::BuiltInId,
                     });
                 }
                 if let Some(first) = seen.get(&parsed.id) {
-                    return Err(InputError::Malformed {
-                        file: parsed.place,
-                        message: format!("rule {}: duplicate ID (first at {first})", parsed.id),
+                    return Err(InputError::Rule {
+                        place: parsed.place,
+                        id: parsed.id,
+                        problem: RuleProblem::DuplicateId {
+                            first: first.clone(),
+                        },
                     });
                 }
                 seen.insert(parsed.id.clone(), parsed.place.clone());
@@ -153,12 +156,9 @@ impl RuleSet {
         config.sort();
         config.dedup();
         if config.len() > MAX_CONFIG {
-            return Err(InputError::BadFlag {
-                flag: "--rules".into(),
-                message: format!(
-                    "the rules name {} CONFIG parameters; at most {MAX_CONFIG} are read",
-                    config.len()
-                ),
+            return Err(InputError::TooManyRuleConfig {
+                count: config.len(),
+                max: MAX_CONFIG,
             });
         }
         set.config = Box::leak(config.into_boxed_slice());
