@@ -196,8 +196,8 @@ pub enum InputError {
         problem: RuleProblem,
     },
     /// The CEL parser panicked on an expression of this file.
-    #[error("{file}: the CEL parser failed on an expression of this file")]
-    RuleParserFailed { file: String },
+    #[error("{file}: the CEL parser failed on an expression of this file ({panic})")]
+    RuleParserFailed { file: String, panic: String },
     /// More CONFIG parameters named than one round trip reads.
     #[error("--rules: the rules name {count} CONFIG parameters; at most {max} are read")]
     TooManyRuleConfig { count: usize, max: usize },
@@ -356,8 +356,28 @@ thread_local! {
 /// Runs a command so that a panic becomes an [`InternalError`] (exit 1, one line) instead of
 /// a trace. A panic that something caught and survived on this thread (a probe task the
 /// runtime caught) counts too: the run's output is then incomplete, and exit 1 says so.
-/// Threads not under a guard keep the default hook (the rules thread reports its own).
+/// Threads not under a guard keep the default hook, unless they run [`quietly`].
 pub fn guard<T>(command: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    install_hook();
+    GUARDED.set(true);
+    let result = catch_unwind(AssertUnwindSafe(command));
+    GUARDED.set(false);
+    let panicked = PANICKED.take();
+    let panic = |message: Option<String>| {
+        Error::Internal(InternalError::Panic {
+            message: message.unwrap_or_else(|| "a panic".into()),
+        })
+    };
+    match (result, panicked) {
+        (Ok(Err(e)), _) => Err(e),
+        (Ok(Ok(value)), None) => Ok(value),
+        (Ok(Ok(_)), Some(message)) => Err(panic(Some(message))),
+        (Err(_), message) => Err(panic(message)),
+    }
+}
+
+/// Records a panic on a thread under [`guard`] or [`quietly`]; elsewhere, the hook before.
+fn install_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -380,21 +400,17 @@ pub fn guard<T>(command: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> 
             });
         }));
     });
-    GUARDED.set(true);
-    let result = catch_unwind(AssertUnwindSafe(command));
-    GUARDED.set(false);
+}
+
+/// Runs `work` with its panic recorded instead of printed, for a thread whose owner turns a
+/// panic into an error of its own (the rules parser's): the panic's one-line message.
+pub fn quietly<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    install_hook();
+    let was = GUARDED.replace(true);
+    let result = catch_unwind(AssertUnwindSafe(work));
+    GUARDED.set(was);
     let panicked = PANICKED.take();
-    let panic = |message: Option<String>| {
-        Error::Internal(InternalError::Panic {
-            message: message.unwrap_or_else(|| "a panic".into()),
-        })
-    };
-    match (result, panicked) {
-        (Ok(Err(e)), _) => Err(e),
-        (Ok(Ok(value)), None) => Ok(value),
-        (Ok(Ok(_)), Some(message)) => Err(panic(Some(message))),
-        (Err(_), message) => Err(panic(message)),
-    }
+    result.map_err(|_| panicked.unwrap_or_else(|| "a panic".into()))
 }
 
 #[cfg(test)]
@@ -507,5 +523,15 @@ mod tests {
         let input: Result<(), Error> = guard(|| Err(InputError::SeveralFormatsToStdout.into()));
         assert_eq!(input.unwrap_err().exit_code(), exit_codes::INPUT);
         assert_eq!(guard(|| Ok(3)).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_thread_run_quietly_hands_its_panic_to_its_owner() {
+        let panic = std::thread::spawn(|| quietly(|| -> i32 { panic!("parser\nsnippet") }))
+            .join()
+            .unwrap()
+            .unwrap_err();
+        assert!(panic.starts_with("parser at src/error.rs:"), "{panic}");
+        assert_eq!(quietly(|| 7), Ok(7));
     }
 }

@@ -64,13 +64,20 @@ fn compile(name: &str, text: &str, env: &cel::Env) -> Result<Vec<file::Parsed>, 
         std::thread::Builder::new()
             .name("rules".into())
             .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || file::parse(name, text, env))
-            .map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(InputError::RuleParserFailed {
-                        file: name.to_string(),
-                    })
-                })
+            .spawn_scoped(scope, || {
+                crate::error::quietly(|| file::parse(name, text, env))
+            })
+            .map(|handle| match handle.join() {
+                Ok(Ok(parsed)) => parsed,
+                Ok(Err(panic)) => Err(InputError::RuleParserFailed {
+                    file: name.to_string(),
+                    panic,
+                }),
+                // A panic `quietly` cannot catch (in its hook) still ends the thread.
+                Err(_) => Err(InputError::RuleParserFailed {
+                    file: name.to_string(),
+                    panic: "a panic".into(),
+                }),
             })
             .unwrap_or_else(|_| file::parse(name, text, env))
     })
