@@ -193,7 +193,7 @@ pub enum InputError {
         /// `file:line` of the rule (of its `when` for an expression's problem).
         place: String,
         id: String,
-        problem: RuleProblem,
+        problem: Box<RuleProblem>,
     },
     /// The CEL parser panicked on an expression of this file.
     #[error("{file}: the CEL parser failed on an expression of this file ({panic})")]
@@ -287,9 +287,37 @@ pub enum WhenProblem {
     /// CEL's own parse or check error.
     #[error("does not parse{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     DoesNotParse { message: Option<String> },
-    /// A name, a type or a form the walk over the expression refuses (its sentence).
-    #[error("{0}")]
-    Refused(String),
+    /// `config` read other than by a literal parameter name.
+    #[error(
+        "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
+    )]
+    ConfigByExpression,
+    /// A variable the environment does not have.
+    #[error("unknown variable `{name}` (did you mean `{nearest}`? the environment has {})", crate::rules::file::VARIABLES.join(", "))]
+    UnknownVariable { name: String, nearest: &'static str },
+    /// A field a record of the environment does not have.
+    #[error("{record} has no field `{field}` (did you mean `{nearest}`? it has {})", fields.join(", "))]
+    UnknownField {
+        record: String,
+        field: String,
+        nearest: &'static str,
+        fields: &'static [&'static str],
+    },
+    /// A path compared with a literal of another type: always false, or an error.
+    #[error(
+        "{name} has type {path_type}, compared with a literal of type {literal_type}{}",
+        if *path_type == "string" && matches!(*literal_type, "int" | "uint" | "double") {
+            " (CONFIG and INFO values are strings: compare with \"0\", or convert with int(...))"
+        } else {
+            ""
+        }
+    )]
+    TypeMismatch {
+        /// The path as written (`config["maxmemory"]`).
+        name: String,
+        path_type: &'static str,
+        literal_type: &'static str,
+    },
     #[error("config[\"{name}\"]: a parameter name, not a pattern")]
     ConfigPattern { name: String },
     #[error("config[\"{name}\"] holds a credential; rules may not read it")]
@@ -477,10 +505,10 @@ mod tests {
         let e = InputError::Rule {
             place: "rules.yaml:7".into(),
             id: "org.x".into(),
-            problem: RuleProblem::When {
+            problem: Box::new(RuleProblem::When {
                 at: Some((1, 4)),
                 problem: WhenProblem::TooDeep { max: 32 },
-            },
+            }),
         };
         assert_eq!(
             one_line(&e),

@@ -116,7 +116,7 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
     let bad = |problem: RuleProblem| InputError::Rule {
         place: place.clone(),
         id: id.clone(),
-        problem,
+        problem: Box::new(problem),
     };
     check_id(&id).map_err(bad)?;
     if raw.title.trim().is_empty() || raw.fix.trim().is_empty() {
@@ -139,7 +139,7 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
     let bad_when = |at: Option<(usize, usize)>, problem: WhenProblem| InputError::Rule {
         place: when_place.clone(),
         id: id.clone(),
-        problem: RuleProblem::When { at, problem },
+        problem: Box::new(RuleProblem::When { at, problem }),
     };
     if when.is_empty() {
         return Err(bad_when(None, WhenProblem::Empty));
@@ -182,11 +182,8 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
         error: None,
     };
     scan.walk(program.expression(), &mut Vec::new());
-    if let Some((offset, message)) = scan.error.take() {
-        return Err(bad_when(
-            offset.map(|o| line_col(&when, o)),
-            WhenProblem::Refused(message),
-        ));
+    if let Some((offset, problem)) = scan.error.take() {
+        return Err(bad_when(offset.map(|o| line_col(&when, o)), problem));
     }
     let config: Vec<String> = scan.config.into_iter().collect();
     for name in &config {
@@ -243,17 +240,17 @@ struct Scan<'a> {
     info: &'a cel::common::ast::SourceInfo,
     config: BTreeSet<String>,
     /// The first problem: its character offset in the expression, and what it is.
-    error: Option<(Option<usize>, String)>,
+    error: Option<(Option<usize>, WhenProblem)>,
 }
 
 impl Scan<'_> {
-    fn fail(&mut self, expr: &IdedExpr, message: String) {
+    fn fail(&mut self, expr: &IdedExpr, problem: WhenProblem) {
         if self.error.is_none() {
             let offset = self
                 .info
                 .offset_for(expr.id)
                 .map(|(start, _)| start as usize);
-            self.error = Some((offset, message));
+            self.error = Some((offset, problem));
         }
     }
 
@@ -266,11 +263,7 @@ impl Scan<'_> {
             Expr::Literal(LiteralValue::String(s)) => {
                 self.config.insert(s.inner().to_ascii_lowercase());
             }
-            _ => self.fail(
-                key,
-                "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
-                    .into(),
-            ),
+            _ => self.fail(key, WhenProblem::ConfigByExpression),
         }
         true
     }
@@ -290,16 +283,13 @@ impl Scan<'_> {
             _ => (right, r, l),
         };
         let name = crate::rules::render(path).unwrap_or_else(|| "the value".into());
-        let hint = if path_type == "string" && numeric(literal_type) {
-            " (CONFIG and INFO values are strings: compare with \"0\", or convert with int(...))"
-        } else {
-            ""
-        };
         self.fail(
             expr,
-            format!(
-                "{name} has type {path_type}, compared with a literal of type {literal_type}{hint}"
-            ),
+            WhenProblem::TypeMismatch {
+                name,
+                path_type,
+                literal_type,
+            },
         );
     }
 
@@ -307,11 +297,7 @@ impl Scan<'_> {
         match &expr.expr {
             Expr::Ident(name) => {
                 if name == "config" && !bound.contains(name) {
-                    self.fail(
-                        expr,
-                        "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
-                            .into(),
-                    );
+                    self.fail(expr, WhenProblem::ConfigByExpression);
                 } else if !bound.contains(name)
                     && !VARIABLES.contains(&name.as_str())
                     && !TYPE_NAMES.contains(&name.as_str())
@@ -325,10 +311,10 @@ impl Scan<'_> {
                         .unwrap_or(&"target");
                     self.fail(
                         expr,
-                        format!(
-                            "unknown variable `{name}` (did you mean `{best}`? the environment has {})",
-                            VARIABLES.join(", ")
-                        ),
+                        WhenProblem::UnknownVariable {
+                            name: name.clone(),
+                            nearest: best,
+                        },
                     );
                 }
             }
@@ -381,11 +367,12 @@ impl Scan<'_> {
                         .unwrap_or(&"name");
                     self.fail(
                         expr,
-                        format!(
-                            "{record} has no field `{}` (did you mean `{best}`? it has {})",
-                            select.field,
-                            fields.join(", ")
-                        ),
+                        WhenProblem::UnknownField {
+                            record: record.to_string(),
+                            field: select.field.clone(),
+                            nearest: best,
+                            fields,
+                        },
                     );
                 }
                 self.walk(&select.operand, bound);

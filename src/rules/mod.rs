@@ -109,16 +109,16 @@ impl RuleSet {
                     return Err(InputError::Rule {
                         place: parsed.place,
                         id: parsed.id,
-                        problem: RuleProblem::BuiltInId,
+                        problem: Box::new(RuleProblem::BuiltInId),
                     });
                 }
                 if let Some(first) = seen.get(&parsed.id) {
                     return Err(InputError::Rule {
                         place: parsed.place,
                         id: parsed.id,
-                        problem: RuleProblem::DuplicateId {
+                        problem: Box::new(RuleProblem::DuplicateId {
                             first: first.clone(),
-                        },
+                        }),
                     });
                 }
                 seen.insert(parsed.id.clone(), parsed.place.clone());
