@@ -1,43 +1,9 @@
-//! Why a command stops before its verdicts, and the exit code that says so.
-//!
-//! [`InputError`] (exit 2): something the user gave cannot be used — a file, a flag, a rule.
-//! One variant per failure, with the culprit in fields (path, line, key, what was found, what
-//! was expected); causes from other libraries are chained with `#[source]`.
-//! [`InternalError`] (exit 1): not the user's doing — the runtime cannot start, a report
-//! cannot be serialised, a bug (a panic, caught by [`guard`]).
-//!
-//! Either prints as one line on stderr, `error: ` then [`one_line`]: the message and its
-//! causes joined with `: `. Never a stack trace.
+//! [`InputError`]: what the user gave cannot be used (exit 2), one variant per failure with
+//! the culprit in fields.
 
-use std::cell::{Cell, RefCell};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::Once;
-
-use reports::exit_codes;
 
 use crate::inputs::yaml;
-
-/// Why a command could not reach its verdicts.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The user's input (exit 2).
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// Not the user's input (exit 1).
-    #[error(transparent)]
-    Internal(#[from] InternalError),
-}
-
-impl Error {
-    /// The exit code this error ends the process with.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Input(_) => exit_codes::INPUT,
-            Error::Internal(_) => exit_codes::INTERNAL,
-        }
-    }
-}
 
 /// Something the user gave cannot be used (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -324,166 +290,10 @@ pub enum WhenProblem {
     ConfigCredential { name: String },
 }
 
-/// Not the user's doing (exit 1).
-#[derive(Debug, thiserror::Error)]
-pub enum InternalError {
-    /// The async runtime cannot start (threads, file descriptors, memory).
-    #[error("internal error: cannot start the async runtime")]
-    Runtime {
-        #[source]
-        source: std::io::Error,
-    },
-    /// Something built in memory cannot be serialised.
-    #[error("internal error: cannot serialise {what}")]
-    Serialise {
-        /// `the facts`, `the RBAC manifests`.
-        what: &'static str,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// A panic: a bug.
-    #[error("internal error (a bug; please report it): {message}")]
-    Panic {
-        /// Where and why, on one line.
-        message: String,
-    },
-}
-
-/// `error` and its causes on one line: `what: cause: cause`. A cause whose text the message
-/// already quotes (libraries that print their source inside their own message) is not
-/// repeated; of a multi-line message, only the first line is kept (parsers add snippets).
-pub fn one_line(error: &dyn std::error::Error) -> String {
-    let mut line = first_line(&error.to_string());
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        let text = first_line(&e.to_string());
-        if !text.is_empty() && !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-        cause = e.source();
-    }
-    line
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_string()
-}
-
-thread_local! {
-    /// Whether this thread runs under [`guard`]: its panics are recorded, not printed.
-    static GUARDED: Cell<bool> = const { Cell::new(false) };
-    /// The first panic recorded on this thread under [`guard`].
-    static PANICKED: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Runs a command so that a panic becomes an [`InternalError`] (exit 1, one line) instead of
-/// a trace. A panic that something caught and survived on this thread (a probe task the
-/// runtime caught) counts too: the run's output is then incomplete, and exit 1 says so.
-/// Threads not under a guard keep the default hook, unless they run [`quietly`].
-pub fn guard<T>(command: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    install_hook();
-    GUARDED.set(true);
-    let result = catch_unwind(AssertUnwindSafe(command));
-    GUARDED.set(false);
-    let panicked = PANICKED.take();
-    let panic = |message: Option<String>| {
-        Error::Internal(InternalError::Panic {
-            message: message.unwrap_or_else(|| "a panic".into()),
-        })
-    };
-    match (result, panicked) {
-        (Ok(Err(e)), _) => Err(e),
-        (Ok(Ok(value)), None) => Ok(value),
-        (Ok(Ok(_)), Some(message)) => Err(panic(Some(message))),
-        (Err(_), message) => Err(panic(message)),
-    }
-}
-
-/// Records a panic on a thread under [`guard`] or [`quietly`]; elsewhere, the hook before.
-fn install_hook() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !GUARDED.get() {
-                return previous(info);
-            }
-            let location = info
-                .location()
-                .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                .unwrap_or_default();
-            let payload = info.payload();
-            let message = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .map_or_else(|| "a panic".to_string(), first_line);
-            PANICKED.with_borrow_mut(|p| {
-                p.get_or_insert(format!("{message}{location}"));
-            });
-        }));
-    });
-}
-
-/// Runs `work` with its panic recorded instead of printed, for a thread whose owner turns a
-/// panic into an error of its own (the rules parser's): the panic's one-line message.
-pub fn quietly<T>(work: impl FnOnce() -> T) -> Result<T, String> {
-    install_hook();
-    let was = GUARDED.replace(true);
-    let result = catch_unwind(AssertUnwindSafe(work));
-    GUARDED.set(was);
-    let panicked = PANICKED.take();
-    result.map_err(|_| panicked.unwrap_or_else(|| "a panic".into()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn causes_join_the_message_on_one_line() {
-        let e = Error::from(InputError::Unreadable {
-            path: "values.yaml".into(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "No such file"),
-        });
-        assert_eq!(one_line(&e), "values.yaml: cannot read: No such file");
-        assert_eq!(e.exit_code(), exit_codes::INPUT);
-    }
-
-    #[test]
-    fn a_cause_the_message_quotes_is_not_repeated_and_snippets_are_dropped() {
-        // kube prints its source inside its own message.
-        let e = InputError::Kubeconfig {
-            path: "kubeconfig".into(),
-            source: kube::config::KubeconfigError::ReadConfig(
-                std::io::Error::other("permission denied"),
-                "kubeconfig".into(),
-            ),
-        };
-        assert_eq!(
-            one_line(&e),
-            "kubeconfig: not a usable kubeconfig: failed to read kubeconfig from '\"kubeconfig\"': permission denied"
-        );
-        // A parser's message with a snippet under it.
-        let parse = serde_saphyr::from_str::<serde_json::Value>("a: [\n").unwrap_err();
-        let e = InputError::Kubeconfig {
-            path: "kubeconfig".into(),
-            source: kube::config::KubeconfigError::Parse(Box::new(parse)),
-        };
-        let line = one_line(&e);
-        assert!(
-            line.starts_with(
-                "kubeconfig: not a usable kubeconfig: failed to parse kubeconfig YAML: "
-            ),
-            "{line}"
-        );
-        assert!(!line.contains('\n'), "{line}");
-    }
+    use crate::error::one_line;
 
     #[test]
     fn fields_name_the_culprit() {
@@ -514,52 +324,5 @@ mod tests {
             one_line(&e),
             "rules.yaml:7: rule org.x: `when` line 1, column 4: nested more than 32 deep"
         );
-    }
-
-    #[test]
-    fn internal_errors_exit_1_and_user_errors_exit_2() {
-        let runtime = Error::from(InternalError::Runtime {
-            source: std::io::Error::other("too many open files"),
-        });
-        assert_eq!(runtime.exit_code(), exit_codes::INTERNAL);
-        assert_eq!(
-            one_line(&runtime),
-            "internal error: cannot start the async runtime: too many open files"
-        );
-        let input = Error::from(InputError::SeveralFormatsToStdout);
-        assert_eq!(input.exit_code(), exit_codes::INPUT);
-    }
-
-    #[test]
-    fn a_panic_under_the_guard_is_one_line_and_exit_1() {
-        let result: Result<(), Error> = guard(|| panic!("boom\nsecond line"));
-        let e = result.unwrap_err();
-        assert_eq!(e.exit_code(), exit_codes::INTERNAL);
-        let line = one_line(&e);
-        assert!(
-            line.starts_with("internal error (a bug; please report it): boom at src/error.rs:"),
-            "{line}"
-        );
-        assert!(!line.contains('\n'), "{line}");
-        // A panic caught on the way (as the runtime catches a task's) still ends in exit 1.
-        let survived: Result<i32, Error> = guard(|| {
-            let _ = catch_unwind(|| panic!("in a task"));
-            Ok(0)
-        });
-        assert!(one_line(&survived.unwrap_err()).contains("in a task"));
-        // Input errors pass through unchanged; nothing leaks into the next guarded call.
-        let input: Result<(), Error> = guard(|| Err(InputError::SeveralFormatsToStdout.into()));
-        assert_eq!(input.unwrap_err().exit_code(), exit_codes::INPUT);
-        assert_eq!(guard(|| Ok(3)).unwrap(), 3);
-    }
-
-    #[test]
-    fn a_thread_run_quietly_hands_its_panic_to_its_owner() {
-        let panic = std::thread::spawn(|| quietly(|| -> i32 { panic!("parser\nsnippet") }))
-            .join()
-            .unwrap()
-            .unwrap_err();
-        assert!(panic.starts_with("parser at src/error.rs:"), "{panic}");
-        assert_eq!(quietly(|| 7), Ok(7));
     }
 }
