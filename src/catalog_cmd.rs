@@ -9,6 +9,7 @@ use checks::{CATALOG, Meta};
 use reports::exit_codes;
 
 use crate::cli::ListFormat;
+use crate::error::InputError;
 use crate::rules::RuleSet;
 
 /// Writes to stdout; a closed pipe (`| head`) is the reader's choice, not an error.
@@ -17,19 +18,9 @@ pub fn emit(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// Loads `--rules` for `list` and `explain`; a bad file is exit 2, as for `run`.
-fn load_rules(paths: &[PathBuf]) -> Result<RuleSet, i32> {
-    RuleSet::load(paths).map_err(|e| {
-        eprintln!("error: {e}");
-        exit_codes::INPUT
-    })
-}
-
-pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> i32 {
-    let rules = match load_rules(rule_files) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> Result<i32, InputError> {
+    // A bad rules file is exit 2, as for `run`.
+    let rules = RuleSet::load(rule_files)?;
     let metas: Vec<&Meta> = CATALOG
         .iter()
         .map(|c| c.meta())
@@ -60,7 +51,7 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> i32 {
             })
             .collect();
         emit(&format!("{:#}\n", serde_json::Value::Array(entries)));
-        return exit_codes::OK;
+        return Ok(exit_codes::OK);
     }
     let id = metas.iter().map(|m| m.id.len()).max().unwrap_or(0).max(20);
     let title = metas.iter().map(|m| m.title.len()).max().unwrap_or(0);
@@ -86,28 +77,26 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> i32 {
         );
     }
     emit(&text);
-    exit_codes::OK
+    Ok(exit_codes::OK)
 }
 
-pub fn explain(id: &str, rule_files: &[PathBuf]) -> i32 {
-    let rules = match load_rules(rule_files) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub fn explain(id: &str, rule_files: &[PathBuf]) -> Result<i32, InputError> {
+    let rules = RuleSet::load(rule_files)?;
     let meta = checks::find(id)
         .map(|c| c.meta())
         .or_else(|| rules.find(id).map(|r| r.meta));
     let Some(m) = meta else {
-        let best = CATALOG
+        let nearest = CATALOG
             .iter()
             .map(|c| c.meta().id)
             .chain(rules.rules.iter().map(|r| r.meta.id))
             .max_by(|a, b| strsim::jaro_winkler(id, a).total_cmp(&strsim::jaro_winkler(id, b)))
-            .unwrap_or_default();
-        eprintln!(
-            "error: no check `{id}` (did you mean `{best}`? `redis-preflight list` shows them all)"
-        );
-        return exit_codes::INPUT;
+            .unwrap_or_default()
+            .to_string();
+        return Err(InputError::UnknownCheck {
+            id: id.to_string(),
+            nearest,
+        });
     };
     let mut text = format!("{} — {}\n\n", m.id, m.title);
     // `///` lines keep the space after the slashes.
@@ -119,7 +108,7 @@ pub fn explain(id: &str, rule_files: &[PathBuf]) -> i32 {
     }
     let _ = write!(text, "\n## Profiles\n{}\n", m.profiles.join(", "));
     emit(&text);
-    exit_codes::OK
+    Ok(exit_codes::OK)
 }
 
 /// The JSON Schema of `report.json`, or with `facts` of what a rule sees.

@@ -2,6 +2,7 @@
 
 mod catalog_cmd;
 mod cli;
+mod credentials;
 mod error;
 mod inputs;
 mod plan;
@@ -9,13 +10,14 @@ mod probe;
 mod rbac;
 mod rules;
 mod run;
-mod schema;
 mod scrub;
-mod secrets;
 mod trust;
+mod values_check;
 
 use clap::Parser;
 use reports::exit_codes;
+
+use crate::error::{Error, InternalError};
 
 fn main() {
     // rustls needs a process-wide crypto provider; ring needs only a C compiler to build.
@@ -28,39 +30,33 @@ fn main() {
             std::process::exit(exit_codes::INPUT);
         }
     };
-    let code = match cli.command {
-        // One thread: the probes wait on I/O, and a multi-threaded runtime costs start-up time.
-        cli::Command::Run(args) => match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => match rt.block_on(run::run(*args)) {
-                Ok(code) => code,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    exit_codes::INPUT
-                }
-            },
-            Err(e) => {
-                eprintln!("error: cannot start the runtime: {e}");
-                exit_codes::INTERNAL
-            }
-        },
-        cli::Command::List { format, rules } => catalog_cmd::list(format, &rules),
-        cli::Command::Explain { id, rules } => catalog_cmd::explain(&id, &rules),
-        cli::Command::Schema { facts } => catalog_cmd::schema(facts),
-        cli::Command::Rbac(args) => match rbac::manifests(&args) {
-            Ok(text) => {
-                catalog_cmd::emit(&text);
-                exit_codes::OK
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit_codes::INPUT
-            }
-        },
+    let code = match error::guard(|| command(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", error::one_line(&e));
+            e.exit_code()
+        }
     };
     std::process::exit(code);
+}
+
+/// Runs one command: its exit code, or why it could not reach its verdicts.
+fn command(command: cli::Command) -> Result<i32, Error> {
+    Ok(match command {
+        // One thread: the probes wait on I/O, and a multi-threaded runtime costs start-up time.
+        cli::Command::Run(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| InternalError::Runtime { source })?
+            .block_on(run::run(*args))?,
+        cli::Command::List { format, rules } => catalog_cmd::list(format, &rules)?,
+        cli::Command::Explain { id, rules } => catalog_cmd::explain(&id, &rules)?,
+        cli::Command::Schema { facts } => catalog_cmd::schema(facts),
+        cli::Command::Rbac(args) => {
+            catalog_cmd::emit(&rbac::manifests(&args)?);
+            exit_codes::OK
+        }
+    })
 }
 
 /// Clap's whole message (the problem, the missing argument, the possible values, the

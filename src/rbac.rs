@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::cli::{RbacArgs, Vantage};
-use crate::error::InputError;
+use crate::credentials;
+use crate::error::{Error, InputError, InternalError};
 use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces};
-use crate::secrets;
 
 /// The ServiceAccount, and one Role and RoleBinding per namespace holding named secrets.
-pub fn manifests(args: &RbacArgs) -> Result<String, InputError> {
+pub fn manifests(args: &RbacArgs) -> Result<String, Error> {
     let values = Values::load(&args.values, &args.set)?;
     let namespaces = Namespaces {
         management: args.namespace.clone(),
@@ -22,7 +22,7 @@ pub fn manifests(args: &RbacArgs) -> Result<String, InputError> {
     if let Some(vantage) = args.vantage {
         return vantage_manifests(vantage, &targets, &namespaces);
     }
-    let wanted = secrets::wanted(&targets);
+    let wanted = credentials::wanted(&targets);
     let mut by_namespace: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (ns, name) in &wanted {
         by_namespace.entry(ns).or_default().push(name);
@@ -71,7 +71,7 @@ fn vantage_manifests(
     vantage: Vantage,
     targets: &[plan::TargetPlan],
     namespaces: &Namespaces,
-) -> Result<String, InputError> {
+) -> Result<String, Error> {
     let (use_case, account, addons) = component(vantage);
     let home = if addons {
         &namespaces.addons
@@ -84,13 +84,10 @@ fn vantage_manifests(
         .cloned()
         .collect();
     if mine.is_empty() {
-        return Err(InputError::BadFlag {
-            flag: "--vantage".into(),
-            message: format!("the values configure no {use_case} target"),
-        });
+        return Err(InputError::NoVantageTarget { use_case }.into());
     }
     let mut by_namespace: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (ns, name) in secrets::wanted(&mine) {
+    for (ns, name) in credentials::wanted(&mine) {
         by_namespace.entry(ns).or_default().push(name);
     }
     let role = format!("redis-preflight-vantage-{use_case}");
@@ -123,14 +120,14 @@ fn vantage_manifests(
     render(&header, docs)
 }
 
-fn render(header: &str, docs: Vec<Value>) -> Result<String, InputError> {
+fn render(header: &str, docs: Vec<Value>) -> Result<String, Error> {
     let mut out = String::from(header);
     for doc in docs {
         out.push_str("---\n");
         out.push_str(
-            &serde_saphyr::to_string(&doc).map_err(|e| InputError::BadFlag {
-                flag: "rbac".into(),
-                message: e.to_string(),
+            &serde_saphyr::to_string(&doc).map_err(|e| InternalError::Serialise {
+                what: "the RBAC manifests",
+                source: e.into(),
             })?,
         );
     }

@@ -11,7 +11,8 @@ use reports::{Format, Report, Row, TargetInfo};
 use serde_json::{Map, Value};
 
 use crate::cli::{Profile, RunArgs};
-use crate::error::InputError;
+use crate::credentials::{self, SecretSource};
+use crate::error::{Error, InputError, InternalError};
 use crate::inputs::duration;
 use crate::inputs::secrets::SecretFiles;
 use crate::inputs::values::Values;
@@ -22,10 +23,9 @@ use crate::probe::kube;
 use crate::probe::session;
 use crate::probe::target::{self, Job};
 use crate::rules::{self, RuleSet};
-use crate::schema;
 use crate::scrub::Scrubber;
-use crate::secrets::{self, SecretSource};
 use crate::trust;
+use crate::values_check;
 
 /// The most targets probed at once. A target's probe holds at most three connections at a
 /// time (its session, and two fresh ones that ask what a silent port speaks), so 85 targets
@@ -45,7 +45,7 @@ struct Request {
 }
 
 /// Runs `redis-preflight run` and returns its exit code.
-pub async fn run(args: RunArgs) -> Result<i32, InputError> {
+pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let started_at = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let request = validate(&args)?;
@@ -63,9 +63,13 @@ pub async fn run(args: RunArgs) -> Result<i32, InputError> {
         }
     };
     if let Some(path) = &args.save_facts {
-        let text = serde_json::to_string_pretty(&facts).expect("facts serialise");
+        let text = serde_json::to_string_pretty(&facts).map_err(|e| InternalError::Serialise {
+            what: "the facts",
+            source: e.into(),
+        })?;
         std::fs::write(path, text + "\n").map_err(|source| InputError::Unwritable {
             path: path.clone(),
+            what: "the facts",
             source,
         })?;
     }
@@ -150,7 +154,7 @@ async fn observe(
             context: args.context.clone(),
         };
         let deadline = request.timeout.min(KUBE_DEADLINE);
-        SecretSource::Cluster(kube::fetch(&secrets::wanted(&plans), &access, deadline).await?)
+        SecretSource::Cluster(kube::fetch(&credentials::wanted(&plans), &access, deadline).await?)
     } else {
         SecretSource::Files(SecretFiles::load(&args.secrets)?)
     };
@@ -171,8 +175,8 @@ async fn observe(
         api_key_secret: plan::api_key_match(&values),
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
-        values_issues: scrubber.values_issues(schema::validate(&values)),
-        no_redis_values: schema::no_redis_values(&values),
+        values_issues: scrubber.values_issues(values_check::validate(&values)),
+        no_redis_values: values_check::no_redis_values(&values),
         targets: with_progress(
             plans.len(),
             probe_all(&plans, &secrets, &options, &scrubber),
@@ -184,11 +188,9 @@ async fn observe(
 
 fn load_facts(path: &Path) -> Result<Facts, InputError> {
     let text = crate::inputs::read_capped(path)?;
-    let facts: Facts = serde_json::from_str(&text).map_err(|e| {
-        InputError::malformed(
-            &path.display().to_string(),
-            format!("not a facts file: {e}"),
-        )
+    let facts: Facts = serde_json::from_str(&text).map_err(|source| InputError::NotFacts {
+        path: path.to_path_buf(),
+        source,
     })?;
     // A facts file is untrusted text too: its control characters are escaped.
     let clean = Scrubber::default();
@@ -200,26 +202,22 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
 }
 
 fn validate(args: &RunArgs) -> Result<Request, InputError> {
-    let bad = |flag: &str, message: String| InputError::BadFlag {
-        flag: flag.into(),
-        message,
-    };
     let timeout = match duration::parse(&args.timeout) {
         Ok(ns) if ns > 0 => Duration::from_nanos(ns as u64),
         _ => {
-            return Err(bad(
-                "--timeout",
-                format!(
-                    "\"{}\" is not a positive Go duration (expected e.g. 60s)",
-                    args.timeout
-                ),
-            ));
+            return Err(InputError::BadTimeout {
+                found: args.timeout.clone(),
+            });
         }
     };
-    let globs = |flag: &str, list: &[String]| {
+    let globs = |flag: &'static str, list: &[String]| {
         list.iter()
             .map(|g| {
-                glob::Pattern::new(g).map_err(|e| bad(flag, format!("\"{g}\" is not a glob: {e}")))
+                glob::Pattern::new(g).map_err(|source| InputError::BadGlob {
+                    flag,
+                    glob: g.clone(),
+                    source,
+                })
             })
             .collect::<Result<Vec<_>, _>>()
     };
@@ -235,22 +233,13 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
         && dir.exists()
         && !dir.is_dir()
     {
-        return Err(bad(
-            "--output-dir",
-            format!(
-                "{} is a file, expected a directory (it is created when missing)",
-                dir.display()
-            ),
-        ));
+        return Err(InputError::OutputDirIsFile { path: dir.clone() });
     }
     let (stdout, files) = match &args.output_dir {
         Some(_) if file_formats.is_empty() => (Some(Format::Terminal), Format::FILES.to_vec()),
         Some(_) => (Some(Format::Terminal), file_formats),
         None if formats.len() > 1 => {
-            return Err(bad(
-                "--format",
-                "only one format can go to stdout; pass --output-dir to write several".into(),
-            ));
+            return Err(InputError::SeveralFormatsToStdout);
         }
         None => (
             Some(formats.first().copied().unwrap_or(Format::Terminal)),
@@ -311,16 +300,10 @@ fn ensure_selection(
             }
         }
     }
-    let hint = if near.is_empty() {
-        "see `redis-preflight list` for the check IDs".to_string()
-    } else {
-        format!("did you mean {}?", near.join(", "))
-    };
-    Err(InputError::BadFlag {
-        flag: globs.join(" "),
-        message: format!(
-            "no check of profile {profile} is selected, and a gate must not pass on nothing; {hint}"
-        ),
+    Err(InputError::NothingSelected {
+        globs,
+        profile: profile.to_string(),
+        near,
     })
 }
 
@@ -476,7 +459,11 @@ fn target_info(t: &TargetFacts) -> TargetInfo {
 fn write_files(report: &Report, formats: &[Format], dir: &Path) -> Result<(), InputError> {
     let unwritable = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| InputError::Unwritable { path, source }
+        move |source| InputError::Unwritable {
+            path,
+            what: "the report",
+            source,
+        }
     };
     std::fs::create_dir_all(dir).map_err(unwritable(dir))?;
     for format in formats {

@@ -8,9 +8,9 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
+use crate::credentials::{Lookup, SecretSource};
 use crate::plan::TlsPlan;
 use crate::probe::tls::cert_info;
-use crate::secrets::{Lookup, SecretSource};
 
 /// The system's roots, read once however many targets use them.
 fn system_roots() -> Arc<RootCertStore> {

@@ -15,10 +15,12 @@
 
 pub mod catalog;
 pub mod check;
+pub mod duration;
 pub mod evaluate;
 pub mod facts;
 pub mod identity;
 pub mod server;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use catalog::{CATALOG, find};

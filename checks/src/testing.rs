@@ -1,5 +1,8 @@
 //! Hand-made facts for the checks' table tests: a healthy target to start from, and helpers
 //! to change one observation at a time.
+//!
+//! Built for tests only (`cfg(test)`, or the `testing` feature that the workspace's
+//! dev-dependencies turn on): it is not part of the crate's API.
 
 use std::collections::BTreeMap;
 

@@ -11,7 +11,7 @@
 //! report.results.push(Row::new("net.tcp", "snapshot", Outcome::Pass, "TCP connection opens", "connected"));
 //! let mut out = Vec::new();
 //! Format::Json.write(&report, &mut out).unwrap();
-//! assert_eq!(report.exit_code(), 0);
+//! assert_eq!(report.exit_code(), reports::exit_codes::OK);
 //! ```
 #![deny(missing_docs)]
 

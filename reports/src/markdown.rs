@@ -6,7 +6,7 @@
 use std::io;
 
 use crate::escape::controls;
-use crate::model::{Outcome, Report, Row};
+use crate::model::{Outcome, Report, Row, exit_codes};
 
 fn icon(outcome: Outcome) -> &'static str {
     match outcome {
@@ -45,8 +45,8 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let s = report.summary();
     let code = report.exit_code();
     let headline = match code {
-        0 => "✅ **redis-preflight passed**",
-        4 => "⚠️ **redis-preflight passed with warnings**",
+        exit_codes::OK => "✅ **redis-preflight passed**",
+        exit_codes::WARNED => "⚠️ **redis-preflight passed with warnings**",
         _ => "❌ **redis-preflight failed**",
     };
     writeln!(

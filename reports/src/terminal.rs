@@ -7,7 +7,7 @@ use std::io;
 use anstyle::{AnsiColor, Style};
 
 use crate::escape::controls;
-use crate::model::{Outcome, Report, Row};
+use crate::model::{Outcome, Report, Row, exit_codes};
 
 fn mark(outcome: Outcome) -> (&'static str, Style) {
     let color = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
@@ -103,9 +103,9 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
     let s = report.summary();
     let code = report.exit_code();
     let (verdict, style) = match code {
-        0 if s.skip == 0 => ("all checks passed", mark(Outcome::Pass).1),
-        0 => ("no check failed", mark(Outcome::Pass).1),
-        4 => ("no check failed, some need a look", mark(Outcome::Warn).1),
+        exit_codes::OK if s.skip == 0 => ("all checks passed", mark(Outcome::Pass).1),
+        exit_codes::OK => ("no check failed", mark(Outcome::Pass).1),
+        exit_codes::WARNED => ("no check failed, some need a look", mark(Outcome::Warn).1),
         _ => ("checks failed", mark(Outcome::Fail).1),
     };
     writeln!(

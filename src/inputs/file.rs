@@ -13,10 +13,6 @@ pub const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 /// directory) of at most [`MAX_INPUT_BYTES`], in UTF-8. Anything else is an [`InputError`]
 /// naming the file (exit 2), found before the file is read whole.
 pub fn read_capped(path: &Path) -> Result<String, InputError> {
-    let unreadable = |why: String| InputError::Unreadable {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(why),
-    };
     let io = |source| InputError::Unreadable {
         path: path.to_path_buf(),
         source,
@@ -24,20 +20,18 @@ pub fn read_capped(path: &Path) -> Result<String, InputError> {
     // `metadata` follows symlinks and does not open: opening a FIFO would wait for a writer.
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(unreadable(format!(
-            "not a regular file (a {}); give the path of a file",
-            if meta.is_dir() {
+        return Err(InputError::NotAFile {
+            path: path.to_path_buf(),
+            found: if meta.is_dir() {
                 "directory"
             } else {
                 "device, FIFO or socket"
-            }
-        )));
+            },
+        });
     }
-    let too_large = || {
-        unreadable(format!(
-            "larger than {} MiB, the limit for an input file",
-            MAX_INPUT_BYTES / 1024 / 1024
-        ))
+    let too_large = || InputError::TooLarge {
+        path: path.to_path_buf(),
+        limit: MAX_INPUT_BYTES,
     };
     if meta.len() > MAX_INPUT_BYTES {
         return Err(too_large());
@@ -52,11 +46,9 @@ pub fn read_capped(path: &Path) -> Result<String, InputError> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        unreadable(format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+    String::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
     })
 }
 
@@ -71,7 +63,7 @@ mod tests {
             ("/", "not a regular file (a directory)"),
             ("/nonexistent/values.yaml", "No such file"),
         ] {
-            let err = read_capped(Path::new(path)).unwrap_err().to_string();
+            let err = crate::error::one_line(&read_capped(Path::new(path)).unwrap_err());
             assert!(err.starts_with(&format!("{path}: cannot read: ")), "{err}");
             assert!(err.contains(why), "{err}");
         }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use serde_json::Value;
 
-use crate::error::InputError;
+use crate::error::{InputError, SecretAt};
 
 /// One secret's values. `Debug` never shows them.
 pub struct Secret {
@@ -47,8 +47,8 @@ impl SecretFiles {
 
     /// Adds the secrets of one manifest file.
     pub fn add(&mut self, file: &str, text: &str) -> Result<(), InputError> {
-        let docs: Vec<Value> = serde_saphyr::from_multiple(text)
-            .map_err(|e| InputError::malformed(file, super::yaml::describe(&e)))?;
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(text).map_err(|e| InputError::yaml(file, &e))?;
         for (i, doc) in docs.into_iter().enumerate() {
             let n = i + 1;
             match doc.get("kind").and_then(Value::as_str) {
@@ -65,14 +65,10 @@ impl SecretFiles {
                     }
                 }
                 other => {
-                    return Err(InputError::BadSecret {
+                    return Err(InputError::SecretKind {
                         file: file.to_string(),
                         doc: n,
-                        secret: String::new(),
-                        message: format!(
-                            "kind is {}, expected Secret or List",
-                            other.map_or("missing".to_string(), |k| format!("\"{k}\""))
-                        ),
+                        found: other.map(str::to_string),
                     });
                 }
             }
@@ -96,22 +92,16 @@ fn parse_secret(file: &str, doc: usize, value: &Value) -> Result<Secret, InputEr
         .and_then(|m| m.get("namespace"))
         .and_then(Value::as_str)
         .map(str::to_string);
-    let label = format!(
-        " (Secret {}{})",
-        namespace
-            .as_deref()
-            .map(|n| format!("{n}/"))
-            .unwrap_or_default(),
-        name.unwrap_or("?")
-    );
-    let bad = |message: String| InputError::BadSecret {
-        file: file.to_string(),
-        doc,
-        secret: label.clone(),
-        message,
+    let at = || {
+        Box::new(SecretAt {
+            file: file.to_string(),
+            doc,
+            namespace: namespace.clone(),
+            name: name.map(str::to_string),
+        })
     };
     let name = name
-        .ok_or_else(|| bad("metadata.name is missing".into()))?
+        .ok_or_else(|| InputError::SecretWithoutName { at: at() })?
         .to_string();
     let mut data = BTreeMap::new();
     for (field, decode) in [("data", true), ("stringData", false)] {
@@ -121,28 +111,35 @@ fn parse_secret(file: &str, doc: usize, value: &Value) -> Result<Secret, InputEr
         if entries.is_null() {
             continue;
         }
-        let entries = entries.as_object().ok_or_else(|| {
-            bad(format!(
-                "{field} is {}, expected a mapping",
-                super::values::kind(entries)
-            ))
-        })?;
+        let entries = entries
+            .as_object()
+            .ok_or_else(|| InputError::SecretFieldNotMapping {
+                at: at(),
+                field,
+                found: super::values::kind(entries),
+            })?;
         for (key, v) in entries {
             let text = match v {
                 Value::String(s) => s.clone(),
                 Value::Null => String::new(),
                 other => {
-                    return Err(bad(format!(
-                        "{field}.{key} is {}, expected a string",
-                        super::values::kind(other)
-                    )));
+                    return Err(InputError::SecretValueNotString {
+                        at: at(),
+                        field,
+                        key: key.clone(),
+                        found: super::values::kind(other),
+                    });
                 }
             };
             let bytes = if decode {
                 let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
                 base64::engine::general_purpose::STANDARD
                     .decode(compact)
-                    .map_err(|_| bad(format!("{field}.{key} is not valid base64")))?
+                    .map_err(|_| InputError::SecretNotBase64 {
+                        at: at(),
+                        field,
+                        key: key.clone(),
+                    })?
             } else {
                 text.into_bytes()
             };

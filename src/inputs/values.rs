@@ -41,8 +41,7 @@ impl Values {
 
     /// Merges one YAML document (a values file's text) over the current values.
     pub fn merge_yaml(&mut self, name: &str, text: &str) -> Result<(), InputError> {
-        let parsed: Value = serde_saphyr::from_str(text)
-            .map_err(|e| InputError::malformed(name, super::yaml::describe(&e)))?;
+        let parsed: Value = serde_saphyr::from_str(text).map_err(|e| InputError::yaml(name, &e))?;
         match parsed {
             Value::Null => Ok(()),
             Value::Object(map) => {
@@ -50,13 +49,10 @@ impl Values {
                 merge(root, map, "", name, &mut self.sources);
                 Ok(())
             }
-            other => Err(InputError::malformed(
-                name,
-                format!(
-                    "expected a mapping of values at the top level, found {}",
-                    kind(&other)
-                ),
-            )),
+            other => Err(InputError::ValuesNotAMapping {
+                file: name.to_string(),
+                found: kind(&other),
+            }),
         }
     }
 
@@ -76,27 +72,23 @@ impl Values {
             .join(",");
         // Keys are shown, as text: a control character in one cannot act on the terminal.
         let shown = reports::escape::controls(&shown).into_owned();
-        let bad = |message: String| InputError::BadSet {
-            arg: shown.clone(),
-            message,
-        };
         for (i, assignment) in parts.iter().enumerate() {
             let Some((path, raw)) = assignment.split_once('=') else {
-                let after = match i.checked_sub(1).and_then(|p| parts[p].split_once('=')) {
-                    Some((key, _)) => format!(" after {}", reports::escape::controls(key)),
-                    None => String::new(),
-                };
-                return Err(bad(format!(
-                    "part {} is not PATH=VALUE{after} (the part is not shown: it may be a value; a comma inside a value is written \\,)",
-                    i + 1
-                )));
+                return Err(InputError::SetNotAssignment {
+                    shown,
+                    part: i + 1,
+                    after: i
+                        .checked_sub(1)
+                        .and_then(|p| parts[p].split_once('='))
+                        .map(|(key, _)| reports::escape::controls(key).into_owned()),
+                });
             };
             let keys: Vec<String> = split_unescaped(path, '.');
             if keys.iter().any(|k| k.is_empty()) {
-                return Err(bad(format!(
-                    "\"{}\" has an empty key",
-                    reports::escape::controls(path)
-                )));
+                return Err(InputError::SetEmptyKey {
+                    shown,
+                    path: reports::escape::controls(path).into_owned(),
+                });
             }
             let mut node = &mut self.root;
             for key in &keys[..keys.len() - 1] {

@@ -3,10 +3,28 @@
 
 use serde_saphyr::budget::BudgetBreach;
 
-/// One line describing why `text` is not YAML the tool can read.
-pub fn describe(error: &serde_saphyr::Error) -> String {
+/// Why a text is not YAML the tool can read: the line (when the parser knows it) and what is
+/// wrong there, on one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// 1-based.
+    pub line: Option<usize>,
+    pub what: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.what),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+/// The [`Problem`] behind a parser error.
+pub fn describe(error: &serde_saphyr::Error) -> Problem {
     let inner = error.without_snippet();
-    let message = match inner {
+    let what = match inner {
         serde_saphyr::Error::Budget { breach, .. } => budget(breach),
         other => {
             let text = other.to_string();
@@ -14,9 +32,12 @@ pub fn describe(error: &serde_saphyr::Error) -> String {
             strip_location(first.trim()).to_string()
         }
     };
-    match error.location().filter(|l| l.line() > 0) {
-        Some(at) => format!("line {}: {message}", at.line()),
-        None => message,
+    Problem {
+        line: error
+            .location()
+            .map(|l| l.line() as usize)
+            .filter(|&l| l > 0),
+        what,
     }
 }
 
@@ -75,7 +96,7 @@ mod tests {
 
     fn error(text: &str) -> String {
         let e = serde_saphyr::from_str::<serde_json::Value>(text).unwrap_err();
-        describe(&e)
+        describe(&e).to_string()
     }
 
     #[test]

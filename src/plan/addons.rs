@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::block::{Block, store, truthy};
 use super::*;
-use crate::schema::split_address;
+use crate::values_check::split_address;
 
 const EXT_AUTH: &str = "ext-auth-service";
 const PORTAL: &str = "portal-server";

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::block::Block;
 use super::*;
-use crate::schema::split_address;
+use crate::values_check::split_address;
 
 const COMPONENTS: &[(&str, &str, &str)] = &[
     (

@@ -119,18 +119,11 @@ async fn config(access: &Access) -> Result<Result<(Config, String), String>, Inp
         if let Some(name) = &context
             && !kubeconfig.contexts.iter().any(|c| &c.name == name)
         {
-            let known: Vec<&str> = kubeconfig
-                .contexts
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
-            return Err(InputError::BadFlag {
-                flag: "--context".into(),
-                message: format!(
-                    "no context \"{name}\" in {} (contexts: {})",
-                    path.display(),
-                    known.join(", ")
-                ),
+            let known: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+            return Err(InputError::UnknownContext {
+                name: name.clone(),
+                path: path.clone(),
+                known,
             });
         }
         let options = KubeConfigOptions {
@@ -196,9 +189,9 @@ fn kubeconfig_paths(
 fn read_merged(paths: &[PathBuf]) -> Result<Option<Kubeconfig>, InputError> {
     let mut merged: Option<Kubeconfig> = None;
     for path in paths {
-        let malformed = |e: kube::config::KubeconfigError| InputError::Malformed {
-            file: path.display().to_string(),
-            message: one_line(&e.to_string()),
+        let malformed = |source| InputError::Kubeconfig {
+            path: path.clone(),
+            source,
         };
         let next = Kubeconfig::read_from(path).map_err(malformed)?;
         merged = Some(match merged {

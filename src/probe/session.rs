@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use checks::check::go_duration;
+use checks::duration::go_duration;
 use checks::facts::{
     FailureKind, Login, Observed, Refusal, RefusalKind, Reply, Session, SnapshotKeys, WriteProbe,
 };

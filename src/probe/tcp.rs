@@ -9,7 +9,7 @@ use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use checks::check::go_duration;
+use checks::duration::go_duration;
 use checks::facts::{FailureKind, Observed, Tcp};
 use tokio::net::TcpStream;
 

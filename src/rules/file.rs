@@ -2,13 +2,12 @@
 //! naming the file, the rule and the position, and exit 2.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue, operators};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::error::InputError;
+use crate::error::{InputError, RuleProblem, WhenProblem};
 
 /// The top-level variables of a rule's environment (see `env.rs`).
 pub const VARIABLES: [&str; 5] = ["target", "server", "info", "config", "values"];
@@ -46,9 +45,6 @@ const TYPE_NAMES: [&str; 11] = [
 const MAX_WHEN: usize = 4096;
 /// …and nests brackets at most this deep.
 const MAX_NESTING: usize = 32;
-
-/// Rule files are read whole: this many bytes at most.
-const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,32 +101,9 @@ pub struct Parsed {
     pub place: String,
 }
 
-/// Reads a rule file whole, after checking it is a regular file of at most 16 MiB.
-pub fn read_capped(path: &Path) -> Result<String, InputError> {
-    let name = path.display().to_string();
-    let unreadable = |source| InputError::Unreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(InputError::malformed(
-            &name,
-            "not a regular file (expected a YAML rule file)",
-        ));
-    }
-    if meta.len() > MAX_FILE {
-        return Err(InputError::malformed(
-            &name,
-            format!("{} bytes, over the 16 MiB limit", meta.len()),
-        ));
-    }
-    std::fs::read_to_string(path).map_err(unreadable)
-}
-
 /// Parses one rule file's text; `env` compiles the expressions.
 pub fn parse(file: &str, text: &str, env: &cel::Env) -> Result<Vec<Parsed>, InputError> {
-    let doc: Document = serde_saphyr::from_str(text).map_err(|e| InputError::malformed(file, e))?;
+    let doc: Document = serde_saphyr::from_str(text).map_err(|e| InputError::yaml(file, &e))?;
     doc.rules
         .into_iter()
         .map(|raw| rule(file, raw, env))
@@ -140,41 +113,40 @@ pub fn parse(file: &str, text: &str, env: &cel::Env) -> Result<Vec<Parsed>, Inpu
 fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> {
     let id = raw.id.value.clone();
     let place = format!("{file}:{}", raw.id.referenced.line());
-    let bad = |message: String| InputError::Malformed {
-        file: place.clone(),
-        message: format!("rule {id}: {message}"),
+    let bad = |problem: RuleProblem| InputError::Rule {
+        place: place.clone(),
+        id: id.clone(),
+        problem: Box::new(problem),
     };
     check_id(&id).map_err(bad)?;
     if raw.title.trim().is_empty() || raw.fix.trim().is_empty() {
-        return Err(bad("`title` and `fix` must not be empty".into()));
+        return Err(bad(RuleProblem::EmptyText));
     }
     let target_globs = raw
         .targets
         .iter()
         .map(|g| {
-            glob::Pattern::new(g).map_err(|e| bad(format!("target \"{g}\" is not a glob: {e}")))
+            glob::Pattern::new(g).map_err(|error| {
+                bad(RuleProblem::TargetNotAGlob {
+                    glob: g.clone(),
+                    error,
+                })
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let when = raw.when.value.trim().to_string();
     let when_place = format!("{file}:{}", raw.when.referenced.line());
-    let bad_when = |pos: Option<(usize, usize)>, message: String| InputError::Malformed {
-        file: when_place.clone(),
-        message: match pos {
-            Some((line, col)) => {
-                format!("rule {id}: `when` line {line}, column {col}: {message}")
-            }
-            None => format!("rule {id}: `when`: {message}"),
-        },
+    let bad_when = |at: Option<(usize, usize)>, problem: WhenProblem| InputError::Rule {
+        place: when_place.clone(),
+        id: id.clone(),
+        problem: Box::new(RuleProblem::When { at, problem }),
     };
     if when.is_empty() {
-        return Err(bad_when(None, "empty expression".into()));
+        return Err(bad_when(None, WhenProblem::Empty));
     }
     // The CEL parser recurses per nesting level: bound what it is handed.
     if when.chars().count() > MAX_WHEN {
-        return Err(bad_when(
-            None,
-            format!("longer than {MAX_WHEN} characters; split it into several rules"),
-        ));
+        return Err(bad_when(None, WhenProblem::TooLong { max: MAX_WHEN }));
     }
     let mut depth = 0usize;
     for (i, c) in when.chars().enumerate() {
@@ -186,7 +158,7 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
         if depth > MAX_NESTING {
             return Err(bad_when(
                 Some(line_col(&when, i)),
-                format!("nested more than {MAX_NESTING} deep"),
+                WhenProblem::TooDeep { max: MAX_NESTING },
             ));
         }
     }
@@ -195,9 +167,14 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
         .map_err(|errors| match errors.errors.first() {
             Some(e) => {
                 let pos = (e.pos.0 >= 1).then(|| (e.pos.0 as usize, e.pos.1.max(1) as usize));
-                bad_when(pos, format!("does not parse: {}", e.msg))
+                bad_when(
+                    pos,
+                    WhenProblem::DoesNotParse {
+                        message: Some(e.msg.clone()),
+                    },
+                )
             }
-            None => bad_when(None, "does not parse".into()),
+            None => bad_when(None, WhenProblem::DoesNotParse { message: None }),
         })?;
     let mut scan = Scan {
         info: program.source_info(),
@@ -205,21 +182,21 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
         error: None,
     };
     scan.walk(program.expression(), &mut Vec::new());
-    if let Some((offset, message)) = scan.error.take() {
-        return Err(bad_when(offset.map(|o| line_col(&when, o)), message));
+    if let Some((offset, problem)) = scan.error.take() {
+        return Err(bad_when(offset.map(|o| line_col(&when, o)), problem));
     }
     let config: Vec<String> = scan.config.into_iter().collect();
     for name in &config {
         if name.contains(['*', '?', '[']) {
             return Err(bad_when(
                 None,
-                format!("config[\"{name}\"]: a parameter name, not a pattern"),
+                WhenProblem::ConfigPattern { name: name.clone() },
             ));
         }
         if CREDENTIAL_PARAMETERS.contains(&name.as_str()) {
             return Err(bad_when(
                 None,
-                format!("config[\"{name}\"] holds a credential; rules may not read it"),
+                WhenProblem::ConfigCredential { name: name.clone() },
             ));
         }
     }
@@ -239,7 +216,7 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
 
 /// `<prefix>.<name>`: lower-case ASCII letters, digits, `-`, `_` and `.`, outside the built-in
 /// categories.
-fn check_id(id: &str) -> Result<(), String> {
+fn check_id(id: &str) -> Result<(), RuleProblem> {
     let well_formed = id.contains('.')
         && !id.starts_with('.')
         && !id.ends_with('.')
@@ -247,17 +224,13 @@ fn check_id(id: &str) -> Result<(), String> {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
         });
     if !well_formed {
-        return Err(
-            "an ID is <prefix>.<name> in lower-case letters, digits, '-', '_' and '.' (e.g. org.maxmemory-set)"
-                .into(),
-        );
+        return Err(RuleProblem::MalformedId);
     }
     let prefix = id.split('.').next().unwrap_or_default();
     if BUILT_IN_PREFIXES.contains(&prefix) {
-        return Err(format!(
-            "the prefix `{prefix}.` belongs to the built-in checks ({}); use one of your own, e.g. org.",
-            BUILT_IN_PREFIXES.join(", ")
-        ));
+        return Err(RuleProblem::BuiltInPrefix {
+            prefix: prefix.to_string(),
+        });
     }
     Ok(())
 }
@@ -267,17 +240,17 @@ struct Scan<'a> {
     info: &'a cel::common::ast::SourceInfo,
     config: BTreeSet<String>,
     /// The first problem: its character offset in the expression, and what it is.
-    error: Option<(Option<usize>, String)>,
+    error: Option<(Option<usize>, WhenProblem)>,
 }
 
 impl Scan<'_> {
-    fn fail(&mut self, expr: &IdedExpr, message: String) {
+    fn fail(&mut self, expr: &IdedExpr, problem: WhenProblem) {
         if self.error.is_none() {
             let offset = self
                 .info
                 .offset_for(expr.id)
                 .map(|(start, _)| start as usize);
-            self.error = Some((offset, message));
+            self.error = Some((offset, problem));
         }
     }
 
@@ -290,11 +263,7 @@ impl Scan<'_> {
             Expr::Literal(LiteralValue::String(s)) => {
                 self.config.insert(s.inner().to_ascii_lowercase());
             }
-            _ => self.fail(
-                key,
-                "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
-                    .into(),
-            ),
+            _ => self.fail(key, WhenProblem::ConfigByExpression),
         }
         true
     }
@@ -314,16 +283,13 @@ impl Scan<'_> {
             _ => (right, r, l),
         };
         let name = crate::rules::render(path).unwrap_or_else(|| "the value".into());
-        let hint = if path_type == "string" && numeric(literal_type) {
-            " (CONFIG and INFO values are strings: compare with \"0\", or convert with int(...))"
-        } else {
-            ""
-        };
         self.fail(
             expr,
-            format!(
-                "{name} has type {path_type}, compared with a literal of type {literal_type}{hint}"
-            ),
+            WhenProblem::TypeMismatch {
+                name,
+                path_type,
+                literal_type,
+            },
         );
     }
 
@@ -331,11 +297,7 @@ impl Scan<'_> {
         match &expr.expr {
             Expr::Ident(name) => {
                 if name == "config" && !bound.contains(name) {
-                    self.fail(
-                        expr,
-                        "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
-                            .into(),
-                    );
+                    self.fail(expr, WhenProblem::ConfigByExpression);
                 } else if !bound.contains(name)
                     && !VARIABLES.contains(&name.as_str())
                     && !TYPE_NAMES.contains(&name.as_str())
@@ -349,10 +311,10 @@ impl Scan<'_> {
                         .unwrap_or(&"target");
                     self.fail(
                         expr,
-                        format!(
-                            "unknown variable `{name}` (did you mean `{best}`? the environment has {})",
-                            VARIABLES.join(", ")
-                        ),
+                        WhenProblem::UnknownVariable {
+                            name: name.clone(),
+                            nearest: best,
+                        },
                     );
                 }
             }
@@ -405,11 +367,12 @@ impl Scan<'_> {
                         .unwrap_or(&"name");
                     self.fail(
                         expr,
-                        format!(
-                            "{record} has no field `{}` (did you mean `{best}`? it has {})",
-                            select.field,
-                            fields.join(", ")
-                        ),
+                        WhenProblem::UnknownField {
+                            record: record.to_string(),
+                            field: select.field.clone(),
+                            nearest: best,
+                            fields,
+                        },
                     );
                 }
                 self.walk(&select.operand, bound);

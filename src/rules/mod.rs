@@ -19,7 +19,7 @@ use checks::{Judged, Meta, Scope, Verdict};
 use reports::Outcome;
 use serde_json::Value;
 
-use crate::error::InputError;
+use crate::error::{InputError, RuleProblem};
 use file::Severity;
 
 /// The check every rule needs: a Redis session to read from.
@@ -64,14 +64,20 @@ fn compile(name: &str, text: &str, env: &cel::Env) -> Result<Vec<file::Parsed>, 
         std::thread::Builder::new()
             .name("rules".into())
             .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || file::parse(name, text, env))
-            .map(|handle| {
-                handle.join().unwrap_or_else(|_| {
-                    Err(InputError::malformed(
-                        name,
-                        "the CEL parser failed on an expression of this file",
-                    ))
-                })
+            .spawn_scoped(scope, || {
+                crate::error::quietly(|| file::parse(name, text, env))
+            })
+            .map(|handle| match handle.join() {
+                Ok(Ok(parsed)) => parsed,
+                Ok(Err(panic)) => Err(InputError::RuleParserFailed {
+                    file: name.to_string(),
+                    panic,
+                }),
+                // A panic `quietly` cannot catch (in its hook) still ends the thread.
+                Err(_) => Err(InputError::RuleParserFailed {
+                    file: name.to_string(),
+                    panic: "a panic".into(),
+                }),
             })
             .unwrap_or_else(|_| file::parse(name, text, env))
     })
@@ -97,18 +103,22 @@ impl RuleSet {
         let mut config: Vec<String> = Vec::new();
         for path in paths {
             let name = path.display().to_string();
-            let text = file::read_capped(path)?;
+            let text = crate::inputs::read_capped(path)?;
             for parsed in compile(&name, &text, &env)? {
                 if checks::find(&parsed.id).is_some() {
-                    return Err(InputError::Malformed {
-                        file: parsed.place,
-                        message: format!("rule {}: the ID of a built-in check", parsed.id),
+                    return Err(InputError::Rule {
+                        place: parsed.place,
+                        id: parsed.id,
+                        problem: Box::new(RuleProblem::BuiltInId),
                     });
                 }
                 if let Some(first) = seen.get(&parsed.id) {
-                    return Err(InputError::Malformed {
-                        file: parsed.place,
-                        message: format!("rule {}: duplicate ID (first at {first})", parsed.id),
+                    return Err(InputError::Rule {
+                        place: parsed.place,
+                        id: parsed.id,
+                        problem: Box::new(RuleProblem::DuplicateId {
+                            first: first.clone(),
+                        }),
                     });
                 }
                 seen.insert(parsed.id.clone(), parsed.place.clone());
@@ -153,12 +163,9 @@ impl RuleSet {
         config.sort();
         config.dedup();
         if config.len() > MAX_CONFIG {
-            return Err(InputError::BadFlag {
-                flag: "--rules".into(),
-                message: format!(
-                    "the rules name {} CONFIG parameters; at most {MAX_CONFIG} are read",
-                    config.len()
-                ),
+            return Err(InputError::TooManyRuleConfig {
+                count: config.len(),
+                max: MAX_CONFIG,
             });
         }
         set.config = Box::leak(config.into_boxed_slice());

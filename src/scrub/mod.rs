@@ -30,9 +30,9 @@ use checks::facts::{TargetFacts, ValuesIssue};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
+use crate::credentials::{Lookup, SecretSource};
 use crate::inputs::values::Values;
 use crate::plan::{CredentialSource, TargetPlan};
-use crate::secrets::{Lookup, SecretSource};
 
 /// What a removed value is replaced with.
 pub const REDACTED: &str = "<redacted>";
@@ -74,7 +74,7 @@ impl Scrubber {
     /// send them, and the userinfo of any address-like value.
     pub fn for_run(values: &Values, plans: &[TargetPlan], secrets: &SecretSource) -> Scrubber {
         let mut s = Scrubber::default();
-        for (namespace, name) in crate::secrets::wanted(plans) {
+        for (namespace, name) in crate::credentials::wanted(plans) {
             for word in [namespace.clone(), name.clone()] {
                 if !s.public.contains(&word) {
                     s.public.push(word);

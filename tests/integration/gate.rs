@@ -15,6 +15,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
     vec![
         Trial::test("gate::explain_without_id_names_it", explain_without_id),
         Trial::test("gate::rbac_needs_values", rbac_needs_values),
+        Trial::test(
+            "gate::no_file_descriptor_left_is_an_internal_error",
+            no_file_descriptor_left,
+        ),
         Trial::test("gate::facts_replay_keeps_the_ci_profile", move || {
             facts_replay_keeps_the_ci_profile(&lab)
         }),
@@ -59,6 +63,53 @@ fn rbac_needs_values() -> Result<(), Failed> {
         &tool::run(&dir, ["rbac"]),
         "the following required arguments were not provided: --values <FILE>",
     )
+}
+
+/// A process started with almost no file descriptors cannot start its runtime: not the user's
+/// input, so exit 1 (internal), one line, no trace, no report.
+fn no_file_descriptor_left() -> Result<(), Failed> {
+    use std::os::unix::process::CommandExt;
+    let dir = tool::scratch("no-fds");
+    std::fs::write(
+        dir.join("values.yaml"),
+        "redis: {address: \"127.0.0.1:1\"}\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_redis-preflight"));
+    command
+        .args(["run", "-f", "values.yaml"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1");
+    // stdin, stdout, stderr and two more: enough for the dynamic loader, not for the runtime's
+    // poller and waker.
+    let limit = libc::rlimit {
+        rlim_cur: 5,
+        rlim_max: 5,
+    };
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let out = command.output().map_err(|e| e.to_string())?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1)
+        || stderr.lines().count() != 1
+        || !stderr.starts_with("error: internal error: cannot start the async runtime: ")
+        || !out.stdout.is_empty()
+    {
+        return Err(format!(
+            "expected exit 1 and one line naming the runtime, got {:?}: {stderr:?}",
+            out.status.code()
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn facts_replay_keeps_the_ci_profile(lab: &Lab) -> Result<(), Failed> {

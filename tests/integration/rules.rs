@@ -480,7 +480,7 @@ fn bad_files() -> Result<(), Failed> {
         (
             "severity.yaml",
             rule("org.s", "    severity: error\n", "target.tls"),
-            "severity.yaml: error: line 5 column 15: unknown variant `error`",
+            "severity.yaml: line 5: unknown variant `error`",
         ),
         (
             "credential.yaml",
@@ -495,12 +495,12 @@ fn bad_files() -> Result<(), Failed> {
         (
             "unknown-key.yaml",
             rule("org.u", "    owner: me\n", "target.tls"),
-            "unknown-key.yaml: error: line 5 column 5: unknown field `owner`",
+            "unknown-key.yaml: line 5: unknown field `owner`",
         ),
         (
             "not-yaml.yaml",
             "rules: [\n".to_string(),
-            "not-yaml.yaml: error: line 1",
+            "not-yaml.yaml: line ",
         ),
     ];
     for (file, text, message) in &cases {
@@ -536,7 +536,8 @@ fn bad_files() -> Result<(), Failed> {
     }
     let out = tool::run(&dir, ["list", "--rules", "/dev/null"]);
     if out.status.code() != Some(2)
-        || !String::from_utf8_lossy(&out.stderr).contains("/dev/null: not a regular file")
+        || !String::from_utf8_lossy(&out.stderr)
+            .contains("/dev/null: cannot read: not a regular file")
     {
         return Err("a rules file that is not a regular file is not refused".into());
     }

@@ -1,4 +1,5 @@
-use crate::check::{Check, Meta, Subject, Verdict, go_duration};
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::duration::go_duration;
 use crate::facts::{Observed, RefusalKind, Reply, TargetFacts};
 
 crate::check! {

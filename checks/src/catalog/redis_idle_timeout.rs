@@ -1,5 +1,6 @@
 use crate::catalog::values_endpoint::{Provider, provider};
-use crate::check::{Check, Meta, Subject, Verdict, go_duration};
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::duration::go_duration;
 use crate::facts::Observed;
 
 crate::check! {

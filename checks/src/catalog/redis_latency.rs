@@ -1,6 +1,7 @@
 use serde_json::Value;
 
-use crate::check::{Check, Meta, Subject, Verdict, go_duration};
+use crate::check::{Check, Meta, Subject, Verdict};
+use crate::duration::go_duration;
 use crate::facts::{Observed, Reply};
 
 crate::check! {

@@ -1,5 +1,9 @@
-//! The walk behind `values.schema`: unknown keys (with a did-you-mean), wrong types, bad
-//! durations and bad addresses in the Redis-related values.
+//! The values checked against the Redis-related Helm keys: the walk behind `values.schema`
+//! (unknown keys with a did-you-mean, wrong types, bad durations and bad addresses), the key
+//! table it walks (`keys.rs`), and what a duration or an address means (`parse.rs`, which the
+//! plan reads too).
+//!
+//! Named for what it does: the `schema` command prints the report's JSON Schema, another thing.
 
 mod keys;
 mod parse;

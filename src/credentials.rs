@@ -1,5 +1,7 @@
-//! Where secrets come from, and what a target's credentials look like (their shape, never
-//! their value).
+//! The credentials and CA material the probes get: where secrets come from (the manifests
+//! `inputs::secrets` reads, or the cluster `probe::kube` asks), which secrets the targets name,
+//! and what a target's credentials look like (their shape for the facts, never their value;
+//! the value only for the probe). `trust.rs` turns the CA material into a trust store.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,0 +1,328 @@
+//! [`InputError`]: what the user gave cannot be used (exit 2), one variant per failure with
+//! the culprit in fields.
+
+use std::path::PathBuf;
+
+use crate::inputs::yaml;
+
+/// Something the user gave cannot be used (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// A file cannot be opened or read.
+    #[error("{}: cannot read", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A path that names a directory, a device, a FIFO or a socket.
+    #[error("{}: cannot read: not a regular file (a {found}); give the path of a file", path.display())]
+    NotAFile { path: PathBuf, found: &'static str },
+    /// A file over the input limit.
+    #[error("{}: cannot read: larger than {} MiB, the limit for an input file", path.display(), limit >> 20)]
+    TooLarge { path: PathBuf, limit: u64 },
+    /// A file that is not UTF-8 text.
+    #[error("{}: cannot read: not UTF-8 text (invalid byte at offset {offset})", path.display())]
+    NotUtf8 { path: PathBuf, offset: usize },
+    /// A report or facts file cannot be written.
+    #[error("{}: cannot write {what}", path.display())]
+    Unwritable {
+        path: PathBuf,
+        /// `the report`, `the facts`.
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// YAML that does not parse, or not into the shape expected.
+    #[error("{file}: {problem}")]
+    Yaml {
+        file: String,
+        problem: yaml::Problem,
+    },
+    /// A values file whose top level is not a mapping.
+    #[error("{file}: expected a mapping of values at the top level, found {found}")]
+    ValuesNotAMapping { file: String, found: &'static str },
+    /// A `--set` part without `=`. `shown` is the argument with its values replaced by `…`.
+    #[error(
+        "--set {shown}: part {part} is not PATH=VALUE{} (the part is not shown: it may be a value; a comma inside a value is written \\,)",
+        after.as_deref().map(|key| format!(" after {key}")).unwrap_or_default()
+    )]
+    SetNotAssignment {
+        shown: String,
+        part: usize,
+        /// The key of the part before, when it had one.
+        after: Option<String>,
+    },
+    /// A `--set` path with an empty key (`a..b=1`).
+    #[error("--set {shown}: \"{path}\" has an empty key")]
+    SetEmptyKey { shown: String, path: String },
+    /// A document of a secrets file that is neither a Secret nor a List.
+    #[error("{file}: document {doc}: kind is {}, expected Secret or List", found.as_deref().map_or("missing".to_string(), |k| format!("\"{k}\"")))]
+    SecretKind {
+        file: String,
+        doc: usize,
+        found: Option<String>,
+    },
+    /// A Secret without `metadata.name`.
+    #[error("{at}: metadata.name is missing")]
+    SecretWithoutName { at: Box<SecretAt> },
+    /// A Secret whose `data` or `stringData` is not a mapping.
+    #[error("{at}: {field} is {found}, expected a mapping")]
+    SecretFieldNotMapping {
+        at: Box<SecretAt>,
+        field: &'static str,
+        found: &'static str,
+    },
+    /// A Secret value that is not a string.
+    #[error("{at}: {field}.{key} is {found}, expected a string")]
+    SecretValueNotString {
+        at: Box<SecretAt>,
+        field: &'static str,
+        key: String,
+        found: &'static str,
+    },
+    /// A `data` value that is not base64.
+    #[error("{at}: {field}.{key} is not valid base64")]
+    SecretNotBase64 {
+        at: Box<SecretAt>,
+        field: &'static str,
+        key: String,
+    },
+    /// A `--facts` file that is not what `--save-facts` writes.
+    #[error("{}: not a facts file", path.display())]
+    NotFacts {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A kubeconfig that cannot be read or merged.
+    #[error("{}: not a usable kubeconfig", path.display())]
+    Kubeconfig {
+        path: PathBuf,
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// `--context` (or the current context) that the kubeconfig does not have.
+    #[error(
+        "--context: no context \"{name}\" in {} ({})",
+        path.display(),
+        if known.is_empty() { "it has no contexts".to_string() } else { format!("contexts: {}", known.join(", ")) }
+    )]
+    UnknownContext {
+        name: String,
+        path: PathBuf,
+        known: Vec<String>,
+    },
+    /// A `--timeout` that is not a positive Go duration.
+    #[error("--timeout: \"{found}\" is not a positive Go duration (expected e.g. 60s)")]
+    BadTimeout { found: String },
+    /// An `--only` or `--skip` that is not a glob.
+    #[error("{flag}: \"{glob}\" is not a glob")]
+    BadGlob {
+        flag: &'static str,
+        glob: String,
+        #[source]
+        source: glob::PatternError,
+    },
+    /// An `--output-dir` that names a file.
+    #[error("--output-dir: {} is a file, expected a directory (it is created when missing)", path.display())]
+    OutputDirIsFile { path: PathBuf },
+    /// Several formats asked for stdout.
+    #[error("--format: only one format can go to stdout; pass --output-dir to write several")]
+    SeveralFormatsToStdout,
+    /// `--only`/`--skip` that leave nothing to judge: a gate must never pass on nothing.
+    #[error(
+        "{}: no check of profile {profile} is selected, and a gate must not pass on nothing; {}",
+        globs.join(" "),
+        if near.is_empty() {
+            "see `redis-preflight list` for the check IDs".to_string()
+        } else {
+            format!("did you mean {}?", near.join(", "))
+        }
+    )]
+    NothingSelected {
+        /// `--only x`, `--skip y`, as given.
+        globs: Vec<String>,
+        profile: String,
+        /// The nearest check IDs, with what would select them.
+        near: Vec<String>,
+    },
+    /// `explain` of an ID that is neither a check nor a loaded rule.
+    #[error("no check `{id}` (did you mean `{nearest}`? `redis-preflight list` shows them all)")]
+    UnknownCheck { id: String, nearest: String },
+    /// `rbac --vantage` of a component the values give no target.
+    #[error("--vantage: the values configure no {use_case} target")]
+    NoVantageTarget { use_case: &'static str },
+    /// A rule that cannot be loaded.
+    #[error("{place}: rule {id}: {problem}")]
+    Rule {
+        /// `file:line` of the rule (of its `when` for an expression's problem).
+        place: String,
+        id: String,
+        problem: Box<RuleProblem>,
+    },
+    /// The CEL parser panicked on an expression of this file.
+    #[error("{file}: the CEL parser failed on an expression of this file ({panic})")]
+    RuleParserFailed { file: String, panic: String },
+    /// More CONFIG parameters named than one round trip reads.
+    #[error("--rules: the rules name {count} CONFIG parameters; at most {max} are read")]
+    TooManyRuleConfig { count: usize, max: usize },
+}
+
+impl InputError {
+    /// A YAML file that does not parse (or not into the shape expected), at the parser's line.
+    pub(crate) fn yaml(file: &str, error: &serde_saphyr::Error) -> InputError {
+        InputError::Yaml {
+            file: file.to_string(),
+            problem: yaml::describe(error),
+        }
+    }
+}
+
+/// Where in a secrets file: `s.yaml: document 2 (Secret ns/name)`.
+#[derive(Debug, Clone)]
+pub struct SecretAt {
+    pub file: String,
+    /// 1-based.
+    pub doc: usize,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl std::fmt::Display for SecretAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let namespace = self
+            .namespace
+            .as_deref()
+            .map(|n| format!("{n}/"))
+            .unwrap_or_default();
+        write!(
+            f,
+            "{}: document {} (Secret {namespace}{})",
+            self.file,
+            self.doc,
+            self.name.as_deref().unwrap_or("?")
+        )
+    }
+}
+
+/// What is wrong with one rule.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleProblem {
+    /// An ID that is not `<prefix>.<name>`.
+    #[error(
+        "an ID is <prefix>.<name> in lower-case letters, digits, '-', '_' and '.' (e.g. org.maxmemory-set)"
+    )]
+    MalformedId,
+    /// An ID under a built-in category.
+    #[error("the prefix `{prefix}.` belongs to the built-in checks ({}); use one of your own, e.g. org.", crate::rules::file::BUILT_IN_PREFIXES.join(", "))]
+    BuiltInPrefix { prefix: String },
+    /// The ID of a built-in check.
+    #[error("the ID of a built-in check")]
+    BuiltInId,
+    /// An ID a rule before it has.
+    #[error("duplicate ID (first at {first})")]
+    DuplicateId { first: String },
+    /// An empty `title` or `fix`.
+    #[error("`title` and `fix` must not be empty")]
+    EmptyText,
+    /// A `targets` entry that is not a glob.
+    #[error("target \"{glob}\" is not a glob: {error}")]
+    TargetNotAGlob {
+        glob: String,
+        error: glob::PatternError,
+    },
+    /// The `when` expression, at a position when one is known.
+    #[error("`when`{}: {problem}", at.map(|(line, column)| format!(" line {line}, column {column}")).unwrap_or_default())]
+    When {
+        /// 1-based line and column in the expression.
+        at: Option<(usize, usize)>,
+        problem: WhenProblem,
+    },
+}
+
+/// What is wrong with a rule's `when`.
+#[derive(Debug, thiserror::Error)]
+pub enum WhenProblem {
+    #[error("empty expression")]
+    Empty,
+    #[error("longer than {max} characters; split it into several rules")]
+    TooLong { max: usize },
+    #[error("nested more than {max} deep")]
+    TooDeep { max: usize },
+    /// CEL's own parse or check error.
+    #[error("does not parse{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    DoesNotParse { message: Option<String> },
+    /// `config` read other than by a literal parameter name.
+    #[error(
+        "config is read by parameter name: write config[\"maxmemory\"], so the probe knows what to read"
+    )]
+    ConfigByExpression,
+    /// A variable the environment does not have.
+    #[error("unknown variable `{name}` (did you mean `{nearest}`? the environment has {})", crate::rules::file::VARIABLES.join(", "))]
+    UnknownVariable { name: String, nearest: &'static str },
+    /// A field a record of the environment does not have.
+    #[error("{record} has no field `{field}` (did you mean `{nearest}`? it has {})", fields.join(", "))]
+    UnknownField {
+        record: String,
+        field: String,
+        nearest: &'static str,
+        fields: &'static [&'static str],
+    },
+    /// A path compared with a literal of another type: always false, or an error.
+    #[error(
+        "{name} has type {path_type}, compared with a literal of type {literal_type}{}",
+        if *path_type == "string" && matches!(*literal_type, "int" | "uint" | "double") {
+            " (CONFIG and INFO values are strings: compare with \"0\", or convert with int(...))"
+        } else {
+            ""
+        }
+    )]
+    TypeMismatch {
+        /// The path as written (`config["maxmemory"]`).
+        name: String,
+        path_type: &'static str,
+        literal_type: &'static str,
+    },
+    #[error("config[\"{name}\"]: a parameter name, not a pattern")]
+    ConfigPattern { name: String },
+    #[error("config[\"{name}\"] holds a credential; rules may not read it")]
+    ConfigCredential { name: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::one_line;
+
+    #[test]
+    fn fields_name_the_culprit() {
+        let at = SecretAt {
+            file: "secrets.yaml".into(),
+            doc: 2,
+            namespace: Some("gloo-mesh".into()),
+            name: Some("redis-certs".into()),
+        };
+        let e = InputError::SecretNotBase64 {
+            at: Box::new(at),
+            field: "data",
+            key: "ca.crt".into(),
+        };
+        assert_eq!(
+            one_line(&e),
+            "secrets.yaml: document 2 (Secret gloo-mesh/redis-certs): data.ca.crt is not valid base64"
+        );
+        let e = InputError::Rule {
+            place: "rules.yaml:7".into(),
+            id: "org.x".into(),
+            problem: Box::new(RuleProblem::When {
+                at: Some((1, 4)),
+                problem: WhenProblem::TooDeep { max: 32 },
+            }),
+        };
+        assert_eq!(
+            one_line(&e),
+            "rules.yaml:7: rule org.x: `when` line 1, column 4: nested more than 32 deep"
+        );
+    }
+}
