@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use checks::Judged;
@@ -86,28 +86,33 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     report.targets = facts.targets.iter().map(target_info).collect();
     // Rules are judged from the same facts, after the checks whose verdicts they need.
     let judged = rules.beside(&facts, checks::evaluate(&facts));
+    // Everything observed is judged: the facts (every INFO of every target) make room for
+    // the report.
+    drop(facts);
     // Verdicts are moved into the rows, not copied: at hundreds of targets that is thousands.
     let blockers: Vec<_> = judged
         .iter()
         .map(|j| unselected_blocker(j, &judged, &request))
         .collect();
-    report.results = judged
-        .into_iter()
-        .zip(blockers)
-        .filter(|(j, _)| selected(&request, j.meta.id))
-        .map(|(j, blocker)| undetermined(j, blocker))
-        .map(|j| Row {
-            check: j.meta.id.to_string(),
-            target: j.target,
-            outcome: j.verdict.outcome,
-            title: j.meta.title.to_string(),
-            // Every message is one line, whatever a library put in it.
-            message: j.verdict.message.replace(['\n', '\r'], " "),
-            remediation: j.verdict.remediation.map(|r| r.replace(['\n', '\r'], " ")),
-            evidence: j.verdict.evidence,
-            duration_ms: j.duration_ms,
-        })
-        .collect();
+    report.results = Vec::with_capacity(judged.len());
+    report.results.extend(
+        judged
+            .into_iter()
+            .zip(blockers)
+            .filter(|(j, _)| selected(&request, j.meta.id))
+            .map(|(j, blocker)| undetermined(j, blocker))
+            .map(|j| Row {
+                check: j.meta.id.to_string(),
+                target: j.target,
+                outcome: j.verdict.outcome,
+                title: j.meta.title.to_string(),
+                // Every message is one line, whatever a library put in it.
+                message: one_line(j.verdict.message),
+                remediation: j.verdict.remediation.map(one_line),
+                evidence: j.verdict.evidence,
+                duration_ms: j.duration_ms,
+            }),
+    );
     report.duration_ms = elapsed_ms(clock);
     if let Some(dir) = &args.output_dir {
         write_files(&report, &request.files, dir)?;
@@ -130,7 +135,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     }
     let code = report.exit_code();
     // The process ends right after: freeing thousands of strings one by one would only cost time.
-    std::mem::forget((report, facts));
+    std::mem::forget(report);
     Ok(code)
 }
 
@@ -342,6 +347,15 @@ struct ProbeOptions {
     rule_config: &'static [String],
 }
 
+/// `text` on one line: line breaks become spaces (copied only when there is one).
+fn one_line(text: String) -> String {
+    if text.contains(['\n', '\r']) {
+        text.replace(['\n', '\r'], " ")
+    } else {
+        text
+    }
+}
+
 /// A selected check skipped because an unselected prerequisite did not pass: the report
 /// does not show the cause, so the check counts as undetermined rather than a harmless skip
 /// (an `--only auth.login` run against a closed port must not exit 0).
@@ -414,9 +428,11 @@ async fn probe_all(
     slots
         .into_iter()
         .map(|slot| {
+            // A probe that panicked while holding its slot poisoned it: its facts still stand
+            // as far as they got (the panic itself ends the run with exit 1, after the report).
             let facts = Arc::try_unwrap(slot)
-                .map(|m| m.into_inner().expect("probe slot"))
-                .unwrap_or_else(|slot| slot.lock().expect("probe slot").clone());
+                .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+                .unwrap_or_else(|slot| slot.lock().unwrap_or_else(PoisonError::into_inner).clone());
             scrubber.target(facts)
         })
         .collect()

@@ -23,7 +23,8 @@ pub fn is_active(c: char) -> bool {
 /// `text` with every active character written as a visible escape: `\n`, `\r`, `\t`, `\x1b`,
 /// `\u{202e}`. Borrowed when there is none (the usual case).
 pub fn controls(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_active) {
+    // Printable ASCII is never active: the usual text is settled byte by byte.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(is_active) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -182,15 +182,23 @@ impl RuleSet {
     /// checks, the install-wide checks last, as every writer expects.
     pub fn beside(&self, facts: &Facts, mut judged: Vec<Judged>) -> Vec<Judged> {
         let ours = self.judge(facts, &judged);
+        if ours.is_empty() {
+            return judged;
+        }
         judged.extend(ours);
-        let order = |name: &str| {
-            facts
-                .targets
-                .iter()
-                .position(|t| t.name == name)
+        // Each target's position, looked up once (not once per comparison).
+        let position: std::collections::HashMap<&str, usize> = facts
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.as_str(), i))
+            .collect();
+        judged.sort_by_key(|j| {
+            position
+                .get(j.target.as_str())
+                .copied()
                 .unwrap_or(usize::MAX)
-        };
-        judged.sort_by_key(|j| order(&j.target));
+        });
         judged
     }
 
