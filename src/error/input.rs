@@ -113,6 +113,11 @@ pub enum InputError {
         path: PathBuf,
         known: Vec<String>,
     },
+    /// `--context` with no kubeconfig at all to hold it.
+    #[error(
+        "--context: no context \"{name}\": no kubeconfig was found ($KUBECONFIG, ~/.kube/config or --kubeconfig)"
+    )]
+    ContextWithoutKubeconfig { name: String },
     /// A `--timeout` that is not a positive Go duration.
     #[error("--timeout: \"{found}\" is not a positive Go duration (expected e.g. 60s)")]
     BadTimeout { found: String },

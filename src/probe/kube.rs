@@ -149,6 +149,11 @@ async fn config(access: &Access) -> Result<Result<(Config, String), String>, Inp
             },
         );
     }
+    // A context asked for by name and no kubeconfig to hold it is a mistake in the flags, as
+    // with kubectl, and not a reason to judge the secrets unreachable.
+    if let Some(name) = &access.context {
+        return Err(InputError::ContextWithoutKubeconfig { name: name.clone() });
+    }
     if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
         return Ok(Config::incluster()
             .map(|c| (c, "the in-cluster service account".to_string()))

@@ -310,6 +310,20 @@ fn unknown_context(lab: &Lab) -> Result<(), Failed> {
         )
         .into());
     }
+    // No kubeconfig at all: the context cannot exist either.
+    let out = preflight(&dir, &["--context", "nope"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2)
+        || !stderr.contains("--context: no context \"nope\": no kubeconfig was found")
+        || stderr.lines().count() != 1
+        || !out.stdout.is_empty()
+    {
+        return Err(format!(
+            "expected exit 2 naming the context and the missing kubeconfig: {:?} {stderr}",
+            out.status
+        )
+        .into());
+    }
     Ok(())
 }
 

@@ -32,6 +32,7 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         with("list_and_explain_describe_the_catalog", |_| {
             list_and_explain()
         }),
+        with("the_readme_has_a_row_for_every_check", |_| readme_rows()),
         with("saved_facts_are_judged_the_same_elsewhere", saved_facts),
     ]
 }
@@ -199,6 +200,40 @@ fn ci_examples() -> Result<(), Failed> {
                     );
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// The README's "What it checks" table has one row for every check in the catalog, and none
+/// for a check that no longer exists.
+fn readme_rows() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let list = tool::run(root, ["list", "--format", "json"]);
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_slice(&list.stdout).map_err(|e| format!("list --format json: {e}"))?;
+    let ids: Vec<&str> = entries.iter().filter_map(|e| e["id"].as_str()).collect();
+    let readme = std::fs::read_to_string(root.join("README.md")).map_err(|e| e.to_string())?;
+    let section = readme
+        .split("\n## What it checks\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .ok_or("README.md has no section \"What it checks\"")?;
+    let rows: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    for id in &ids {
+        if !rows.contains(id) {
+            return Err(format!("README.md's \"What it checks\" has no row for {id}").into());
+        }
+    }
+    for row in &rows {
+        if !ids.contains(row) {
+            return Err(format!(
+                "README.md's \"What it checks\" has a row for {row}, not in the catalog"
+            )
+            .into());
         }
     }
     Ok(())

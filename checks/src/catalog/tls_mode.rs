@@ -37,6 +37,11 @@ impl Check for TlsMode {
     fn judge(&self, subject: Subject<'_>) -> Verdict {
         let t = subject.target();
         let tls = &t.tls_facts;
+        // The probe stops before the first byte when it cannot log in as the components would
+        // (an exporter's `${env:…}` credential unset here): the server was not asked anything.
+        if let (Observed::NotAttempted { because }, None) = (&t.session, &tls.handshake) {
+            return Verdict::skip(format!("not tried: {because}"));
+        }
         if t.tls {
             let Some(h) = &tls.handshake else {
                 return Verdict::unknown("no TLS handshake was attempted").fix(
@@ -127,5 +132,24 @@ mod tests {
             "{}",
             v.message
         );
+    }
+
+    /// A server the probe never spoke to (an unset `${env:…}` credential) is neither a
+    /// mismatch nor a silent server, with TLS on or off.
+    #[test]
+    fn not_tried_is_a_skip_naming_why() {
+        let because = "the credentials come from an environment variable that is not set here";
+        let mut plain = healthy_target("s");
+        plain.session = Observed::NotAttempted {
+            because: because.into(),
+        };
+        let mut tls = plain.clone();
+        tls.tls = true;
+        tls.tls_facts.handshake = None;
+        for t in [&plain, &tls] {
+            let v = judge(t);
+            assert_eq!(v.outcome, Outcome::Skip);
+            assert_eq!(v.message, format!("not tried: {because}"));
+        }
     }
 }
