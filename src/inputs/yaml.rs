@@ -5,9 +5,22 @@ use serde_saphyr::budget::BudgetBreach;
 
 /// One line describing why `text` is not YAML the tool can read.
 pub fn describe(error: &serde_saphyr::Error) -> String {
-    let inner = error.without_snippet();
+    // A budget breached while expanding an alias arrives wrapped in the alias' locations.
+    let mut inner = error;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
     let message = match inner {
         serde_saphyr::Error::Budget { breach, .. } => budget(breach),
+        serde_saphyr::Error::DuplicateMappingKey { key, .. } => match key {
+            Some(key) => format!(
+                "key {} appears twice in one mapping: keep one (which one wins differs between YAML readers)",
+                shown_key(key)
+            ),
+            None => "a key appears twice in one mapping: keep one".to_string(),
+        },
         other => {
             let text = other.to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -18,6 +31,16 @@ pub fn describe(error: &serde_saphyr::Error) -> String {
         Some(at) => format!("line {}: {message}", at.line()),
         None => message,
     }
+}
+
+/// A key as the user wrote it, cut short and with control characters escaped: a
+/// duplicate key is never a credential value, but it is still text from a file.
+fn shown_key(key: &str) -> String {
+    let mut shown: String = key.chars().take(80).flat_map(char::escape_debug).collect();
+    if key.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
 }
 
 /// The parser's own location suffix or prefix dropped: the caller says `line N` once.
@@ -92,6 +115,35 @@ mod tests {
         );
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn alias_bombs_and_duplicate_keys_read_as_sentences() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g"])
+        {
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 9].join(", ")
+            ));
+        }
+        let message = error(&bomb);
+        assert!(
+            message.contains("more than 250,000 YAML nodes"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("budget") && !message.contains('{'),
+            "{message}"
+        );
+
+        let message = error("redis:\n  address: a:1\n  address: b:2\n");
+        assert_eq!(
+            message,
+            "line 3: key address appears twice in one mapping: keep one (which one wins differs between YAML readers)"
+        );
     }
 
     #[test]
