@@ -206,6 +206,7 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
     };
     let timeout = match duration::parse(&args.timeout) {
         Ok(ns) if ns > 0 => Duration::from_nanos(ns as u64),
+        Err(e) if e.contains("out of range") => return Err(bad("--timeout", e)),
         _ => {
             return Err(bad(
                 "--timeout",
