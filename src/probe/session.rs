@@ -230,6 +230,8 @@ fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
     let kind = match code.as_str() {
         "DENIED" => RefusalKind::ProtectedMode,
         "LOADING" => RefusalKind::Loading,
+        "BUSY" => RefusalKind::Busy,
+        "MASTERDOWN" => RefusalKind::MasterDown,
         "ERR" if message.starts_with("max number of clients reached") => RefusalKind::MaxClients,
         // Any other error is a refusal only when the server then closed the connection.
         _ if matches!(login, Some(Reply::Broken { .. })) => RefusalKind::Other,
@@ -614,6 +616,16 @@ mod tests {
                 err("ERR", "something else"),
                 Some(&closed),
                 Some(RefusalKind::Other),
+            ),
+            (
+                err("BUSY", "Redis is busy running a script."),
+                Some(&Reply::Ok),
+                Some(RefusalKind::Busy),
+            ),
+            (
+                err("MASTERDOWN", "Link with MASTER is down"),
+                None,
+                Some(RefusalKind::MasterDown),
             ),
             // An ordinary error on a live connection is no refusal.
             (err("ERR", "something else"), Some(&Reply::Ok), None),

@@ -74,6 +74,14 @@ impl Check for AuthLogin {
                     "the server is loading its dataset into memory and answers nothing else yet ({reply})"
                 ))
                 .fix("run the preflight again once the dataset is loaded (INFO persistence: loading:0)"),
+                RefusalKind::Busy => Verdict::unknown(format!(
+                    "a script or function has run past busy-reply-threshold (lua-time-limit) and the server answers every command with BUSY until it ends, so the login could not be tried ({reply}); Gloo's components get the same error meanwhile"
+                ))
+                .fix("end the long-running script (SCRIPT KILL, or FUNCTION KILL; SHUTDOWN NOSAVE if it has written), find it in SLOWLOG GET, then run the preflight again"),
+                RefusalKind::MasterDown => Verdict::fail(format!(
+                    "the address is a replica whose link to its primary is down, and with replica-serve-stale-data no it answers every read with MASTERDOWN ({reply}); expected the primary, which takes Gloo's writes"
+                ))
+                .fix("point the address at the primary (the replication group's primary endpoint); on this replica, INFO replication shows master_link_status and the primary it waits for"),
                 RefusalKind::Other => Verdict::fail(format!(
                     "the server refused the connection before the login: {reply}"
                 ))
@@ -339,6 +347,22 @@ mod tests {
                 Outcome::Unknown,
                 "loading its dataset",
                 "once the dataset is loaded",
+            ),
+            (
+                RefusalKind::Busy,
+                "BUSY",
+                "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+                Outcome::Unknown,
+                "run past busy-reply-threshold",
+                "SCRIPT KILL",
+            ),
+            (
+                RefusalKind::MasterDown,
+                "MASTERDOWN",
+                "Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+                Outcome::Fail,
+                "a replica whose link to its primary is down",
+                "point the address at the primary",
             ),
         ];
         for (kind, code, message, outcome, fragment, fix) in cases {

@@ -125,11 +125,31 @@ impl Check for RedisMultikey {
                     .with("command", command.clone())
                     .with("reply", format!("{code} {message}"));
                 }
-                Reply::Error { code, message } => {
-                    return Verdict::unknown(format!(
-                        "{command} was refused ({code} {message}); multi-key support could not be tested"
+                // A redirection for keys of other slots: they live on another node.
+                Reply::Error { code, message } if code == "MOVED" || code == "ASK" => {
+                    return Verdict::fail(format!(
+                        "{command} was answered {code} {message}: the keys live on different nodes, so this is a Redis Cluster node or {service}, and Gloo's multi-key commands and transactions fail there; expected them to work as on one Redis"
                     ))
-                    .fix("grant the preflight's user SUNION, MULTI, EXISTS and EXEC, or verify by hand with redis-cli")
+                    .fix(fix)
+                    .with("command", command.clone())
+                    .with("reply", format!("{code} {message}"));
+                }
+                Reply::Error { code, message } => {
+                    let reply = format!("{code} {message}");
+                    let (cause, fix) = match crate::facts::error_cause(&reply) {
+                        Some(cause) => (
+                            format!(": {cause}"),
+                            "run the preflight again once the server serves commands; meanwhile verify by hand with redis-cli: SUNION {a} {b}, then MULTI, EXISTS {a} {b}, EXEC",
+                        ),
+                        None => (
+                            String::new(),
+                            "grant the preflight's user SUNION, MULTI, EXISTS and EXEC, or verify by hand with redis-cli",
+                        ),
+                    };
+                    return Verdict::unknown(format!(
+                        "{command} was refused ({reply}{cause}); multi-key support could not be tested"
+                    ))
+                    .fix(fix)
                     .with("command", command.clone());
                 }
                 Reply::Timeout { after_ms } => {
@@ -182,6 +202,30 @@ mod tests {
             code: "CROSSSLOT".into(),
             message: "Keys in request don't hash to the same slot".into(),
         }
+    }
+
+    #[test]
+    fn redirections_fail_and_transient_errors_name_their_cause() {
+        let mut t = healthy_target("snapshot");
+        let error = |code: &str, message: &str| Reply::Error {
+            code: code.into(),
+            message: message.into(),
+        };
+        probe(&mut t, error("MOVED", "866 10.0.0.7:6379"), Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("was answered MOVED 866 10.0.0.7:6379: the keys live on different nodes"), "{}", v.message);
+        probe(&mut t, Reply::Ok, error("ASK", "866 10.0.0.7:6379"));
+        assert_eq!(judge(&t).outcome, Outcome::Fail);
+        probe(&mut t, error("BUSY", "Redis is busy running a script."), Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("run past busy-reply-threshold"), "{}", v.message);
+        assert!(v.remediation.as_deref().unwrap_or("").contains("run the preflight again"), "{v:?}");
+        probe(&mut t, error("ERR", "unknown command 'sunion'"), Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.remediation.as_deref().unwrap_or("").contains("grant"), "{v:?}");
     }
 
     #[test]
