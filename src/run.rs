@@ -165,6 +165,7 @@ async fn observe(
         rule_config,
     };
     Ok(Facts {
+        schema: checks::facts::FACTS_SCHEMA.to_string(),
         observed_at: started_at.unix_timestamp(),
         profile: args.profile.name().to_string(),
         layout_policy: args.layout.name().to_string(),
@@ -190,6 +191,49 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
             format!("not a facts file: {e}"),
         )
     })?;
+    // The fields that decide how the facts are judged are checked before any is used: a file
+    // of another format, or a profile this build does not have, is refused naming the key.
+    let file = path.display().to_string();
+    let shown = |text: &str| -> String {
+        let mut s: String = text.chars().take(60).flat_map(char::escape_debug).collect();
+        if text.chars().count() > 60 {
+            s.push('…');
+        }
+        s
+    };
+    if facts.schema != checks::facts::FACTS_SCHEMA {
+        return Err(InputError::malformed(
+            &file,
+            format!(
+                "schema: \"{}\" is not a facts format this version reads (expected {}); save the facts again with this version",
+                shown(&facts.schema),
+                checks::facts::FACTS_SCHEMA
+            ),
+        ));
+    }
+    for (key, value, allowed) in [
+        (
+            "profile",
+            &facts.profile,
+            &["preflight", "post-upgrade", "ci"][..],
+        ),
+        (
+            "layout_policy",
+            &facts.layout_policy,
+            &["any", "shared", "separate"][..],
+        ),
+    ] {
+        if !allowed.contains(&value.as_str()) {
+            return Err(InputError::malformed(
+                &file,
+                format!(
+                    "{key}: \"{}\" is not one of {}",
+                    shown(value),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
     // A facts file is untrusted text too: its control characters are escaped.
     let clean = Scrubber::default();
     Ok(Facts {

@@ -11,6 +11,10 @@ pub const DEADLINE_REACHED: &str = "run deadline reached";
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {
+    /// The format of this data, [`FACTS_SCHEMA`]: a saved file of another format is refused,
+    /// never judged as if it were this one. Files saved before the field existed are v1.
+    #[serde(default = "facts_schema")]
+    pub schema: String,
     /// Unix time (seconds) at which the facts were gathered; the checks' only clock.
     pub observed_at: i64,
     /// The profile the run serves: `preflight`, `post-upgrade` or `ci`.
@@ -35,6 +39,13 @@ pub struct Facts {
     /// `values`).
     #[serde(default)]
     pub values: serde_json::Value,
+}
+
+/// The format of [`Facts`] this build writes and reads.
+pub const FACTS_SCHEMA: &str = "redis-preflight/facts/v1";
+
+fn facts_schema() -> String {
+    FACTS_SCHEMA.to_string()
 }
 
 /// How the external auth service's and the portal's API-key `secretKey` compare. Compared in

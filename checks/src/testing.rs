@@ -9,6 +9,7 @@ use crate::facts::*;
 /// Facts holding `targets`, observed at a fixed time.
 pub fn facts(targets: Vec<TargetFacts>) -> Facts {
     Facts {
+        schema: FACTS_SCHEMA.into(),
         observed_at: 1_795_000_000,
         profile: "preflight".into(),
         layout_policy: "any".into(),
