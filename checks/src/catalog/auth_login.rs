@@ -167,7 +167,21 @@ impl Check for AuthLogin {
 }
 
 fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
+    // The TLS handshake went through: TLS is right, and what is silent is behind it.
+    let tls_spoken = t.tls
+        && t
+            .tls_facts
+            .handshake
+            .as_ref()
+            .is_some_and(|h| h.completed || !h.chain.is_empty());
     match reply {
+        Reply::Timeout { after_ms } if tls_spoken => Verdict::fail(format!(
+            "no answer within readTimeout {} from {}: the TLS handshake completed, then nothing answered over it",
+            go_duration(*after_ms),
+            t.address
+        ))
+        .with("read_timeout", go_duration(*after_ms))
+        .fix("something terminates TLS at this port without a Redis behind it (a TLS proxy or load balancer whose backend is down or unreachable, stunnel), or Redis is stalled: check the service behind the TLS endpoint and its logs"),
         Reply::Timeout { after_ms } => Verdict::fail(format!(
             "no answer within readTimeout {} from {}: the server accepted the connection but never replied",
             go_duration(*after_ms),
@@ -189,9 +203,17 @@ fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
             };
             v.fix("check that the address points at Redis and that TLS on/off matches the server")
         }
-        Reply::Error { code, message } => Verdict::fail(format!("the server refused the connection: {code} {message}"))
-            .with("reply", format!("{code} {message}"))
-            .fix("see the server's reply; check the server's ACL rules and logs"),
+        Reply::Error { code, message } => {
+            let reply = format!("{code} {message}");
+            match crate::facts::error_cause(&reply) {
+                Some(cause) => Verdict::fail(format!("the server refused the connection: {reply}: {cause}"))
+                    .with("reply", reply)
+                    .fix("see the server's state in its log and INFO; the address must be a primary that serves commands"),
+                None => Verdict::fail(format!("the server refused the connection: {reply}"))
+                    .with("reply", reply)
+                    .fix("see the server's reply; check the server's ACL rules and logs"),
+            }
+        }
         Reply::Ok => Verdict::pass("the server answered"),
     }
 }
@@ -249,6 +271,21 @@ mod tests {
             assert_eq!(v.outcome, outcome);
             assert!(v.message.contains(fragment), "{}", v.message);
         }
+    }
+
+    #[test]
+    fn silence_after_a_tls_handshake_blames_what_is_behind_tls_not_the_mode() {
+        let mut t = healthy_target("snapshot");
+        crate::testing::with_tls(&mut t);
+        assert!(t.tls_facts.handshake.as_ref().is_some_and(|h| h.completed));
+        session(&mut t).login.as_mut().unwrap().reply = Reply::Timeout { after_ms: 1000 };
+        let v = judge(t.clone());
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("the TLS handshake completed, then nothing answered over it"), "{}", v.message);
+        assert!(!v.remediation.as_deref().unwrap_or("").contains("expects TLS"), "{v:?}");
+        t.tls = false;
+        let v = judge(t);
+        assert!(v.remediation.as_deref().unwrap_or("").contains("expects TLS"), "{v:?}");
     }
 
     #[test]
