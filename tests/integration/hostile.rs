@@ -18,7 +18,8 @@ use crate::tool::{self, Verdict};
 /// The bound DESIGN.md sets on the tool's memory, whatever a server sends.
 const MAX_RSS_KIB: i64 = 64 * 1024;
 
-pub fn trials(_lab: &Lab) -> Vec<Trial> {
+pub fn trials(lab: &Lab) -> Vec<Trial> {
+    let lab = lab.clone();
     let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("hostile::{name}"), f);
     let root = |name: &str, f: fn() -> Result<(), Failed>| {
         let trial = t(name, f);
@@ -67,6 +68,10 @@ pub fn trials(_lab: &Lab) -> Vec<Trial> {
         t(
             "errors_to_the_multikey_probe_are_unknown_naming_them",
             multikey_errors,
+        ),
+        Trial::test(
+            "hostile::silence_after_a_tls_handshake_names_what_is_behind_tls",
+            move || tls_silent(&lab),
         ),
         root("protected_mode_is_named", protected_mode),
         root("dual_stack_falls_back_to_the_family_that_works", dual_stack),
@@ -781,6 +786,79 @@ fn multikey_errors() -> Result<(), Failed> {
         "was refused (ERR this command is not served here); multi-key support could not be tested",
     )?;
     Ok(())
+}
+
+fn tls_silent(lab: &Lab) -> Result<(), Failed> {
+    // openssl s_server completes the handshake with the lab's good certificate, then reads
+    // and never answers: a TLS terminator without its backend.
+    let dir = tool::scratch("tls-silent");
+    let port = free_port();
+    let certs = lab.substitute("${LAB}/certs");
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-accept", &port.to_string()])
+        .args([
+            "-cert",
+            &format!("{certs}/good.crt"),
+            "-key",
+            &format!("{certs}/good.key"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("openssl: {e}"))?;
+    let _server = Process(child);
+    let mut up = false;
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if !up {
+        return Err("openssl s_server did not listen".into());
+    }
+    let manifest = tool::kubectl_secret(&[
+        "generic".to_string(),
+        "redis-certs".into(),
+        "-n".into(),
+        "gloo-mesh".into(),
+        format!("--from-file=ca.crt={certs}/ca.crt"),
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), manifest).unwrap();
+    std::fs::write(
+        dir.join("values.yaml"),
+        format!(
+            "redis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
+        ),
+    )
+    .unwrap();
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--secrets",
+            "secrets.yaml",
+            "--format",
+            "json",
+        ],
+    )?;
+    run.bounded()?;
+    run.expect("tls.ca-trust", "pass", "")?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "no answer within readTimeout 1s from localhost:",
+    )?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "the TLS handshake completed, then nothing answered over it",
+    )?;
+    run.exit(3)
 }
 
 /// A network namespace joined to this one by a veth pair, with an IPv4 and an IPv6 address
