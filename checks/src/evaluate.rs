@@ -148,6 +148,29 @@ fn not_a_data_server(id: &str, phase: Phase, subject: Subject<'_>) -> Option<Str
 /// cause: the reads failed because of what sits at the address (a proxy, most often), not
 /// because the user lacks a permission.
 fn dropped_note(phase: Phase, subject: Subject<'_>, mut verdict: Verdict) -> Verdict {
+    let cut = subject
+        .target
+        .and_then(|t| t.session.ok())
+        .is_some_and(|s| s.cut_mid_reply);
+    if cut
+        && phase == Phase::Session
+        && verdict.outcome == Outcome::Unknown
+        && !verdict.message.contains("cut in the middle of a reply")
+    {
+        verdict.message = format!(
+            "{}; the connection was cut in the middle of a reply: a network fault, a crash or a middlebox, not a refusal",
+            verdict.message
+        );
+        verdict.remediation = Some(format!(
+            "find what resets connections on the path (the server's log, a load balancer's limits), then run the preflight again{}",
+            verdict
+                .remediation
+                .as_deref()
+                .map(|f| format!("; otherwise: {f}"))
+                .unwrap_or_default()
+        ));
+        return verdict;
+    }
     let dropped_at = subject
         .target
         .and_then(|t| t.session.ok())

@@ -516,6 +516,10 @@ pub struct Session {
     /// does not speak a command one Redis answers does (twemproxy closes at `HELLO`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped_at: Option<String>,
+    /// The connection ended in the middle of a reply (a reset or close after part of it
+    /// arrived): a network fault, a crash or a middlebox, not a server refusing a command.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut_mid_reply: bool,
 }
 
 /// What `src/probe/field.rs` observes on the session, for `redis.latency` and `redis.multikey`.

@@ -191,6 +191,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 duration_ms: 2.0,
                 refusal: None,
                 dropped_at: None,
+                cut_mid_reply: false,
             },
         },
     }

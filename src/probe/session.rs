@@ -151,6 +151,7 @@ where
         duration_ms: 0.0,
         refusal,
         dropped_at: None,
+        cut_mid_reply: false,
     };
     if session.admitted() && extras.db != 0 {
         let reply = send(conn, redis::cmd("SELECT").arg(extras.db), read).await;
@@ -303,6 +304,12 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_co
     .into_iter()
     .find(|(_, closed)| *closed)
     .map(|(command, _)| command.to_string());
+    // Cut in the middle of a reply: the server had started to answer, so nothing refused
+    // the command; the connection broke under it.
+    if conn.watch.cut_mid_reply() {
+        session.cut_mid_reply = true;
+        session.dropped_at = None;
+    }
 }
 
 /// `SET` a uniquely named key with a 10-second expiry, `GET` it back, `DEL` it: the only writes

@@ -55,6 +55,7 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             real_masterdown,
         ),
         t("a_close_at_accept_fails_the_login", accept_close),
+        t("a_reset_mid_reply_is_a_broken_path_not_a_proxy", reset),
         t(
             "silence_after_the_login_costs_one_read_timeout_per_read",
             silent_reads,
@@ -748,6 +749,26 @@ fn silent_reads() -> Result<(), Failed> {
     )?;
     run.expect("redis.latency", "fail", "got no answer within 1s")?;
     run.exit(3)
+}
+
+fn reset() -> Result<(), Failed> {
+    // PING answered, then a reset in the middle of the HELLO reply: a broken path, not a
+    // proxy refusing HELLO, so nothing fails for a proxy and the reads are unknown saying so.
+    let (run, ..) = against("reset", &[])?;
+    run.expect(
+        "redis.multikey",
+        "unknown",
+        "the connection was cut in the middle of a reply",
+    )?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "the connection was cut in the middle of a reply: a network fault",
+    )?;
+    if run.get("redis.capacity")?.message.contains("proxy") {
+        return Err("redis.capacity blames a proxy for a reset".into());
+    }
+    run.exit(4)
 }
 
 fn silent_pings() -> Result<(), Failed> {

@@ -89,6 +89,14 @@ impl Check for RedisMultikey {
                     .with("command", command.clone())
                     .with("reply", format!("{code} {message}"));
                 }
+                // The connection broke in the middle of a reply: a fault, not a refusal.
+                Reply::Broken { error } if s.cut_mid_reply => {
+                    return Verdict::unknown(format!(
+                        "the connection was cut in the middle of a reply ({error}): a network fault, a crash or a middlebox reset it, and {command} could not run; multi-key support could not be tested"
+                    ))
+                    .fix("find what resets connections on the path (the server's log, a load balancer's idle or connection limits), then run the preflight again")
+                    .with("command", command.clone());
+                }
                 Reply::Broken { error } => {
                     // A proxy such as twemproxy drops the connection at the first command it
                     // does not support, which may be a read before the multi-key probe.
@@ -226,6 +234,18 @@ mod tests {
         let v = judge(&t);
         assert_eq!(v.outcome, Outcome::Unknown);
         assert!(v.remediation.as_deref().unwrap_or("").contains("grant"), "{v:?}");
+    }
+
+    #[test]
+    fn a_connection_cut_mid_reply_is_no_proxy() {
+        let mut t = healthy_target("snapshot");
+        probe(&mut t, Reply::Broken { error: "Connection reset by peer".into() }, Reply::Ok);
+        session(&mut t).hello = Observed::failed(crate::facts::FailureKind::Reset, "Connection reset by peer");
+        assert_eq!(judge(&t).outcome, Outcome::Fail, "a close at HELLO is a proxy");
+        session(&mut t).cut_mid_reply = true;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("cut in the middle of a reply"), "{}", v.message);
     }
 
     #[test]
