@@ -21,6 +21,13 @@ pub fn describe(error: &serde_saphyr::Error) -> String {
             ),
             None => "a key appears twice in one mapping: keep one".to_string(),
         },
+        serde_saphyr::Error::MultipleDocuments { .. } => {
+            "more than one YAML document (---): Helm reads only the first of a values file and ignores the rest; keep one document".to_string()
+        }
+        serde_saphyr::Error::NonFiniteFloat { value, .. } => format!(
+            "{} is not a finite number",
+            shown_key(value)
+        ),
         other => {
             let text = other.to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -138,6 +145,16 @@ mod tests {
             !message.contains("budget") && !message.contains('{'),
             "{message}"
         );
+
+        let message = serde_saphyr::from_str::<serde_json::Value>("a: 1\n---\nb: 2\n")
+            .map(|_| String::new())
+            .unwrap_or_else(|e| describe(&e));
+        assert!(
+            message.contains("more than one YAML document (---): Helm reads only the first"),
+            "{message}"
+        );
+        let message = error("a: .nan\n");
+        assert_eq!(message, "line 1: .nan is not a finite number");
 
         let message = error("redis:\n  address: a:1\n  address: b:2\n");
         assert_eq!(
