@@ -177,9 +177,25 @@ fn parse_secret(file: &str, doc: usize, value: &Value) -> Result<Secret, InputEr
         secret: label.clone(),
         message,
     };
-    let name = name
-        .ok_or_else(|| bad("metadata.name is missing".into()))?
-        .to_string();
+    let name = match (name, meta.and_then(|m| m.get("name"))) {
+        (Some(name), _) => name.to_string(),
+        (None, None | Some(Value::Null)) => return Err(bad("metadata.name is missing".into())),
+        (None, Some(other)) => {
+            return Err(bad(format!(
+                "metadata.name is {}, expected a string",
+                super::values::kind(other)
+            )));
+        }
+    };
+    if let Some(other) = meta
+        .and_then(|m| m.get("namespace"))
+        .filter(|ns| !ns.is_string() && !ns.is_null())
+    {
+        return Err(bad(format!(
+            "metadata.namespace is {}, expected a string",
+            super::values::kind(other)
+        )));
+    }
     let mut data = BTreeMap::new();
     for (field, decode) in [("data", true), ("stringData", false)] {
         let Some(entries) = value.get(field) else {
@@ -288,6 +304,25 @@ items:
         assert!(
             err.starts_with("s.yaml: document 1: items[1] has kind \"ConfigMap\", expected Secret"),
             "{err}"
+        );
+        let err = files
+            .add("s.yaml", "kind: Secret\nmetadata: {name: 42}\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.yaml: document 1 (Secret ?): metadata.name is a number, expected a string"
+        );
+        let err = files
+            .add(
+                "s.yaml",
+                "kind: Secret\nmetadata: {name: a, namespace: [x]}\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.yaml: document 1 (Secret a): metadata.namespace is a list, expected a string"
         );
         let err = files
             .add("s.yaml", "kind: List\nitems: 3\n")
