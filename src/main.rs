@@ -24,7 +24,7 @@ fn main() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
-            eprintln!("{}", one_line(&e.render().to_string()));
+            eprintln!("{}", shown(one_line(&e.render().to_string())));
             std::process::exit(exit_codes::INPUT);
         }
     };
@@ -37,7 +37,7 @@ fn main() {
             Ok(rt) => match rt.block_on(run::run(*args)) {
                 Ok(code) => code,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", shown(e));
                     exit_codes::INPUT
                 }
             },
@@ -55,12 +55,18 @@ fn main() {
                 exit_codes::OK
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", shown(e));
                 exit_codes::INPUT
             }
         },
     };
     std::process::exit(code);
+}
+
+/// An error line as text: a file name, key or flag value holding control characters
+/// (`x\x1b[2J.yaml`) is shown escaped, never acted on by the terminal.
+fn shown(error: impl std::fmt::Display) -> String {
+    reports::escape::controls(&error.to_string()).into_owned()
 }
 
 /// Clap's whole message (the problem, the missing argument, the possible values, the

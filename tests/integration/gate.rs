@@ -22,6 +22,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             "gate::tampered_facts_are_refused_naming_the_key",
             move || tampered_facts(&lab2),
         ),
+        Trial::test(
+            "gate::a_file_name_with_escapes_is_shown_escaped",
+            file_name_with_escapes,
+        ),
         Trial::test("gate::deps_on_a_fresh_machine", deps_on_a_fresh_machine),
         Trial::test("gate::deps_without_python", deps_without_python),
         Trial::test(
@@ -94,6 +98,20 @@ fn facts_replay_keeps_the_ci_profile(lab: &Lab) -> Result<(), Failed> {
         serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
     if report["profile"] != "ci" {
         return Err(format!("the replayed report's profile: {}", report["profile"]).into());
+    }
+    Ok(())
+}
+
+/// An input error names the file as text: escapes in its name cannot act on the terminal.
+fn file_name_with_escapes() -> Result<(), Failed> {
+    let dir = tool::scratch("escaped-name");
+    std::fs::write(dir.join("x\u{1b}[2Jy.yaml"), "redis: [\n").map_err(|e| e.to_string())?;
+    for flag in ["-f", "--secrets", "--facts"] {
+        let out = tool::run(&dir, ["run", flag, "x\u{1b}[2Jy.yaml"]);
+        if out.stderr.contains(&0x1b) {
+            return Err(format!("{flag}: a raw escape reached stderr").into());
+        }
+        input_error(&out, "x\\x1b[2Jy.yaml: ")?;
     }
     Ok(())
 }
