@@ -217,21 +217,26 @@ impl Scrubber {
     /// (the facts are JSON already, for `--save-facts`), so no field can be forgotten.
     ///
     /// The usual case has nothing to scrub: a look at every string in place proves it
-    /// ([`strings::any`], no copy), and the tree is built only when something must change.
+    /// ([`strings::each`], no copy), and the tree is built only when something must change.
     ///
     /// Only the data's strings change: the strings to scrub are listed from the value itself
     /// (field and variant names are the program's, never listed), so a credential that is
     /// also a field or variant name (a password `password`, `reset`, `loaded`) leaves the
     /// shape intact instead of breaking it.
     fn walk<T: Serialize + DeserializeOwned>(&self, item: T) -> T {
-        let mut dirty = std::collections::HashSet::new();
-        strings::any(&item, |s| {
+        // Values and map keys apart: a struct's field name (`password`) is never a map key
+        // of the data, so a credential equal to it renames only the data's keys.
+        let mut dirty = Dirty::default();
+        strings::each(&item, |s, key| {
             if matches!(self.text(s), Cow::Owned(_)) {
-                dirty.insert(s.to_string());
+                if key {
+                    dirty.keys.insert(s.to_string());
+                } else {
+                    dirty.values.insert(s.to_string());
+                }
             }
-            false
         });
-        if dirty.is_empty() {
+        if dirty.keys.is_empty() && dirty.values.is_empty() {
             return item;
         }
         let mut tree = serde_json::to_value(&item).expect("facts serialise");
@@ -249,7 +254,7 @@ impl Scrubber {
         }
     }
 
-    fn value(&self, value: &mut Value, dirty: &std::collections::HashSet<String>) {
+    fn value(&self, value: &mut Value, dirty: &Dirty) {
         if let Value::Object(map) = value
             && let Some(Value::String(tag)) = map.get("status")
             && STATUS_TAGS.contains(&tag.as_str())
@@ -265,7 +270,7 @@ impl Scrubber {
         }
         match value {
             Value::String(s) => {
-                if dirty.contains(s.as_str())
+                if dirty.values.contains(s.as_str())
                     && let Cow::Owned(clean) = self.text(s)
                 {
                     *s = clean;
@@ -275,7 +280,7 @@ impl Scrubber {
             Value::Object(map) => {
                 let dirty_keys: Vec<String> = map
                     .keys()
-                    .filter(|k| dirty.contains(k.as_str()))
+                    .filter(|k| dirty.keys.contains(k.as_str()))
                     .cloned()
                     .collect();
                 for key in dirty_keys {
@@ -287,6 +292,13 @@ impl Scrubber {
             _ => {}
         }
     }
+}
+
+/// The data strings of one value that hold a credential: its map keys and its other strings.
+#[derive(Default)]
+struct Dirty {
+    keys: std::collections::HashSet<String>,
+    values: std::collections::HashSet<String>,
 }
 
 /// The `status` tags of the facts' internally tagged enums (`#[serde(tag = "status")]` in
@@ -537,11 +549,18 @@ mod tests {
                 Some("x <redacted> y"),
                 "{password}"
             );
-            // The facts keep their shape: every check still reads them.
+            // The facts keep their shape: every check still reads them, and the password's
+            // shape (field `password` of the secret lookup) is still there.
             assert_eq!(
                 clean.tls_facts.handshake, facts.tls_facts.handshake,
                 "{password}"
             );
+            let shape = |t: &TargetFacts| match &t.auth.secret {
+                checks::facts::SecretLookup::Found { password, .. } => *password,
+                _ => None,
+            };
+            assert!(shape(&facts).is_some());
+            assert_eq!(shape(&clean), shape(&facts), "{password}");
         }
     }
 
