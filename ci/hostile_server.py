@@ -18,10 +18,19 @@ Modes:
   srandmember-5000  the same with 5,000 members (under the element bound, over the sample)
   valkey9        answers HELLO and INFO as Valkey 9 does (redis_version frozen at 7.2.4)
   redis5         answers as Redis 5 does: no HELLO, no ACL users, password `hunter2-redis5`
+  accept-close   accepts the connection and closes it at once, sending nothing
+  reset          answers PING, then resets (RST) the connection in the middle of the next reply
+  silent-reads   answers PING, AUTH and HELLO, then never answers again (INFO, ROLE, … hang)
+  silent-pings   a Redis without a password that answers everything but stops answering the
+                 latency PINGs after the first three
+  resp3-map      answers HELLO 2 with a RESP3 map (`%`) as if asked for protocol 3
+  moved          answers every read with -MOVED, as a cluster node holding other slots
+  errors         a Redis without a password that answers SUNION, MULTI and EXISTS with errors
 
 Every mode also answers `HOSTILE-STATS` with the number of TYPE commands it received.
 """
 import socket
+import struct
 import sys
 import threading
 import time
@@ -146,6 +155,38 @@ def redis5(args, state):
     return ordinary(args, state)
 
 
+def resp3_map(args, state):
+    if args and args[0].upper() == b"HELLO":
+        return (b"%4\r\n" + bulk(b"server") + bulk(b"redis") + bulk(b"version") + bulk(b"7.2.4")
+                + bulk(b"proto") + b":3\r\n" + bulk(b"role") + bulk(b"master"))
+    return ordinary(args, state)
+
+
+def moved(args, state):
+    cmd = args[0].upper() if args else b""
+    if cmd in (b"PING", b"HELLO", b"AUTH"):
+        return ordinary(args, state)
+    return b"-MOVED 866 127.0.0.1:7000\r\n"
+
+
+def errors(args, state):
+    cmd = args[0].upper() if args else b""
+    if cmd in (b"SUNION", b"MULTI", b"EXISTS", b"EXEC"):
+        return b"-ERR this command is not served here\r\n"
+    return ordinary(args, state)
+
+
+def silent_pings(args, state):
+    if args and args[0].upper() == b"PING":
+        state["pings"] = state.get("pings", 0) + 1
+        if state["pings"] > 3:
+            return SILENT
+    return ordinary(args, state)
+
+
+SILENT = object()
+
+
 def big_info(args, state):
     if args and args[0].upper() == b"INFO":
         body = info_body() + b"x" * (20 * 1024 * 1024)
@@ -177,6 +218,10 @@ HANDLERS = {
     "srandmember-5000": srandmember(5000),
     "valkey9": valkey9,
     "redis5": redis5,
+    "resp3-map": resp3_map,
+    "moved": moved,
+    "errors": errors,
+    "silent-pings": silent_pings,
 }
 
 
@@ -184,6 +229,8 @@ def serve(conn):
     try:
         if mode == "error-close":
             conn.sendall(b"-ERR max number of clients reached\r\n")
+            return
+        if mode == "accept-close":
             return
         f = conn.makefile("rb")
         state = {}
@@ -200,7 +247,27 @@ def serve(conn):
                     conn.sendall(bytes([b]))
                     time.sleep(1)
                 continue
+            cmd = args[0].upper() if args else b""
+            if mode == "reset":
+                if cmd == b"PING" and not state.get("pinged"):
+                    state["pinged"] = True
+                    conn.sendall(b"+PONG\r\n")
+                    continue
+                # Half a reply, then a reset (SO_LINGER 0 makes close send RST).
+                conn.sendall(b"$100\r\nredis_ver")
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            if mode == "silent-reads":
+                if cmd in (b"PING", b"AUTH", b"HELLO"):
+                    conn.sendall(ordinary(args, state))
+                    continue
+                state["silent"] = True
+            if state.get("silent"):
+                continue
             answer = HANDLERS[mode](args, state)
+            if answer is SILENT:
+                state["silent"] = True
+                continue
             if isinstance(answer, bytes):
                 conn.sendall(answer)
             else:

@@ -26,14 +26,14 @@ fn main() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
-            eprintln!("{}", one_line(&e.render().to_string()));
+            eprintln!("{}", shown(one_line(&e.render().to_string())));
             std::process::exit(exit_codes::INPUT);
         }
     };
     let code = match error::guard(|| command(cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error::one_line(&e));
+            eprintln!("error: {}", shown(error::one_line(&e)));
             e.exit_code()
         }
     };
@@ -57,6 +57,12 @@ fn command(command: cli::Command) -> Result<i32, Error> {
             exit_codes::OK
         }
     })
+}
+
+/// An error line as text: a file name, key or flag value holding control characters
+/// (`x\x1b[2J.yaml`) is shown escaped, never acted on by the terminal.
+fn shown(error: impl std::fmt::Display) -> String {
+    reports::escape::controls(&error.to_string()).into_owned()
 }
 
 /// Clap's whole message (the problem, the missing argument, the possible values, the

@@ -174,6 +174,7 @@ async fn observe(
         rule_config,
     };
     Ok(Facts {
+        schema: checks::facts::FACTS_SCHEMA.to_string(),
         observed_at: started_at.unix_timestamp(),
         profile: args.profile.name().to_string(),
         layout_policy: args.layout.name().to_string(),
@@ -197,6 +198,47 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
         path: path.to_path_buf(),
         source,
     })?;
+    // The fields that decide how the facts are judged are checked before any is used: a file
+    // of another format, or a profile this build does not have, is refused naming the key.
+    let shown = |text: &str| -> String {
+        let mut s: String = text.chars().take(60).flat_map(char::escape_debug).collect();
+        if text.chars().count() > 60 {
+            s.push('…');
+        }
+        s
+    };
+    if facts.schema != checks::facts::FACTS_SCHEMA {
+        return Err(InputError::FactsField {
+            path: path.to_path_buf(),
+            key: "schema",
+            found: shown(&facts.schema),
+            expected: format!(
+                "is not a facts format this version reads (expected {}); save the facts again with this version",
+                checks::facts::FACTS_SCHEMA
+            ),
+        });
+    }
+    for (key, value, allowed) in [
+        (
+            "profile",
+            &facts.profile,
+            &["preflight", "post-upgrade", "ci"][..],
+        ),
+        (
+            "layout_policy",
+            &facts.layout_policy,
+            &["any", "shared", "separate"][..],
+        ),
+    ] {
+        if !allowed.contains(&value.as_str()) {
+            return Err(InputError::FactsField {
+                path: path.to_path_buf(),
+                key,
+                found: shown(value),
+                expected: format!("is not one of {}", allowed.join(", ")),
+            });
+        }
+    }
     // A facts file is untrusted text too: its control characters are escaped.
     let clean = Scrubber::default();
     Ok(Facts {
@@ -209,6 +251,9 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
 fn validate(args: &RunArgs) -> Result<Request, InputError> {
     let timeout = match duration::parse(&args.timeout) {
         Ok(ns) if ns > 0 => Duration::from_nanos(ns as u64),
+        Err(why) if why.contains("out of range") => {
+            return Err(InputError::TimeoutOutOfRange { why });
+        }
         _ => {
             return Err(InputError::BadTimeout {
                 found: args.timeout.clone(),

@@ -111,11 +111,15 @@ fn judge_with_prerequisites<'m>(
                 .target
                 .is_some_and(|t| unfinished(check.meta().phase, t)) =>
             {
+                let t = subject.target.expect("checked by the guard");
                 Memo {
                     verdict: Verdict::unknown(format!(
-                        "{DEADLINE_REACHED} before this check's probe finished"
+                        "{DEADLINE_REACHED} (--timeout) during {} of {}, before this check's probe finished",
+                        phase_cut(t),
+                        t.address
                     ))
-                    .fix("raise --timeout, or look at why the target answers so slowly"),
+                    .fix("raise --timeout, or look at why the target answers so slowly in that phase")
+                    .with("phase", phase_cut(t)),
                     blocks: true,
                 }
             }
@@ -148,6 +152,29 @@ fn not_a_data_server(id: &str, phase: Phase, subject: Subject<'_>) -> Option<Str
 /// cause: the reads failed because of what sits at the address (a proxy, most often), not
 /// because the user lacks a permission.
 fn dropped_note(phase: Phase, subject: Subject<'_>, mut verdict: Verdict) -> Verdict {
+    let cut = subject
+        .target
+        .and_then(|t| t.session.ok())
+        .is_some_and(|s| s.cut_mid_reply);
+    if cut
+        && phase == Phase::Session
+        && verdict.outcome == Outcome::Unknown
+        && !verdict.message.contains("cut in the middle of a reply")
+    {
+        verdict.message = format!(
+            "{}; the connection was cut in the middle of a reply: a network fault, a crash or a middlebox, not a refusal",
+            verdict.message
+        );
+        verdict.remediation = Some(format!(
+            "find what resets connections on the path (the server's log, a load balancer's limits), then run the preflight again{}",
+            verdict
+                .remediation
+                .as_deref()
+                .map(|f| format!("; otherwise: {f}"))
+                .unwrap_or_default()
+        ));
+        return verdict;
+    }
     let dropped_at = subject
         .target
         .and_then(|t| t.session.ok())
@@ -183,6 +210,20 @@ fn blocked_skip(req: &'static str, prerequisite: &Verdict) -> Verdict {
     };
     Verdict::skip(format!("skipped: {req} {past}: {}", prerequisite.message))
         .with("blocked_by", req)
+}
+
+/// The probe phase of `target` the run deadline stopped, for messages.
+fn phase_cut(target: &TargetFacts) -> &'static str {
+    let cut = |because: Option<&str>| because == Some(DEADLINE_REACHED);
+    if cut(not_attempted(&target.dns)) {
+        "name resolution"
+    } else if cut(not_attempted(&target.tcp)) {
+        "the TCP connection"
+    } else if target.tls && target.tls_facts.handshake.is_none() {
+        "the TLS handshake"
+    } else {
+        "the Redis session (login and reads)"
+    }
 }
 
 /// Whether the run deadline stopped the probe phase this check judges.
@@ -318,6 +359,24 @@ mod tests {
         let login = outcome_of(&judged, "auth.login");
         assert_eq!(login.outcome, Outcome::Unknown);
         assert!(login.message.contains("run deadline reached"));
+        assert!(
+            login
+                .message
+                .contains("during the Redis session (login and reads) of "),
+            "{}",
+            login.message
+        );
+        let mut t = healthy_target("snapshot");
+        t.tcp = Observed::not_attempted(DEADLINE_REACHED);
+        t.session = Observed::not_attempted(DEADLINE_REACHED);
+        let judged = evaluate(&facts(vec![t]));
+        let tcp = outcome_of(&judged, "net.tcp");
+        assert_eq!(tcp.outcome, Outcome::Unknown);
+        assert!(
+            tcp.message.contains("during the TCP connection of "),
+            "{}",
+            tcp.message
+        );
         assert_eq!(outcome_of(&judged, "redis.role").outcome, Outcome::Skip);
     }
 

@@ -11,6 +11,10 @@ pub const DEADLINE_REACHED: &str = "run deadline reached";
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Facts {
+    /// The format of this data, [`FACTS_SCHEMA`]: a saved file of another format is refused,
+    /// never judged as if it were this one. Files saved before the field existed are v1.
+    #[serde(default = "facts_schema")]
+    pub schema: String,
     /// Unix time (seconds) at which the facts were gathered; the checks' only clock.
     pub observed_at: i64,
     /// The profile the run serves: `preflight`, `post-upgrade` or `ci`.
@@ -35,6 +39,13 @@ pub struct Facts {
     /// `values`).
     #[serde(default)]
     pub values: serde_json::Value,
+}
+
+/// The format of [`Facts`] this build writes and reads.
+pub const FACTS_SCHEMA: &str = "redis-preflight/facts/v1";
+
+fn facts_schema() -> String {
+    FACTS_SCHEMA.to_string()
 }
 
 /// How the external auth service's and the portal's API-key `secretKey` compare. Compared in
@@ -129,7 +140,10 @@ impl<T> Observed<T> {
     pub fn why_not(&self, what: &str) -> Option<String> {
         Some(match self {
             Observed::Ok { .. } => return None,
-            Observed::Refused { error } => format!("{what} was refused ({error})"),
+            Observed::Refused { error } => match error_cause(error) {
+                Some(cause) => format!("{what} was refused ({error}: {cause})"),
+                None => format!("{what} was refused ({error})"),
+            },
             Observed::Failed {
                 error,
                 kind: FailureKind::Timeout,
@@ -502,6 +516,10 @@ pub struct Session {
     /// does not speak a command one Redis answers does (twemproxy closes at `HELLO`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dropped_at: Option<String>,
+    /// The connection ended in the middle of a reply (a reset or close after part of it
+    /// arrived): a network fault, a crash or a middlebox, not a server refusing a command.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut_mid_reply: bool,
 }
 
 /// What `src/probe/field.rs` observes on the session, for `redis.latency` and `redis.multikey`.
@@ -609,6 +627,34 @@ impl Session {
     }
 }
 
+/// What a Redis error reply means, from its code (the first word: `BUSY`, `MOVED` …), for
+/// the errors that are not about the command or the user's rights: a refusal that reads
+/// "grant the user INFO" must not hide a server that is busy, loading, a cluster node or a
+/// replica. `None` for `ERR`, `NOPERM` and codes with no cause to add.
+pub fn error_cause(error: &str) -> Option<&'static str> {
+    let code = error.split_whitespace().next().unwrap_or("");
+    Some(match code {
+        "MOVED" | "ASK" => {
+            "the key lives on another node: the server is a Redis Cluster node or shards keys behind one address"
+        }
+        "TRYAGAIN" | "CLUSTERDOWN" => {
+            "the server is a Redis Cluster node whose cluster is not serving"
+        }
+        "BUSY" => {
+            "a script or function has run past busy-reply-threshold and the server answers nothing else until it ends"
+        }
+        "LOADING" => "the server is loading its dataset into memory",
+        "MASTERDOWN" => {
+            "the server is a replica whose link to its primary is down (replica-serve-stale-data no)"
+        }
+        "READONLY" => "the server is a read-only replica",
+        "OOM" => "the server has reached maxmemory and refuses commands that may grow memory",
+        "MISCONF" => "the server cannot persist to disk and refuses writes",
+        "NOSCRIPT" => "the script is not in the server's script cache",
+        _ => return None,
+    })
+}
+
 /// What kind of failure an observation met. Checks match on this, never on message text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -662,6 +708,12 @@ pub enum RefusalKind {
     ProtectedMode,
     /// `-LOADING`: the server is loading its dataset into memory.
     Loading,
+    /// `-BUSY`: a Lua script or function has run past `busy-reply-threshold`
+    /// (`lua-time-limit`); the server answers nothing else until it ends or is killed.
+    Busy,
+    /// `-MASTERDOWN`: a replica whose link to its primary is down, with
+    /// `replica-serve-stale-data no`: it answers nothing but a few admin commands.
+    MasterDown,
     /// Any other error followed by the server closing the connection.
     Other,
 }

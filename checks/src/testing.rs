@@ -12,6 +12,7 @@ use crate::facts::*;
 /// Facts holding `targets`, observed at a fixed time.
 pub fn facts(targets: Vec<TargetFacts>) -> Facts {
     Facts {
+        schema: FACTS_SCHEMA.into(),
         observed_at: 1_795_000_000,
         profile: "preflight".into(),
         layout_policy: "any".into(),
@@ -193,6 +194,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 duration_ms: 2.0,
                 refusal: None,
                 dropped_at: None,
+                cut_mid_reply: false,
             },
         },
     }

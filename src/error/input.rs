@@ -56,12 +56,46 @@ pub enum InputError {
     /// A `--set` path with an empty key (`a..b=1`).
     #[error("--set {shown}: \"{path}\" has an empty key")]
     SetEmptyKey { shown: String, path: String },
+    /// A `--set` path whose list index Helm would not take (`a[x]`, `a[99999999]`).
+    #[error("--set {shown}: \"{path}\": {why}")]
+    SetBadIndex {
+        shown: String,
+        path: String,
+        why: String,
+    },
     /// A document of a secrets file that is neither a Secret nor a List.
     #[error("{file}: document {doc}: kind is {}, expected Secret or List", found.as_deref().map_or("missing".to_string(), |k| format!("\"{k}\"")))]
     SecretKind {
         file: String,
         doc: usize,
         found: Option<String>,
+    },
+    /// A List whose `items` is not a list.
+    #[error("{file}: document {doc}: items is {found}, expected a list of Secrets")]
+    SecretItemsNotList {
+        file: String,
+        doc: usize,
+        found: &'static str,
+    },
+    /// A List item that is not a Secret.
+    #[error(
+        "{file}: document {doc}: items[{item}] has kind {found}, expected Secret (list only Secrets: kubectl get secret NAME … -o yaml)"
+    )]
+    SecretItemKind {
+        file: String,
+        doc: usize,
+        item: usize,
+        found: String,
+    },
+    /// The same Secret given twice with different data: which one the cluster holds is unknown.
+    #[error("{at}: also given in {first} with different data; give each secret once")]
+    SecretGivenTwice { at: Box<SecretAt>, first: String },
+    /// A Secret whose `metadata.name` or `metadata.namespace` is not a string.
+    #[error("{at}: metadata.{field} is {found}, expected a string")]
+    SecretMetadataNotString {
+        at: Box<SecretAt>,
+        field: &'static str,
+        found: &'static str,
     },
     /// A Secret without `metadata.name`.
     #[error("{at}: metadata.name is missing")]
@@ -95,6 +129,17 @@ pub enum InputError {
         #[source]
         source: serde_json::Error,
     },
+    /// A `--facts` file of another format, or naming a profile or layout this build lacks.
+    #[error("{}: {key}: \"{found}\" {expected}", path.display())]
+    FactsField {
+        path: PathBuf,
+        key: &'static str,
+        found: String,
+        expected: String,
+    },
+    /// A `--timeout` past what a Go duration holds.
+    #[error("--timeout: {why}")]
+    TimeoutOutOfRange { why: String },
     /// A kubeconfig that cannot be read or merged.
     #[error("{}: not a usable kubeconfig", path.display())]
     Kubeconfig {

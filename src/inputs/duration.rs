@@ -39,6 +39,13 @@ pub fn parse(text: &str) -> Result<i128, String> {
         rest = &rest[unit_len..];
         total += number.parse::<f64>().map_err(|e| e.to_string())? * scale;
     }
+    // Go keeps a duration in an int64 of nanoseconds and rejects what does not fit: a
+    // larger value must not wrap around into a short (or zero) deadline.
+    if total >= 9_223_372_036_854_775_807.0 {
+        return Err(format!(
+            "\"{text}\" is out of range: a Go duration ends at 2562047h47m16s (about 292 years)"
+        ));
+    }
     let ns = total.round() as i128;
     Ok(if negative { -ns } else { ns })
 }
@@ -62,6 +69,7 @@ mod tests {
             ("-5s", -5_000_000_000),
             ("+1s", 1_000_000_000),
             (".5s", 500_000_000),
+            ("2562047h", 2_562_047 * 3_600_000_000_000),
         ];
         for (text, ns) in ok {
             assert_eq!(parse(text), Ok(ns), "{text}");
@@ -70,7 +78,20 @@ mod tests {
 
     #[test]
     fn rejects_what_go_rejects() {
-        for text in ["", "5", "-1", "1d", "1 m", "s", "5 seconds", "1..5s", "-"] {
+        for text in [
+            "",
+            "5",
+            "-1",
+            "1d",
+            "1 m",
+            "s",
+            "5 seconds",
+            "1..5s",
+            "-",
+            "9223372036854775807s",
+            "99999999999h",
+            "2562048h",
+        ] {
             assert!(parse(text).is_err(), "{text} should be rejected");
         }
     }

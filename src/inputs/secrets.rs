@@ -32,6 +32,8 @@ impl std::fmt::Debug for Secret {
 pub struct SecretFiles {
     pub files: Vec<String>,
     pub secrets: Vec<Secret>,
+    /// Where each of `secrets` was read (`file: document N`), to name both places of a clash.
+    origins: Vec<String>,
 }
 
 impl SecretFiles {
@@ -53,15 +55,37 @@ impl SecretFiles {
             let n = i + 1;
             match doc.get("kind").and_then(Value::as_str) {
                 _ if doc.is_null() => {}
-                Some("Secret") => self.secrets.push(parse_secret(file, n, &doc)?),
+                Some("Secret") => self.push(file, n, parse_secret(file, n, &doc)?)?,
                 Some("List") | Some("SecretList") => {
-                    for item in doc
-                        .get("items")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        self.secrets.push(parse_secret(file, n, item)?);
+                    let items = match doc.get("items") {
+                        None | Some(Value::Null) => &[][..],
+                        Some(Value::Array(items)) => &items[..],
+                        Some(other) => {
+                            return Err(InputError::SecretItemsNotList {
+                                file: file.to_string(),
+                                doc: n,
+                                found: super::values::kind(other),
+                            });
+                        }
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        match item.get("kind") {
+                            None => {}
+                            Some(Value::String(kind)) if kind == "Secret" => {}
+                            Some(kind) => {
+                                let shown = match kind {
+                                    Value::String(k) => format!("\"{}\"", k.escape_debug()),
+                                    other => super::values::kind(other).to_string(),
+                                };
+                                return Err(InputError::SecretItemKind {
+                                    file: file.to_string(),
+                                    doc: n,
+                                    item: i,
+                                    found: shown,
+                                });
+                            }
+                        }
+                        self.push(file, n, parse_secret(file, n, item)?)?;
                     }
                 }
                 other => {
@@ -74,6 +98,34 @@ impl SecretFiles {
             }
         }
         self.files.push(file.to_string());
+        Ok(())
+    }
+
+    /// Adds one secret. The same secret (name and namespace) given twice with different
+    /// data is ambiguous — which one the cluster holds is what the run must judge — so it is
+    /// refused naming both places; given twice alike, it is kept once.
+    fn push(&mut self, file: &str, doc: usize, secret: Secret) -> Result<(), InputError> {
+        let origin = format!("{file}: document {doc}");
+        if let Some(i) = self
+            .secrets
+            .iter()
+            .position(|s| s.name == secret.name && s.namespace == secret.namespace)
+        {
+            if self.secrets[i].data == secret.data {
+                return Ok(());
+            }
+            return Err(InputError::SecretGivenTwice {
+                at: Box::new(SecretAt {
+                    file: file.to_string(),
+                    doc,
+                    namespace: secret.namespace.clone(),
+                    name: Some(secret.name.clone()),
+                }),
+                first: self.origins[i].clone(),
+            });
+        }
+        self.secrets.push(secret);
+        self.origins.push(origin);
         Ok(())
     }
 
@@ -100,9 +152,29 @@ fn parse_secret(file: &str, doc: usize, value: &Value) -> Result<Secret, InputEr
             name: name.map(str::to_string),
         })
     };
-    let name = name
-        .ok_or_else(|| InputError::SecretWithoutName { at: at() })?
-        .to_string();
+    let name = match (name, meta.and_then(|m| m.get("name"))) {
+        (Some(name), _) => name.to_string(),
+        (None, None | Some(Value::Null)) => {
+            return Err(InputError::SecretWithoutName { at: at() });
+        }
+        (None, Some(other)) => {
+            return Err(InputError::SecretMetadataNotString {
+                at: at(),
+                field: "name",
+                found: super::values::kind(other),
+            });
+        }
+    };
+    if let Some(other) = meta
+        .and_then(|m| m.get("namespace"))
+        .filter(|ns| !ns.is_string() && !ns.is_null())
+    {
+        return Err(InputError::SecretMetadataNotString {
+            at: at(),
+            field: "namespace",
+            found: super::values::kind(other),
+        });
+    }
     let mut data = BTreeMap::new();
     for (field, decode) in [("data", true), ("stringData", false)] {
         let Some(entries) = value.get(field) else {
@@ -203,5 +275,66 @@ items:
             err,
             "s.yaml: document 1: kind is \"ConfigMap\", expected Secret or List"
         );
+    }
+
+    #[test]
+    fn lists_hold_only_secrets_and_a_secret_is_given_once() {
+        let mut files = SecretFiles::default();
+        let err = files
+            .add(
+                "s.yaml",
+                "kind: List\nitems:\n- kind: Secret\n  metadata: {name: a}\n- kind: ConfigMap\n  metadata: {name: b}\n  data: {password: plain}\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("s.yaml: document 1: items[1] has kind \"ConfigMap\", expected Secret"),
+            "{err}"
+        );
+        let err = files
+            .add("s.yaml", "kind: Secret\nmetadata: {name: 42}\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.yaml: document 1 (Secret ?): metadata.name is a number, expected a string"
+        );
+        let err = files
+            .add(
+                "s.yaml",
+                "kind: Secret\nmetadata: {name: a, namespace: [x]}\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.yaml: document 1 (Secret a): metadata.namespace is a list, expected a string"
+        );
+        let err = files
+            .add("s.yaml", "kind: List\nitems: 3\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.yaml: document 1: items is a number, expected a list of Secrets"
+        );
+
+        let mut files = SecretFiles::default();
+        let a = "kind: Secret\nmetadata: {name: auth, namespace: gloo-mesh}\nstringData: {password: one}\n";
+        files.add("a.yaml", a).unwrap();
+        files.add("again.yaml", a).unwrap();
+        assert_eq!(files.secrets.len(), 1);
+        let err = files
+            .add(
+                "b.yaml",
+                "kind: Secret\nmetadata: {name: auth, namespace: gloo-mesh}\nstringData: {password: two}\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "b.yaml: document 1 (Secret gloo-mesh/auth): also given in a.yaml: document 1 with different data; give each secret once"
+        );
+        assert!(!err.contains("one") && !err.contains("two"));
     }
 }

@@ -90,14 +90,31 @@ impl Values {
                     path: reports::escape::controls(path).into_owned(),
                 });
             }
-            let mut node = &mut self.root;
-            for key in &keys[..keys.len() - 1] {
-                let map = ensure_map(node);
-                node = map
-                    .entry(key.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
+            // Each key may carry list indices as Helm writes them: `exporters[0]`, `a[1][0]`.
+            let mut segments = Vec::with_capacity(keys.len());
+            for key in &keys {
+                segments.push(indexed(key).map_err(|why| InputError::SetBadIndex {
+                    shown: shown.clone(),
+                    path: reports::escape::controls(path).into_owned(),
+                    why,
+                })?);
             }
-            ensure_map(node).insert(keys[keys.len() - 1].clone(), typed(raw));
+            let mut node = &mut self.root;
+            for (name, indices) in &segments {
+                let map = ensure_map(node);
+                node = map.entry(name.clone()).or_insert(Value::Null);
+                for &i in indices {
+                    if !node.is_array() {
+                        *node = Value::Array(Vec::new());
+                    }
+                    let list = node.as_array_mut().expect("just made a list");
+                    if list.len() <= i {
+                        list.resize(i + 1, Value::Null);
+                    }
+                    node = &mut list[i];
+                }
+            }
+            *node = typed(raw);
             self.sources.insert(keys.join("."), "--set".to_string());
         }
         Ok(())
@@ -113,6 +130,40 @@ impl Values {
     pub fn source(&self, path: &str) -> Option<String> {
         self.sources.get(path).cloned()
     }
+}
+
+/// The largest list index Helm's `--set` accepts.
+const MAX_SET_INDEX: usize = 65_536;
+
+/// `name[1][0]` → (`name`, [1, 0]); a plain key has no indices.
+fn indexed(key: &str) -> Result<(String, Vec<usize>), String> {
+    let Some(open) = key.find('[') else {
+        return Ok((key.to_string(), Vec::new()));
+    };
+    let name = &key[..open];
+    if name.is_empty() {
+        return Err("a list index needs a key before it (key[0])".into());
+    }
+    let mut indices = Vec::new();
+    let mut rest = &key[open..];
+    while !rest.is_empty() {
+        let Some(close) = rest.strip_prefix('[').and_then(|r| r.find(']')) else {
+            return Err(format!("{name}: expected [INDEX] after the key"));
+        };
+        let digits = &rest[1..1 + close];
+        let index: usize = match digits.parse() {
+            Ok(i) if i <= MAX_SET_INDEX => i,
+            Ok(_) | Err(_) if digits.chars().all(|c| c.is_ascii_digit()) && !digits.is_empty() => {
+                return Err(format!(
+                    "{name}: the list index is over {MAX_SET_INDEX}, the largest Helm accepts"
+                ));
+            }
+            _ => return Err(format!("{name}: a list index is a number (key[0])")),
+        };
+        indices.push(index);
+        rest = &rest[close + 2..];
+    }
+    Ok((name.to_string(), indices))
 }
 
 fn ensure_map(node: &mut Value) -> &mut Map<String, Value> {
@@ -237,6 +288,34 @@ mod tests {
         assert_eq!(v.get("redis.address").unwrap(), "host:6379");
         assert_eq!(v.root["redis"]["certs"]["caCertKey"], "ca.crt");
         assert!(v.apply_set("redis.address").is_err());
+    }
+
+    #[test]
+    fn set_writes_lists_as_helm_does() {
+        let mut v = Values::default();
+        v.apply_set("t.exporters[1]=redisstream/a").unwrap();
+        assert_eq!(
+            v.root["t"]["exporters"],
+            serde_json::json!([null, "redisstream/a"])
+        );
+        v.apply_set("t.list[0].name=x,t.list[0].port=6379").unwrap();
+        assert_eq!(
+            v.root["t"]["list"],
+            serde_json::json!([{"name": "x", "port": 6379}])
+        );
+        v.apply_set("t.exporters[0]=b").unwrap();
+        assert_eq!(v.root["t"]["exporters"][0], "b");
+        v.apply_set("redis.address=").unwrap();
+        assert_eq!(v.root["redis"]["address"], "");
+        for (arg, why) in [
+            ("a[99999999999]=x", "the list index is over 65536"),
+            ("a[x]=1", "a list index is a number"),
+            ("[0]=1", "a list index needs a key before it"),
+            ("a[0=1", "expected [INDEX] after the key"),
+        ] {
+            let err = v.apply_set(arg).unwrap_err().to_string();
+            assert!(err.contains(why), "{arg}: {err}");
+        }
     }
 
     #[test]

@@ -23,9 +23,29 @@ impl std::fmt::Display for Problem {
 
 /// The [`Problem`] behind a parser error.
 pub fn describe(error: &serde_saphyr::Error) -> Problem {
-    let inner = error.without_snippet();
+    // A budget breached while expanding an alias arrives wrapped in the alias' locations.
+    let mut inner = error;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
     let what = match inner {
         serde_saphyr::Error::Budget { breach, .. } => budget(breach),
+        serde_saphyr::Error::DuplicateMappingKey { key, .. } => match key {
+            Some(key) => format!(
+                "key {} appears twice in one mapping: keep one (which one wins differs between YAML readers)",
+                shown_key(key)
+            ),
+            None => "a key appears twice in one mapping: keep one".to_string(),
+        },
+        serde_saphyr::Error::MultipleDocuments { .. } => {
+            "more than one YAML document (---): Helm reads only the first of a values file and ignores the rest; keep one document".to_string()
+        }
+        serde_saphyr::Error::NonFiniteFloat { value, .. } => format!(
+            "{} is not a finite number",
+            shown_key(value)
+        ),
         other => {
             let text = other.to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -39,6 +59,16 @@ pub fn describe(error: &serde_saphyr::Error) -> Problem {
             .filter(|&l| l > 0),
         what,
     }
+}
+
+/// A key as the user wrote it, cut short and with control characters escaped: a
+/// duplicate key is never a credential value, but it is still text from a file.
+fn shown_key(key: &str) -> String {
+    let mut shown: String = key.chars().take(80).flat_map(char::escape_debug).collect();
+    if key.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
 }
 
 /// The parser's own location suffix or prefix dropped: the caller says `line N` once.
@@ -113,6 +143,45 @@ mod tests {
         );
         assert_eq!(thousands(1_000), "1,000");
         assert_eq!(thousands(999), "999");
+    }
+
+    #[test]
+    fn alias_bombs_and_duplicate_keys_read_as_sentences() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g"])
+        {
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{prev}"); 9].join(", ")
+            ));
+        }
+        let message = error(&bomb);
+        assert!(
+            message.contains("more than 250,000 YAML nodes"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("budget") && !message.contains('{'),
+            "{message}"
+        );
+
+        let message = serde_saphyr::from_str::<serde_json::Value>("a: 1\n---\nb: 2\n")
+            .map(|_| String::new())
+            .unwrap_or_else(|e| describe(&e).to_string());
+        assert!(
+            message.contains("more than one YAML document (---): Helm reads only the first"),
+            "{message}"
+        );
+        let message = error("a: .nan\n");
+        assert_eq!(message, "line 1: .nan is not a finite number");
+
+        let message = error("redis:\n  address: a:1\n  address: b:2\n");
+        assert_eq!(
+            message,
+            "line 3: key address appears twice in one mapping: keep one (which one wins differs between YAML readers)"
+        );
     }
 
     #[test]

@@ -70,6 +70,11 @@ impl Default for Framer {
 }
 
 impl Framer {
+    /// Part of a reply has arrived and the rest has not.
+    pub fn mid_reply(&self) -> bool {
+        !matches!(self.state, State::Type) || !self.open.is_empty()
+    }
+
     /// Takes in `bytes`; `Err` names the first bound broken.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut i = 0;
@@ -230,12 +235,18 @@ fn over_reply() -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Watch {
     tripped: Arc<OnceLock<String>>,
+    cut: Arc<OnceLock<()>>,
 }
 
 impl Watch {
     /// The bound a read broke, if one did.
     pub fn tripped(&self) -> Option<&str> {
         self.tripped.get().map(String::as_str)
+    }
+
+    /// The stream ended (closed or reset) after part of a reply had arrived.
+    pub fn cut_mid_reply(&self) -> bool {
+        self.cut.get().is_some()
     }
 }
 
@@ -292,6 +303,18 @@ impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
         }
         let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) if buf.filled().len() == before && buf.remaining() > 0 => {
+                if this.framer.mid_reply() {
+                    let _ = this.watch.cut.set(());
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) if closed(&e) => {
+                if this.framer.mid_reply() {
+                    let _ = this.watch.cut.set(());
+                }
+                Poll::Ready(Err(e))
+            }
             Poll::Ready(Ok(())) => {
                 if let Err(why) = this.framer.feed(&buf.filled()[before..]) {
                     // Nothing of the offending read is handed on.
@@ -485,5 +508,24 @@ mod tests {
         assert!(e.to_string().starts_with(TOO_LARGE), "{e}");
         assert!(watch.tripped().is_some());
         assert!(bounded.read(&mut buf).await.is_err(), "stays failed");
+    }
+
+    #[tokio::test]
+    async fn an_end_inside_a_reply_is_a_cut_and_between_replies_is_not() {
+        use tokio::io::AsyncReadExt;
+        for (bytes, cut) in [(&b"+OK\r\n"[..], false), (&b"$100\r\nredis_ver"[..], true)] {
+            let (mut server, client) = tokio::io::duplex(1 << 16);
+            let (mut bounded, watch) = Bounded::new(client);
+            tokio::io::AsyncWriteExt::write_all(&mut bounded, b"HELLO 2\r\n")
+                .await
+                .unwrap();
+            tokio::io::AsyncWriteExt::write_all(&mut server, bytes)
+                .await
+                .unwrap();
+            drop(server);
+            let mut buf = Vec::new();
+            let _ = bounded.read_to_end(&mut buf).await;
+            assert_eq!(watch.cut_mid_reply(), cut, "{bytes:?}");
+        }
     }
 }

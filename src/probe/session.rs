@@ -151,6 +151,7 @@ where
         duration_ms: 0.0,
         refusal,
         dropped_at: None,
+        cut_mid_reply: false,
     };
     if session.admitted() && extras.db != 0 {
         let reply = send(conn, redis::cmd("SELECT").arg(extras.db), read).await;
@@ -230,6 +231,8 @@ fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
     let kind = match code.as_str() {
         "DENIED" => RefusalKind::ProtectedMode,
         "LOADING" => RefusalKind::Loading,
+        "BUSY" => RefusalKind::Busy,
+        "MASTERDOWN" => RefusalKind::MasterDown,
         "ERR" if message.starts_with("max number of clients reached") => RefusalKind::MaxClients,
         // Any other error is a refusal only when the server then closed the connection.
         _ if matches!(login, Some(Reply::Broken { .. })) => RefusalKind::Other,
@@ -301,6 +304,12 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_co
     .into_iter()
     .find(|(_, closed)| *closed)
     .map(|(command, _)| command.to_string());
+    // Cut in the middle of a reply: the server had started to answer, so nothing refused
+    // the command; the connection broke under it.
+    if conn.watch.cut_mid_reply() {
+        session.cut_mid_reply = true;
+        session.dropped_at = None;
+    }
 }
 
 /// `SET` a uniquely named key with a 10-second expiry, `GET` it back, `DEL` it: the only writes
@@ -614,6 +623,16 @@ mod tests {
                 err("ERR", "something else"),
                 Some(&closed),
                 Some(RefusalKind::Other),
+            ),
+            (
+                err("BUSY", "Redis is busy running a script."),
+                Some(&Reply::Ok),
+                Some(RefusalKind::Busy),
+            ),
+            (
+                err("MASTERDOWN", "Link with MASTER is down"),
+                None,
+                Some(RefusalKind::MasterDown),
             ),
             // An ordinary error on a live connection is no refusal.
             (err("ERR", "something else"), Some(&Reply::Ok), None),

@@ -217,40 +217,114 @@ impl Scrubber {
     /// (the facts are JSON already, for `--save-facts`), so no field can be forgotten.
     ///
     /// The usual case has nothing to scrub: a look at every string in place proves it
-    /// ([`strings::any`], no copy), and the tree is built only when something must change.
+    /// ([`strings::each`], no copy), and the tree is built only when something must change.
+    ///
+    /// Only the data's strings change: the strings to scrub are listed from the value itself
+    /// (field and variant names are the program's, never listed), so a credential that is
+    /// also a field or variant name (a password `password`, `reset`, `loaded`) leaves the
+    /// shape intact instead of breaking it.
     fn walk<T: Serialize + DeserializeOwned>(&self, item: T) -> T {
-        if !strings::any(&item, |s| matches!(self.text(s), Cow::Owned(_))) {
+        // Values and map keys apart: a struct's field name (`password`) is never a map key
+        // of the data, so a credential equal to it renames only the data's keys.
+        let mut dirty = Dirty::default();
+        strings::each(&item, |s, key| {
+            if matches!(self.text(s), Cow::Owned(_)) {
+                if key {
+                    dirty.keys.insert(s.to_string());
+                } else {
+                    dirty.values.insert(s.to_string());
+                }
+            }
+        });
+        if dirty.keys.is_empty() && dirty.values.is_empty() {
             return item;
         }
         let mut tree = serde_json::to_value(&item).expect("facts serialise");
-        self.value(&mut tree);
-        serde_json::from_value(tree).expect("scrubbed facts keep their shape")
+        self.value(&mut tree, &dirty);
+        match serde_json::from_value(tree) {
+            Ok(clean) => clean,
+            Err(_) => {
+                // A data string equal to a field name of the facts, holding a credential:
+                // nothing can be written safely. No text of the facts is shown.
+                eprintln!(
+                    "error: internal: the facts could not be cleaned of a credential value that is also one of their field names; no report was written"
+                );
+                std::process::exit(1);
+            }
+        }
     }
 
-    fn value(&self, value: &mut Value) {
+    fn value(&self, value: &mut Value, dirty: &Dirty) {
+        if let Value::Object(map) = value
+            && let Some(Value::String(tag)) = map.get("status")
+            && STATUS_TAGS.contains(&tag.as_str())
+        {
+            // The tag of an internally tagged enum of the facts is the program's word, not
+            // data: it stays, so the shape does.
+            let tag = map.remove("status").expect("just read");
+            self.value(value, dirty);
+            if let Value::Object(map) = value {
+                map.insert("status".into(), tag);
+            }
+            return;
+        }
         match value {
             Value::String(s) => {
-                if let Cow::Owned(clean) = self.text(s) {
+                if dirty.values.contains(s.as_str())
+                    && let Cow::Owned(clean) = self.text(s)
+                {
                     *s = clean;
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.value(v, dirty)),
             Value::Object(map) => {
-                let dirty: Vec<String> = map
+                let dirty_keys: Vec<String> = map
                     .keys()
-                    .filter(|k| matches!(self.text(k), Cow::Owned(_)))
+                    .filter(|k| dirty.keys.contains(k.as_str()))
                     .cloned()
                     .collect();
-                for key in dirty {
+                for key in dirty_keys {
                     let v = map.remove(&key).expect("key just listed");
                     map.insert(self.text(&key).into_owned(), v);
                 }
-                map.values_mut().for_each(|v| self.value(v));
+                map.values_mut().for_each(|v| self.value(v, dirty));
             }
             _ => {}
         }
     }
 }
+
+/// The data strings of one value that hold a credential: its map keys and its other strings.
+#[derive(Default)]
+struct Dirty {
+    keys: std::collections::HashSet<String>,
+    values: std::collections::HashSet<String>,
+}
+
+/// The `status` tags of the facts' internally tagged enums (`#[serde(tag = "status")]` in
+/// `checks::facts`): the variant names, in snake case. A credential equal to one of them
+/// must not rename a variant, or the facts no longer read back.
+const STATUS_TAGS: &[&str] = &[
+    "equal",
+    "different",
+    "unset",
+    "ok",
+    "refused",
+    "failed",
+    "not_attempted",
+    "not_needed",
+    "found",
+    "not_found",
+    "unavailable",
+    "inline",
+    "env_unset",
+    "system",
+    "loaded",
+    "broken",
+    "error",
+    "too_large",
+    "timeout",
+];
 
 /// `needle` removed from `text` where it counts as present. `None` when it does not occur.
 /// An occurrence inside one of the `public` names longer than it stays: removing it would tell
@@ -447,6 +521,47 @@ mod tests {
         let s = clean.session.ok().unwrap();
         assert_eq!(s.info_field("redis_version"), Some("7.2.4\\x1b[2J"));
         assert_eq!(s.info_field("planted-<redacted>"), Some("<redacted>"));
+    }
+
+    #[test]
+    fn a_credential_that_is_a_field_or_variant_name_leaves_the_shape_intact() {
+        // A password `password` is inside the field names password_key and password; `reset`
+        // and `master` are words the facts use for kinds and roles. Only data changes.
+        use checks::testing;
+        for password in [
+            "password",
+            "reset",
+            "key",
+            "session",
+            "failed",
+            "refused",
+            "not_attempted",
+            "loaded",
+            "ok",
+        ] {
+            let mut facts = testing::healthy_target("snapshot");
+            testing::with_tls(&mut facts);
+            testing::set_info(&mut facts, "planted", Some(&format!("x {password} y")));
+            let clean = scrubber(&["gloo"], &[password]).target(facts.clone());
+            let s = clean.session.ok().unwrap();
+            assert_eq!(
+                s.info_field("planted"),
+                Some("x <redacted> y"),
+                "{password}"
+            );
+            // The facts keep their shape: every check still reads them, and the password's
+            // shape (field `password` of the secret lookup) is still there.
+            assert_eq!(
+                clean.tls_facts.handshake, facts.tls_facts.handshake,
+                "{password}"
+            );
+            let shape = |t: &TargetFacts| match &t.auth.secret {
+                checks::facts::SecretLookup::Found { password, .. } => *password,
+                _ => None,
+            };
+            assert!(shape(&facts).is_some());
+            assert_eq!(shape(&clean), shape(&facts), "{password}");
+        }
     }
 
     #[test]

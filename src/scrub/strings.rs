@@ -8,13 +8,32 @@ use serde::ser;
 
 /// Whether `test` accepts any string of `value`: string fields, map keys, chars and bytes
 /// (as lossy UTF-8). Enum variant and field names are the program's, never data.
-pub fn any<T: Serialize + ?Sized>(value: &T, test: impl FnMut(&str) -> bool) -> bool {
-    let mut visitor = Visitor { test };
+#[cfg(test)]
+pub fn any<T: Serialize + ?Sized>(value: &T, mut test: impl FnMut(&str) -> bool) -> bool {
+    let mut visitor = Visitor {
+        test: move |s: &str, _key: bool| test(s),
+        key: false,
+    };
     matches!(value.serialize(&mut visitor), Err(Found::Yes))
+}
+
+/// Calls `f` with every string of `value` and whether it is a map key (a data key such as an
+/// INFO field name) or a value. Field and variant names are not visited.
+pub fn each<T: Serialize + ?Sized>(value: &T, mut f: impl FnMut(&str, bool)) {
+    let mut visitor = Visitor {
+        test: move |s: &str, key: bool| {
+            f(s, key);
+            false
+        },
+        key: false,
+    };
+    let _ = value.serialize(&mut visitor);
 }
 
 struct Visitor<F> {
     test: F,
+    /// A map key is being visited.
+    key: bool,
 }
 
 /// Ends the walk: `Yes` when a string was accepted; `Other` for a type's own error.
@@ -38,9 +57,9 @@ impl ser::Error for Found {
     }
 }
 
-impl<F: FnMut(&str) -> bool> Visitor<F> {
+impl<F: FnMut(&str, bool) -> bool> Visitor<F> {
     fn check(&mut self, s: &str) -> Result<(), Found> {
-        if (self.test)(s) {
+        if (self.test)(s, self.key) {
             Err(Found::Yes)
         } else {
             Ok(())
@@ -54,7 +73,7 @@ macro_rules! ignore {
     };
 }
 
-impl<F: FnMut(&str) -> bool> ser::Serializer for &mut Visitor<F> {
+impl<F: FnMut(&str, bool) -> bool> ser::Serializer for &mut Visitor<F> {
     type Ok = ();
     type Error = Found;
     type SerializeSeq = Self;
@@ -144,7 +163,7 @@ impl<F: FnMut(&str) -> bool> ser::Serializer for &mut Visitor<F> {
 /// Every compound forwards its elements (and map keys) to the same visitor.
 macro_rules! forward {
     ($($trait:ident { $($method:ident),* }),*) => {
-        $(impl<F: FnMut(&str) -> bool> ser::$trait for &mut Visitor<F> {
+        $(impl<F: FnMut(&str, bool) -> bool> ser::$trait for &mut Visitor<F> {
             type Ok = ();
             type Error = Found;
             $(fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Found> {
@@ -161,16 +180,29 @@ forward!(
     SerializeSeq { serialize_element },
     SerializeTuple { serialize_element },
     SerializeTupleStruct { serialize_field },
-    SerializeTupleVariant { serialize_field },
-    SerializeMap {
-        serialize_key,
-        serialize_value
-    }
+    SerializeTupleVariant { serialize_field }
 );
+
+impl<F: FnMut(&str, bool) -> bool> ser::SerializeMap for &mut Visitor<F> {
+    type Ok = ();
+    type Error = Found;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), Found> {
+        self.key = true;
+        let found = k.serialize(&mut **self);
+        self.key = false;
+        found
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Found> {
+        v.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Found> {
+        Ok(())
+    }
+}
 
 macro_rules! forward_fields {
     ($($trait:ident),*) => {
-        $(impl<F: FnMut(&str) -> bool> ser::$trait for &mut Visitor<F> {
+        $(impl<F: FnMut(&str, bool) -> bool> ser::$trait for &mut Visitor<F> {
             type Ok = ();
             type Error = Found;
             fn serialize_field<T: Serialize + ?Sized>(

@@ -11,7 +11,7 @@ use crate::lab::Lab;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
-    let lab = lab.clone();
+    let (lab, lab2) = (lab.clone(), lab.clone());
     vec![
         Trial::test("gate::explain_without_id_names_it", explain_without_id),
         Trial::test("gate::rbac_needs_values", rbac_needs_values),
@@ -22,6 +22,14 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         Trial::test("gate::facts_replay_keeps_the_ci_profile", move || {
             facts_replay_keeps_the_ci_profile(&lab)
         }),
+        Trial::test(
+            "gate::tampered_facts_are_refused_naming_the_key",
+            move || tampered_facts(&lab2),
+        ),
+        Trial::test(
+            "gate::a_file_name_with_escapes_is_shown_escaped",
+            file_name_with_escapes,
+        ),
         Trial::test("gate::deps_on_a_fresh_machine", deps_on_a_fresh_machine),
         Trial::test("gate::deps_without_python", deps_without_python),
         Trial::test(
@@ -141,6 +149,84 @@ fn facts_replay_keeps_the_ci_profile(lab: &Lab) -> Result<(), Failed> {
         serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
     if report["profile"] != "ci" {
         return Err(format!("the replayed report's profile: {}", report["profile"]).into());
+    }
+    Ok(())
+}
+
+/// An input error names the file as text: escapes in its name cannot act on the terminal.
+fn file_name_with_escapes() -> Result<(), Failed> {
+    let dir = tool::scratch("escaped-name");
+    std::fs::write(dir.join("x\u{1b}[2Jy.yaml"), "redis: [\n").map_err(|e| e.to_string())?;
+    for flag in ["-f", "--secrets", "--facts"] {
+        let out = tool::run(&dir, ["run", flag, "x\u{1b}[2Jy.yaml"]);
+        if out.stderr.contains(&0x1b) {
+            return Err(format!("{flag}: a raw escape reached stderr").into());
+        }
+        input_error(&out, "x\\x1b[2Jy.yaml: ")?;
+    }
+    Ok(())
+}
+
+/// A saved facts file carries its format; one of another format, a profile or layout this
+/// build does not have, or a number out of range is exit 2 naming the key, never judged.
+fn tampered_facts(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("facts-tampered");
+    let values = lab.substitute(
+        "redis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
+    );
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    tool::run(
+        &dir,
+        [
+            "run",
+            "-f",
+            "values.yaml",
+            "--save-facts",
+            "facts.json",
+            "--format",
+            "json",
+        ],
+    );
+    let text = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
+    let saved: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    if saved["schema"] != "redis-preflight/facts/v1" {
+        return Err(format!("the saved facts' schema: {}", saved["schema"]).into());
+    }
+    let cases: [(&str, serde_json::Value, &str); 5] = [
+        (
+            "schema",
+            "redis-preflight/facts/v99".into(),
+            "schema: \"redis-preflight/facts/v99\" is not a facts format this version reads (expected redis-preflight/facts/v1)",
+        ),
+        (
+            "schema",
+            "\u{1b}[2J".into(),
+            "schema: \"\\u{1b}[2J\" is not a facts format",
+        ),
+        (
+            "profile",
+            "hacker".into(),
+            "profile: \"hacker\" is not one of preflight, post-upgrade, ci",
+        ),
+        (
+            "layout_policy",
+            "mixed".into(),
+            "layout_policy: \"mixed\" is not one of any, shared, separate",
+        ),
+        (
+            "cert_warn_days",
+            serde_json::json!(1e30),
+            "not a facts file: invalid type: floating point",
+        ),
+    ];
+    for (key, value, fragment) in cases {
+        let mut tampered = saved.clone();
+        tampered[key] = value;
+        std::fs::write(dir.join("tampered.json"), tampered.to_string())
+            .map_err(|e| e.to_string())?;
+        let out = tool::run(&dir, ["run", "--facts", "tampered.json"]);
+        input_error(&out, &format!("tampered.json: {fragment}"))
+            .map_err(|e| format!("{key}: {}", e.message().unwrap_or_default()))?;
     }
     Ok(())
 }

@@ -18,7 +18,8 @@ use crate::tool::{self, Verdict};
 /// The bound DESIGN.md sets on the tool's memory, whatever a server sends.
 const MAX_RSS_KIB: i64 = 64 * 1024;
 
-pub fn trials(_lab: &Lab) -> Vec<Trial> {
+pub fn trials(lab: &Lab) -> Vec<Trial> {
+    let lab = lab.clone();
     let t = |name: &str, f: fn() -> Result<(), Failed>| Trial::test(format!("hostile::{name}"), f);
     let root = |name: &str, f: fn() -> Result<(), Failed>| {
         let trial = t(name, f);
@@ -48,6 +49,31 @@ pub fn trials(_lab: &Lab) -> Vec<Trial> {
         t("maxclients_fails_redis_capacity", maxclients),
         t("a_replica_of_a_dead_primary_names_the_link", dead_primary),
         t("a_redis_loading_its_dataset_is_unknown", real_loading),
+        t("a_redis_busy_with_a_script_is_unknown_naming_it", real_busy),
+        t(
+            "a_replica_answering_masterdown_is_not_the_primary",
+            real_masterdown,
+        ),
+        t("a_close_at_accept_fails_the_login", accept_close),
+        t("a_reset_mid_reply_is_a_broken_path_not_a_proxy", reset),
+        t(
+            "silence_after_the_login_costs_one_read_timeout_per_read",
+            silent_reads,
+        ),
+        t(
+            "silence_during_the_latency_pings_fails_the_latency",
+            silent_pings,
+        ),
+        t("a_resp3_map_to_hello_2_is_read", resp3_map),
+        t("moved_for_keys_of_other_slots_fails_multikey", moved),
+        t(
+            "errors_to_the_multikey_probe_are_unknown_naming_them",
+            multikey_errors,
+        ),
+        Trial::test(
+            "hostile::silence_after_a_tls_handshake_names_what_is_behind_tls",
+            move || tls_silent(&lab),
+        ),
         root("protected_mode_is_named", protected_mode),
         root("dual_stack_falls_back_to_the_family_that_works", dual_stack),
     ]
@@ -628,6 +654,232 @@ fn real_loading() -> Result<(), Failed> {
         "loading its dataset into memory and answers nothing else yet (LOADING",
     )?;
     run.exit(4)
+}
+
+/// Waits until `line` is answered with an error starting `-CODE`.
+fn wait_for_error(addr: &str, line: &str, code: &str) -> Result<(), Failed> {
+    for _ in 0..100 {
+        if command(addr, line).is_ok_and(|a| a.starts_with(&format!("-{code}"))) {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Err(format!("{addr} never answered {line} with {code}").into())
+}
+
+fn real_busy() -> Result<(), Failed> {
+    let dir = tool::scratch("busy");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let _redis = redis_server(&dir, port, &["--busy-reply-threshold", "100"])?;
+    // A script that never ends, from a side client kept open; the server is killed on drop.
+    let mut side = TcpStream::connect(&addr).map_err(|e| e.to_string())?;
+    side.write_all(b"EVAL \"while true do end\" 0\r\n")
+        .map_err(|e| e.to_string())?;
+    wait_for_error(&addr, "PING", "BUSY")?;
+    let run = preflight("busy", &addr, &[])?;
+    run.bounded()?;
+    run.expect(
+        "auth.login",
+        "unknown",
+        "a script or function has run past busy-reply-threshold (lua-time-limit) and the server answers every command with BUSY",
+    )?;
+    let fix = run.report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["check"] == "auth.login")
+        .and_then(|r| r["remediation"].as_str())
+        .unwrap_or_default();
+    if !fix.contains("SCRIPT KILL") {
+        return Err(format!("auth.login's fix does not name SCRIPT KILL: {fix}").into());
+    }
+    run.expect("redis.role", "skip", "auth.login")?;
+    drop(side);
+    run.exit(4)
+}
+
+fn real_masterdown() -> Result<(), Failed> {
+    let dir = tool::scratch("masterdown");
+    let (port, dead) = (free_port(), free_port());
+    let addr = format!("127.0.0.1:{port}");
+    let _redis = spawn_redis(
+        &dir,
+        port,
+        &[
+            "--replicaof",
+            "127.0.0.1",
+            &dead.to_string(),
+            "--replica-serve-stale-data",
+            "no",
+        ],
+    )?;
+    wait_for_error(&addr, "PING", "MASTERDOWN")?;
+    let run = preflight("masterdown", &addr, &[])?;
+    run.bounded()?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "the address is a replica whose link to its primary is down, and with replica-serve-stale-data no it answers every read with MASTERDOWN",
+    )?;
+    run.exit(3)
+}
+
+fn accept_close() -> Result<(), Failed> {
+    let (run, ..) = against("accept-close", &[])?;
+    run.expect("auth.login", "fail", "did not answer as a Redis server")?;
+    run.expect("redis.role", "skip", "auth.login failed")?;
+    run.exit(3)
+}
+
+fn silent_reads() -> Result<(), Failed> {
+    // PING and HELLO answered, then silence: each read costs its readTimeout (1s), is unknown
+    // naming the timeout, and nothing passes on what was never read.
+    let (run, ..) = against("silent-reads", &[])?;
+    run.expect("auth.login", "warn", "without credentials")?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "INFO got no answer within readTimeout 1s",
+    )?;
+    run.expect(
+        "redis.noeviction",
+        "unknown",
+        "no answer within readTimeout 1s",
+    )?;
+    run.expect("redis.latency", "fail", "got no answer within 1s")?;
+    run.exit(3)
+}
+
+fn reset() -> Result<(), Failed> {
+    // PING answered, then a reset in the middle of the HELLO reply: a broken path, not a
+    // proxy refusing HELLO, so nothing fails for a proxy and the reads are unknown saying so.
+    let (run, ..) = against("reset", &[])?;
+    run.expect(
+        "redis.multikey",
+        "unknown",
+        "the connection was cut in the middle of a reply",
+    )?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "the connection was cut in the middle of a reply: a network fault",
+    )?;
+    if run.get("redis.capacity")?.message.contains("proxy") {
+        return Err("redis.capacity blames a proxy for a reset".into());
+    }
+    run.exit(4)
+}
+
+fn silent_pings() -> Result<(), Failed> {
+    let (run, ..) = against("silent-pings", &[])?;
+    run.expect("redis.latency", "fail", "of 20 got no answer within 1s")?;
+    run.exit(3)
+}
+
+fn resp3_map() -> Result<(), Failed> {
+    let (run, ..) = against("resp3-map", &[])?;
+    run.expect("redis.version", "pass", "7.2.4")?;
+    run.expect("redis.role", "pass", "")?;
+    Ok(())
+}
+
+fn moved() -> Result<(), Failed> {
+    let (run, ..) = against("moved", &[])?;
+    run.expect(
+        "redis.multikey",
+        "fail",
+        "was answered MOVED 866 127.0.0.1:7000: the keys live on different nodes",
+    )?;
+    run.expect(
+        "redis.capacity",
+        "unknown",
+        "INFO was refused (MOVED 866 127.0.0.1:7000: the key lives on another node",
+    )?;
+    run.exit(3)
+}
+
+fn multikey_errors() -> Result<(), Failed> {
+    let (run, ..) = against("errors", &[])?;
+    run.expect(
+        "redis.multikey",
+        "unknown",
+        "was refused (ERR this command is not served here); multi-key support could not be tested",
+    )?;
+    Ok(())
+}
+
+fn tls_silent(lab: &Lab) -> Result<(), Failed> {
+    // openssl s_server completes the handshake with the lab's good certificate, then reads
+    // and never answers: a TLS terminator without its backend.
+    let dir = tool::scratch("tls-silent");
+    let port = free_port();
+    let certs = lab.substitute("${LAB}/certs");
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-accept", &port.to_string()])
+        .args([
+            "-cert",
+            &format!("{certs}/good.crt"),
+            "-key",
+            &format!("{certs}/good.key"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("openssl: {e}"))?;
+    let _server = Process(child);
+    let mut up = false;
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if !up {
+        return Err("openssl s_server did not listen".into());
+    }
+    let manifest = tool::kubectl_secret(&[
+        "generic".to_string(),
+        "redis-certs".into(),
+        "-n".into(),
+        "gloo-mesh".into(),
+        format!("--from-file=ca.crt={certs}/ca.crt"),
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), manifest).unwrap();
+    std::fs::write(
+        dir.join("values.yaml"),
+        format!(
+            "redis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
+        ),
+    )
+    .unwrap();
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--secrets",
+            "secrets.yaml",
+            "--format",
+            "json",
+        ],
+    )?;
+    run.bounded()?;
+    run.expect("tls.ca-trust", "pass", "")?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "no answer within readTimeout 1s from localhost:",
+    )?;
+    run.expect(
+        "auth.login",
+        "fail",
+        "the TLS handshake completed, then nothing answered over it",
+    )?;
+    run.exit(3)
 }
 
 /// A network namespace joined to this one by a veth pair, with an IPv4 and an IPv6 address

@@ -318,7 +318,11 @@ fn run_deadline(lab: &Lab) -> Result<(), Failed> {
     let elapsed = start.elapsed();
     let report = std::fs::read_to_string(dir.join("reports/report.json"))
         .map_err(|e| format!("report.json: {e}"))?;
-    if out.status.code() != Some(4) || !report.contains("run deadline reached") {
+    if out.status.code() != Some(4)
+        || !report.contains(
+            "run deadline reached (--timeout) during the Redis session (login and reads) of ",
+        )
+    {
         return Err(format!(
             "expected exit 4 with auth.login unknown: {:?} {report}",
             out.status

@@ -75,6 +75,14 @@ impl Check for AuthLogin {
                     "the server is loading its dataset into memory and answers nothing else yet ({reply})"
                 ))
                 .fix("run the preflight again once the dataset is loaded (INFO persistence: loading:0)"),
+                RefusalKind::Busy => Verdict::unknown(format!(
+                    "a script or function has run past busy-reply-threshold (lua-time-limit) and the server answers every command with BUSY until it ends, so the login could not be tried ({reply}); Gloo's components get the same error meanwhile"
+                ))
+                .fix("end the long-running script (SCRIPT KILL, or FUNCTION KILL; SHUTDOWN NOSAVE if it has written), find it in SLOWLOG GET, then run the preflight again"),
+                RefusalKind::MasterDown => Verdict::fail(format!(
+                    "the address is a replica whose link to its primary is down, and with replica-serve-stale-data no it answers every read with MASTERDOWN ({reply}); expected the primary, which takes Gloo's writes"
+                ))
+                .fix("point the address at the primary (the replication group's primary endpoint); on this replica, INFO replication shows master_link_status and the primary it waits for"),
                 RefusalKind::Other => Verdict::fail(format!(
                     "the server refused the connection before the login: {reply}"
                 ))
@@ -160,7 +168,21 @@ impl Check for AuthLogin {
 }
 
 fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
+    // The TLS handshake went through: TLS is right, and what is silent is behind it.
+    let tls_spoken = t.tls
+        && t
+            .tls_facts
+            .handshake
+            .as_ref()
+            .is_some_and(|h| h.completed || !h.chain.is_empty());
     match reply {
+        Reply::Timeout { after_ms } if tls_spoken => Verdict::fail(format!(
+            "no answer within readTimeout {} from {}: the TLS handshake completed, then nothing answered over it",
+            go_duration(*after_ms),
+            t.address
+        ))
+        .with("read_timeout", go_duration(*after_ms))
+        .fix("something terminates TLS at this port without a Redis behind it (a TLS proxy or load balancer whose backend is down or unreachable, stunnel), or Redis is stalled: check the service behind the TLS endpoint and its logs"),
         Reply::Timeout { after_ms } => Verdict::fail(format!(
             "no answer within readTimeout {} from {}: the server accepted the connection but never replied",
             go_duration(*after_ms),
@@ -182,9 +204,17 @@ fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
             };
             v.fix("check that the address points at Redis and that TLS on/off matches the server")
         }
-        Reply::Error { code, message } => Verdict::fail(format!("the server refused the connection: {code} {message}"))
-            .with("reply", format!("{code} {message}"))
-            .fix("see the server's reply; check the server's ACL rules and logs"),
+        Reply::Error { code, message } => {
+            let reply = format!("{code} {message}");
+            match crate::facts::error_cause(&reply) {
+                Some(cause) => Verdict::fail(format!("the server refused the connection: {reply}: {cause}"))
+                    .with("reply", reply)
+                    .fix("see the server's state in its log and INFO; the address must be a primary that serves commands"),
+                None => Verdict::fail(format!("the server refused the connection: {reply}"))
+                    .with("reply", reply)
+                    .fix("see the server's reply; check the server's ACL rules and logs"),
+            }
+        }
         Reply::Ok => Verdict::pass("the server answered"),
     }
 }
@@ -242,6 +272,21 @@ mod tests {
             assert_eq!(v.outcome, outcome);
             assert!(v.message.contains(fragment), "{}", v.message);
         }
+    }
+
+    #[test]
+    fn silence_after_a_tls_handshake_blames_what_is_behind_tls_not_the_mode() {
+        let mut t = healthy_target("snapshot");
+        crate::testing::with_tls(&mut t);
+        assert!(t.tls_facts.handshake.as_ref().is_some_and(|h| h.completed));
+        session(&mut t).login.as_mut().unwrap().reply = Reply::Timeout { after_ms: 1000 };
+        let v = judge(t.clone());
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("the TLS handshake completed, then nothing answered over it"), "{}", v.message);
+        assert!(!v.remediation.as_deref().unwrap_or("").contains("expects TLS"), "{v:?}");
+        t.tls = false;
+        let v = judge(t);
+        assert!(v.remediation.as_deref().unwrap_or("").contains("expects TLS"), "{v:?}");
     }
 
     #[test]
@@ -340,6 +385,22 @@ mod tests {
                 Outcome::Unknown,
                 "loading its dataset",
                 "once the dataset is loaded",
+            ),
+            (
+                RefusalKind::Busy,
+                "BUSY",
+                "Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+                Outcome::Unknown,
+                "run past busy-reply-threshold",
+                "SCRIPT KILL",
+            ),
+            (
+                RefusalKind::MasterDown,
+                "MASTERDOWN",
+                "Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+                Outcome::Fail,
+                "a replica whose link to its primary is down",
+                "point the address at the primary",
             ),
         ];
         for (kind, code, message, outcome, fragment, fix) in cases {

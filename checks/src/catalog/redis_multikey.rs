@@ -89,6 +89,14 @@ impl Check for RedisMultikey {
                     .with("command", command.clone())
                     .with("reply", format!("{code} {message}"));
                 }
+                // The connection broke in the middle of a reply: a fault, not a refusal.
+                Reply::Broken { error } if s.cut_mid_reply => {
+                    return Verdict::unknown(format!(
+                        "the connection was cut in the middle of a reply ({error}): a network fault, a crash or a middlebox reset it, and {command} could not run; multi-key support could not be tested"
+                    ))
+                    .fix("find what resets connections on the path (the server's log, a load balancer's idle or connection limits), then run the preflight again")
+                    .with("command", command.clone());
+                }
                 Reply::Broken { error } => {
                     // A proxy such as twemproxy drops the connection at the first command it
                     // does not support, which may be a read before the multi-key probe.
@@ -125,11 +133,31 @@ impl Check for RedisMultikey {
                     .with("command", command.clone())
                     .with("reply", format!("{code} {message}"));
                 }
-                Reply::Error { code, message } => {
-                    return Verdict::unknown(format!(
-                        "{command} was refused ({code} {message}); multi-key support could not be tested"
+                // A redirection for keys of other slots: they live on another node.
+                Reply::Error { code, message } if code == "MOVED" || code == "ASK" => {
+                    return Verdict::fail(format!(
+                        "{command} was answered {code} {message}: the keys live on different nodes, so this is a Redis Cluster node or {service}, and Gloo's multi-key commands and transactions fail there; expected them to work as on one Redis"
                     ))
-                    .fix("grant the preflight's user SUNION, MULTI, EXISTS and EXEC, or verify by hand with redis-cli")
+                    .fix(fix)
+                    .with("command", command.clone())
+                    .with("reply", format!("{code} {message}"));
+                }
+                Reply::Error { code, message } => {
+                    let reply = format!("{code} {message}");
+                    let (cause, fix) = match crate::facts::error_cause(&reply) {
+                        Some(cause) => (
+                            format!(": {cause}"),
+                            "run the preflight again once the server serves commands; meanwhile verify by hand with redis-cli: SUNION {a} {b}, then MULTI, EXISTS {a} {b}, EXEC",
+                        ),
+                        None => (
+                            String::new(),
+                            "grant the preflight's user SUNION, MULTI, EXISTS and EXEC, or verify by hand with redis-cli",
+                        ),
+                    };
+                    return Verdict::unknown(format!(
+                        "{command} was refused ({reply}{cause}); multi-key support could not be tested"
+                    ))
+                    .fix(fix)
                     .with("command", command.clone());
                 }
                 Reply::Timeout { after_ms } => {
@@ -182,6 +210,42 @@ mod tests {
             code: "CROSSSLOT".into(),
             message: "Keys in request don't hash to the same slot".into(),
         }
+    }
+
+    #[test]
+    fn redirections_fail_and_transient_errors_name_their_cause() {
+        let mut t = healthy_target("snapshot");
+        let error = |code: &str, message: &str| Reply::Error {
+            code: code.into(),
+            message: message.into(),
+        };
+        probe(&mut t, error("MOVED", "866 10.0.0.7:6379"), Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("was answered MOVED 866 10.0.0.7:6379: the keys live on different nodes"), "{}", v.message);
+        probe(&mut t, Reply::Ok, error("ASK", "866 10.0.0.7:6379"));
+        assert_eq!(judge(&t).outcome, Outcome::Fail);
+        probe(&mut t, error("BUSY", "Redis is busy running a script."), Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("run past busy-reply-threshold"), "{}", v.message);
+        assert!(v.remediation.as_deref().unwrap_or("").contains("run the preflight again"), "{v:?}");
+        probe(&mut t, error("ERR", "unknown command 'sunion'"), Reply::Ok);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.remediation.as_deref().unwrap_or("").contains("grant"), "{v:?}");
+    }
+
+    #[test]
+    fn a_connection_cut_mid_reply_is_no_proxy() {
+        let mut t = healthy_target("snapshot");
+        probe(&mut t, Reply::Broken { error: "Connection reset by peer".into() }, Reply::Ok);
+        session(&mut t).hello = Observed::failed(crate::facts::FailureKind::Reset, "Connection reset by peer");
+        assert_eq!(judge(&t).outcome, Outcome::Fail, "a close at HELLO is a proxy");
+        session(&mut t).cut_mid_reply = true;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("cut in the middle of a reply"), "{}", v.message);
     }
 
     #[test]
