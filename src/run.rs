@@ -59,7 +59,10 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
         }
         None => {
             ensure_selection(&request, args.profile.name(), args.allow_write, &rules)?;
-            observe(&args, &request, started_at, rules.config).await?
+            // INFO's sections are kept for rules: those loaded, or those a replay of the saved
+            // facts may bring.
+            let sections = !rules.rules.is_empty() || args.save_facts.is_some();
+            observe(&args, &request, started_at, rules.config, sections).await?
         }
     };
     if let Some(path) = &args.save_facts {
@@ -145,6 +148,7 @@ async fn observe(
     request: &Request,
     started_at: time::OffsetDateTime,
     rule_config: &'static [String],
+    info_sections: bool,
 ) -> Result<Facts, InputError> {
     let values = Values::load(&args.values, &args.set)?;
     let namespaces = Namespaces {
@@ -172,6 +176,7 @@ async fn observe(
         post_upgrade: args.profile == Profile::PostUpgrade,
         allow_write: args.allow_write,
         rule_config,
+        info_sections,
     };
     Ok(Facts {
         schema: checks::facts::FACTS_SCHEMA.to_string(),
@@ -390,6 +395,7 @@ struct ProbeOptions {
     allow_write: bool,
     /// The CONFIG parameters `--rules` read.
     rule_config: &'static [String],
+    info_sections: bool,
 }
 
 /// `text` on one line: line breaks become spaces (copied only when there is one).
@@ -448,6 +454,7 @@ async fn probe_all(
                 write: options.allow_write,
                 db: plan.db,
                 config: options.rule_config,
+                info_sections: options.info_sections,
             },
             plan: plan.clone(),
             credentials,

@@ -63,6 +63,9 @@ pub struct Extras {
     pub db: i64,
     /// More `CONFIG GET` parameters to read, beside the built-in ones (what `--rules` name).
     pub config: &'static [String],
+    /// Keep the INFO section of every field (`--rules` read `info.<section>.<field>`, and so
+    /// may a later replay of saved facts); otherwise that copy of every field name is spared.
+    pub info_sections: bool,
 }
 
 /// Runs the session over an established stream. `read` bounds every reply.
@@ -162,12 +165,12 @@ where
             // Sent with the server reads, so the pipeline stays one round trip deep (plus the
             // TYPE of the sampled members).
             let (_, snapshot) = tokio::join!(
-                read_server(conn, read, &mut session, extras.config),
+                read_server(conn, read, &mut session, extras),
                 snapshot_keys(conn, read)
             );
             session.snapshot = snapshot;
         } else {
-            read_server(conn, read, &mut session, extras.config).await;
+            read_server(conn, read, &mut session, extras).await;
         }
         if extras.write {
             session.write_probe = write_probe(conn, read).await;
@@ -178,7 +181,7 @@ where
         if session.unauthenticated_ping == Reply::Ok {
             // The login failed, but the server lets anybody in: what it says it is (a
             // Sentinel, say) names the cause. Reads only, as the user everybody is.
-            read_server(conn, read, &mut session, extras.config).await;
+            read_server(conn, read, &mut session, extras).await;
         }
         session.snapshot = Observed::not_attempted("not admitted");
         session.write_probe = Observed::not_attempted("not admitted");
@@ -245,7 +248,7 @@ fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
     })
 }
 /// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
-async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_config: &[String]) {
+async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras: Extras) {
     let hello = redis::cmd("HELLO").arg(2).clone();
     let info = redis::cmd("INFO").clone();
     let role = redis::cmd("ROLE").clone();
@@ -255,7 +258,7 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_co
         "maxclients",
         "min-replicas-to-write",
     ];
-    for p in more_config {
+    for p in extras.config {
         if !params.contains(&p.as_str()) {
             params.push(p);
         }
@@ -275,8 +278,10 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, more_co
     // A reply of the wrong shape (a confused server answering PONG to everything) is no
     // observation: an empty INFO must never pass a check.
     session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
-    let body = info.as_ref().ok().and_then(text);
-    session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
+    if extras.info_sections {
+        let body = info.as_ref().ok().and_then(text);
+        session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
+    }
     session.info = observe(info, |v| {
         let body = match &v {
             Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
