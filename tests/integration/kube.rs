@@ -12,10 +12,7 @@ use crate::lab::Lab;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
-    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
-        let lab = lab.clone();
-        Trial::test(format!("kube::{name}"), move || f(&lab))
-    };
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| lab.trial("kube", name, f);
     vec![
         with(
             "live_secrets_from_the_chosen_context_match_kubectl",

@@ -41,6 +41,17 @@ impl Lab {
         self.0.vars[&format!("{name}_PORT")].clone()
     }
 
+    /// A trial named `<module>::<name>` that runs `f` against this lab.
+    pub fn trial(
+        &self,
+        module: &str,
+        name: &str,
+        f: fn(&Lab) -> Result<(), libtest_mimic::Failed>,
+    ) -> libtest_mimic::Trial {
+        let lab = self.clone();
+        libtest_mimic::Trial::test(format!("{module}::{name}"), move || f(&lab))
+    }
+
     /// Replaces every `${NAME}` with the lab's value.
     pub fn substitute(&self, text: &str) -> String {
         let mut out = text.to_string();

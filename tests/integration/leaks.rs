@@ -15,10 +15,7 @@ use crate::lab::Lab;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
-    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
-        let lab = lab.clone();
-        Trial::test(format!("leaks::{name}"), move || f(&lab))
-    };
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| lab.trial("leaks", name, f);
     vec![
         with(
             "a_server_echoing_credentials_everywhere_leaks_nothing",

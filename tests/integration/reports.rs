@@ -9,10 +9,7 @@ use crate::lab::Lab;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
-    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
-        let lab = lab.clone();
-        Trial::test(format!("reports::{name}"), move || f(&lab))
-    };
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| lab.trial("reports", name, f);
     vec![
         with("files_are_read_by_real_consumers", |lab| {
             consumers(lab, false)

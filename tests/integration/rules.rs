@@ -11,10 +11,7 @@ use crate::lab::Lab;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
-    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
-        let lab = lab.clone();
-        Trial::test(format!("rules::{name}"), move || f(&lab))
-    };
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| lab.trial("rules", name, f);
     vec![
         with(
             "the_example_policies_reach_their_verdicts",

@@ -11,10 +11,7 @@ use crate::lab::Lab;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
-    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| {
-        let lab = lab.clone();
-        Trial::test(format!("safety::{name}"), move || f(&lab))
-    };
+    let with = |name: &str, f: fn(&Lab) -> Result<(), Failed>| lab.trial("safety", name, f);
     vec![
         with(
             "only_reading_commands_reach_the_server",
