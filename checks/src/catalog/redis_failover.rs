@@ -7,6 +7,9 @@ crate::check! {
     /// When the target has an online replica (`INFO replication`, or `ROLE` where INFO is
     /// refused), the values set `connection.maxConnAge`, so that the components retire their
     /// pooled connections. Without a replica there is no failover to prepare for: `skip`.
+    /// The legacy add-on blocks (`extAuthService.extAuth.apiKeyStorage`,
+    /// `glooPortalServer.apiKeyStorage`, `rateLimiter.redis`) and the telemetry exporters have
+    /// no such setting: `skip`, saying to restart those pods after a failover.
     ///
     /// ## Why Gloo needs it
     /// After a failover (maintenance, a node loss, an engine upgrade) the old primary becomes a
