@@ -625,6 +625,40 @@ impl Session {
     pub fn hello_field(&self, field: &str) -> Option<&str> {
         self.hello.ok()?.get(field).map(String::as_str)
     }
+
+    /// The primary's replicas as `(ip:port, state)`: from `INFO replication`
+    /// (`slaveN:ip=…,port=…,state=online,…`), or, where INFO is refused, from `ROLE`, which
+    /// lists a primary's connected replicas without a state (`connected`). `None` when
+    /// neither was read.
+    pub fn replicas(&self) -> Option<Vec<(String, String)>> {
+        if let Some(info) = self.info.ok() {
+            let field = |line: &str, name: &str| {
+                line.split(',')
+                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                    .unwrap_or("?")
+                    .to_string()
+            };
+            return Some(
+                info.iter()
+                    .filter(|(k, _)| {
+                        k.strip_prefix("slave")
+                            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                    })
+                    .map(|(_, v)| (field(v, "ip") + ":" + &field(v, "port"), field(v, "state")))
+                    .collect(),
+            );
+        }
+        let role = self.role.ok()?;
+        // Only a primary's ROLE lists replicas; a replica's lists its own primary.
+        Some(match role.first().map(String::as_str) {
+            Some("master") => role
+                .iter()
+                .skip(2)
+                .map(|r| (r.clone(), "connected".to_string()))
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
 }
 
 /// What a Redis error reply means, from its code (the first word: `BUSY`, `MOVED` …), for

@@ -54,31 +54,14 @@ impl Check for RedisFailover {
                 t.components.join(", ")
             ));
         };
-        let online: Option<Vec<String>> = match (s.info.ok(), s.role.ok()) {
-            (Some(info), _) => Some(
-                info.iter()
-                    .filter(|(k, v)| {
-                        k.len() > 5
-                            && k.starts_with("slave")
-                            && k[5..].bytes().all(|b| b.is_ascii_digit())
-                            && v.split(',').any(|kv| kv == "state=online")
-                    })
-                    .map(|(_, v)| {
-                        let part = |name: &str| {
-                            v.split(',')
-                                .find_map(|kv| kv.strip_prefix(name))
-                                .unwrap_or("?")
-                        };
-                        format!("{}:{}", part("ip="), part("port="))
-                    })
-                    .collect(),
-            ),
-            (None, Some(role)) if role.first().map(String::as_str) == Some("master") => {
-                Some(role.iter().skip(2).cloned().collect())
-            }
-            (None, Some(_)) => Some(Vec::new()),
-            (None, None) => None,
-        };
+        // ROLE's replicas (INFO refused) are connected: as good as online here.
+        let online: Option<Vec<String>> = s.replicas().map(|replicas| {
+            replicas
+                .into_iter()
+                .filter(|(_, state)| state == "online" || state == "connected")
+                .map(|(address, _)| address)
+                .collect()
+        });
         match (online, age) {
             (Some(replicas), _) if replicas.is_empty() => {
                 Verdict::skip("no online replica: there is no failover to prepare for")

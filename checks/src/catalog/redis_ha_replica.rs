@@ -39,31 +39,12 @@ impl Check for RedisHaReplica {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
-        let replicas: Vec<(String, String)> = match s.info.ok() {
-            Some(info) => info
-                .iter()
-                .filter(|(k, _)| {
-                    k.starts_with("slave")
-                        && k[5..].chars().all(|c| c.is_ascii_digit())
-                        && k.len() > 5
-                })
-                .map(|(_, v)| (field(v, "ip") + ":" + &field(v, "port"), field(v, "state")))
-                .collect(),
-            None => match s.role.ok() {
-                // ROLE lists connected replicas without their state.
-                Some(role) => role
-                    .iter()
-                    .skip(2)
-                    .map(|r| (r.clone(), "connected".into()))
-                    .collect(),
-                None => {
-                    return Verdict::unknown(format!(
-                        "neither INFO nor ROLE could be read ({}); verify by hand that a replica is online",
-                        s.info.problem().unwrap_or("no answer")
-                    ))
-                    .fix("check the replica count in the provider's console");
-                }
-            },
+        let Some(replicas) = s.replicas() else {
+            return Verdict::unknown(format!(
+                "neither INFO nor ROLE could be read ({}); verify by hand that a replica is online",
+                s.info.problem().unwrap_or("no answer")
+            ))
+            .fix("check the replica count in the provider's console");
         };
         let listed: Vec<String> = replicas
             .iter()
@@ -106,14 +87,6 @@ impl Check for RedisHaReplica {
         };
         v.with("replicas", listed)
     }
-}
-
-/// One `name=value` field of an `INFO replication` replica line.
-fn field(line: &str, name: &str) -> String {
-    line.split(',')
-        .find_map(|kv| kv.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
-        .unwrap_or("?")
-        .to_string()
 }
 
 #[cfg(test)]
