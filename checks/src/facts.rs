@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::info::Info;
+
 /// Why an observation is missing when the run's `--timeout` cut it short.
 pub const DEADLINE_REACHED: &str = "run deadline reached";
 
@@ -489,7 +491,7 @@ pub struct Session {
     /// `HELLO 2` (Redis 6+): server, version, mode, role, even for restricted users.
     pub hello: Observed<BTreeMap<String, String>>,
     /// `INFO`: every `field:value` line of the default sections.
-    pub info: Observed<BTreeMap<String, String>>,
+    pub info: Observed<Info>,
     /// The INFO section of each field above, by section name (`memory` → its field names).
     #[serde(default)]
     pub info_sections: BTreeMap<String, Vec<String>>,
@@ -530,7 +532,7 @@ pub struct FieldFacts {
     /// Round-trip times of sequential `PING`s, in milliseconds, in the order sent.
     pub pings: Observed<Pings>,
     /// `INFO latencystats` (Redis 7+): `latency_percentiles_usec_<command>` → `p50=…,p99=…`.
-    pub latencystats: Observed<BTreeMap<String, String>>,
+    pub latencystats: Observed<Info>,
     /// The multi-key probe: a read over two keys in different hash slots, and a transaction.
     pub multikey: Observed<MultiKey>,
 }
@@ -618,7 +620,7 @@ impl Session {
 
     /// An `INFO` field, when INFO was readable.
     pub fn info_field(&self, field: &str) -> Option<&str> {
-        self.info.ok()?.get(field).map(String::as_str)
+        self.info.ok()?.get(field)
     }
 
     /// A `HELLO` field, when HELLO was readable.

@@ -19,6 +19,7 @@ pub mod duration;
 pub mod evaluate;
 pub mod facts;
 pub mod identity;
+pub mod info;
 pub mod server;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

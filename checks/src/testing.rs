@@ -29,7 +29,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
 /// A target every check passes: resolvable, reachable, authenticated, a noeviction primary
 /// with one online replica, cluster mode off.
 pub fn healthy_target(name: &str) -> TargetFacts {
-    let info: BTreeMap<String, String> = [
+    let info: Info = [
         ("redis_version", "7.2.4"),
         ("redis_mode", "standalone"),
         ("run_id", "0123456789abcdef0123456789abcdef01234567"),
@@ -51,7 +51,6 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         ("connected_clients", "5"),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let hello = [
         ("server", "redis"),
@@ -222,10 +221,12 @@ pub fn session(target: &mut TargetFacts) -> &mut Session {
 /// Sets (or, with `None`, removes) one INFO field.
 pub fn set_info(target: &mut TargetFacts, field: &str, value: Option<&str>) {
     if let Observed::Ok { value: info } = &mut session(target).info {
+        let mut fields: BTreeMap<&str, &str> = info.iter().collect();
         match value {
-            Some(v) => info.insert(field.to_string(), v.to_string()),
-            None => info.remove(field),
+            Some(v) => fields.insert(field, v),
+            None => fields.remove(field),
         };
+        *info = fields.into_iter().collect();
     }
 }
 

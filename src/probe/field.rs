@@ -3,14 +3,13 @@
 //! the PINGs must not queue behind other replies, and a sharding proxy may drop the connection
 //! on `MULTI`.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use checks::facts::{MultiKey, Observed, Pings, Reply, Session};
+use checks::facts::{Info, MultiKey, Observed, Pings, Reply, Session};
 use redis::Value;
 
 use super::elapsed_ms;
-use super::session::{Conn, classify, config_value, observe, parse_info, send};
+use super::session::{Conn, classify, config_value, observe, send};
 
 /// How many sequential PINGs `redis.latency` judges.
 pub const PINGS: usize = 20;
@@ -25,7 +24,7 @@ const KEYS: [&str; 2] = [
 
 /// What [`reads`] observed, put into the session by [`Reads::apply`].
 pub struct Reads {
-    latencystats: Observed<BTreeMap<String, String>>,
+    latencystats: Observed<Info>,
     config: Vec<(&'static str, Observed<String>)>,
 }
 
@@ -48,7 +47,7 @@ pub async fn reads(conn: &Conn, read: Duration) -> Reads {
                 Value::SimpleString(s) => s,
                 _ => return None,
             };
-            Some(parse_info(&body))
+            Some(Info::parse(&body))
         }),
         config: PERSISTENCE_CONFIG
             .iter()

@@ -1,12 +1,14 @@
 //! The Redis session: log in as go-redis does, then read what the checks need in one
 //! pipelined round trip. Only reading commands are sent (see the README's command table).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use checks::duration::go_duration;
 use checks::facts::{
-    FailureKind, Login, Observed, Refusal, RefusalKind, Reply, Session, SnapshotKeys, WriteProbe,
+    FailureKind, Info, Login, Observed, Refusal, RefusalKind, Reply, Session, SnapshotKeys,
+    WriteProbe,
 };
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, RedisError, Value};
@@ -283,12 +285,13 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
         session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
     }
     session.info = observe(info, |v| {
+        // Parsed where it lies: the reply is the only copy of the body.
         let body = match &v {
-            Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-            Value::VerbatimString { text, .. } => text.clone(),
+            Value::BulkString(b) => String::from_utf8_lossy(b),
+            Value::VerbatimString { text, .. } => Cow::Borrowed(text.as_str()),
             _ => return None,
         };
-        Some(parse_info(&body)).filter(|fields| !fields.is_empty())
+        Some(Info::parse(&body)).filter(|fields| !fields.is_empty())
     });
     session.role = observe(role, |v| Some(flatten_role(&v)).filter(|r| !r.is_empty()));
     let mut config_closed = false;
@@ -504,15 +507,6 @@ fn text(value: &Value) -> Option<String> {
         Value::Okay => Some("OK".into()),
         _ => None,
     }
-}
-
-/// `field:value` lines of INFO, section headers and blanks skipped.
-pub fn parse_info(body: &str) -> BTreeMap<String, String> {
-    body.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
 }
 
 /// The fields of each INFO section (`# Memory` → `memory`), in the order INFO gives them.

@@ -170,7 +170,7 @@ fn info(s: &Session) -> BTreeMap<String, BTreeMap<String, String>> {
         .map(|(section, names)| {
             let fields = names
                 .iter()
-                .filter_map(|n| Some((n.clone(), fields.get(n)?.clone())))
+                .filter_map(|n| Some((n.clone(), fields.get(n)?.to_string())))
                 .collect();
             (section.clone(), fields)
         })

@@ -192,7 +192,7 @@ impl Check for RedisLatency {
                     let cmd = k.trim_start_matches("latency_percentiles_usec_");
                     SERVER_COMMANDS.contains(&cmd)
                 })
-                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                .map(|(k, v)| (k.to_string(), Value::from(v)))
                 .collect();
             if !server.is_empty() {
                 v = v.with("server_latencystats_usec", Value::Object(server));

@@ -52,7 +52,7 @@ impl Check for RedisPersistence {
             ))
             .fix("grant the preflight's user INFO (+info), or check persistence in the provider's console");
         };
-        let field = |k: &str| info.get(k).map(String::as_str);
+        let field = |k: &str| info.get(k);
         // An INFO without its persistence section (a proxy, a trimmed managed INFO) tells
         // nothing: never a pass on it.
         if field("rdb_last_bgsave_status").is_none() && field("aof_last_write_status").is_none() {
