@@ -1,7 +1,7 @@
 //! The `Check` trait, its metadata and its verdict.
 
-use reports::Outcome;
-use serde_json::{Map, Value};
+use reports::{Evidence, Outcome};
+use serde_json::Value;
 
 use crate::facts::{Facts, TargetFacts};
 
@@ -93,7 +93,7 @@ pub struct Verdict {
     /// What was found, observed first then expected.
     pub message: String,
     /// Observed key → value pairs (never a secret value).
-    pub evidence: Map<String, Value>,
+    pub evidence: Evidence,
     /// How to fix the cause found.
     pub remediation: Option<String>,
 }
@@ -103,7 +103,7 @@ impl Verdict {
         Verdict {
             outcome,
             message: message.into(),
-            evidence: Map::new(),
+            evidence: Evidence::new(),
             remediation: None,
         }
     }

@@ -16,12 +16,14 @@
 #![deny(missing_docs)]
 
 pub mod escape;
+pub mod evidence;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod terminal;
 
+pub use evidence::Evidence;
 pub use model::{Outcome, Report, Row, Summary, TargetInfo, exit_codes};
 
 use std::io;

@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::Evidence;
+
 /// Exit codes of the command line, independent of the output format.
 pub mod exit_codes {
     /// No check failed, none warned or was unknown (skips are fine).
@@ -116,7 +118,7 @@ pub struct Row {
     /// How to fix what was found, for non-passing outcomes.
     pub remediation: Option<String>,
     /// Observed key → value pairs backing the verdict (never a secret value).
-    pub evidence: Map<String, Value>,
+    pub evidence: Evidence,
     /// Time of the probe phase the check judged.
     pub duration_ms: f64,
 }
@@ -131,7 +133,7 @@ impl Row {
             title: title.to_string(),
             message: message.to_string(),
             remediation: None,
-            evidence: Map::new(),
+            evidence: Evidence::new(),
             duration_ms: 0.0,
         }
     }

@@ -272,7 +272,7 @@ impl Rule {
     fn judge(&self, ctx: &cel::Context<'_, '_>, target: &TargetFacts) -> Verdict {
         let when = bounded(&self.when);
         let paths = self.paths(ctx);
-        let mut evidence = serde_json::Map::new();
+        let mut evidence = reports::Evidence::new();
         for (text, value) in &paths {
             if evidence.len() < MAX_EVIDENCE
                 && let Ok(v) = value

@@ -51,7 +51,7 @@ impl Check for LayoutShared {
         }
         let mut apart = Vec::new();
         let mut untold = Vec::new();
-        let mut evidence = serde_json::Map::new();
+        let mut evidence = reports::Evidence::new();
         for (a, b) in &pairs {
             let key = format!("{} = {}", a.name, b.name);
             match same_instance(a, b) {
