@@ -42,7 +42,9 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
             return;
         }
     };
-    let dns = dialer.resolve(&host, plan.dial_timeout).await;
+    // Each phase's future is boxed: a waiting probe then holds only the phase it is in,
+    // not room for the largest of them (64 probes run at once).
+    let dns = Box::pin(dialer.resolve(&host, plan.dial_timeout)).await;
     let addresses: Vec<SocketAddr> = dns
         .ok()
         .map(|d| {
@@ -62,7 +64,7 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         });
         return;
     }
-    let (tcp, stream) = tcp::connect(&addresses, plan.dial_timeout).await;
+    let (tcp, stream) = Box::pin(tcp::connect(&addresses, plan.dial_timeout)).await;
     update(slot, |t| t.tcp = tcp.clone());
     let (Some(stream), Some(peer)) = (
         stream,
@@ -84,14 +86,19 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
     // With readTimeout disabled (-1) the components wait forever; the probe still needs a bound.
     let read = plan.read_timeout.unwrap_or(plan::DEFAULT_READ * 10);
     if plan.tls.enabled {
-        let (mut handshake, tls_stream) =
-            tls::handshake(stream, &host, job.roots.clone(), plan.dial_timeout).await;
+        let (mut handshake, tls_stream) = Box::pin(tls::handshake(
+            stream,
+            &host,
+            job.roots.clone(),
+            plan.dial_timeout,
+        ))
+        .await;
         let Some(tls_stream) = tls_stream else {
             // No credentials ever go over a connection whose verification failed.
             let no_tls = handshake.chain.is_empty() && handshake.client_cert_rejection.is_none();
             let plaintext = if no_tls {
                 Some(
-                    plaintext_answer(peer, plan.dial_timeout, read)
+                    Box::pin(plaintext_answer(peer, plan.dial_timeout, read))
                         .await
                         .is_some_and(|a| is_redis(&a)),
                 )
@@ -106,7 +113,13 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
             return;
         };
         update(slot, |t| t.tls_facts.handshake = Some(handshake.clone()));
-        let session = session::probe(tls_stream, job.credentials.as_ref(), read, job.extras).await;
+        let session = Box::pin(session::probe(
+            tls_stream,
+            job.credentials.as_ref(),
+            read,
+            job.extras,
+        ))
+        .await;
         // A TLS 1.3 server that demands a client certificate ends the connection at the first read.
         if let Observed::Ok { value } = &session
             && let Reply::Broken { error } = &value.unauthenticated_ping
@@ -121,15 +134,24 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         });
         return;
     }
-    let session = session::probe(stream, job.credentials.as_ref(), read, job.extras).await;
+    let session = Box::pin(session::probe(
+        stream,
+        job.credentials.as_ref(),
+        read,
+        job.extras,
+    ))
+    .await;
     let unanswered = matches!(&session, Observed::Ok { value } if matches!(value.unauthenticated_ping, Reply::Broken { .. } | Reply::Timeout { .. }));
     update(slot, |t| t.session = session);
     if unanswered {
         let deadline = plan.dial_timeout.min(read);
-        let (speaks_tls, answer) = tokio::join!(
-            speaks_tls(peer, &host, deadline),
-            plaintext_answer(peer, deadline, deadline)
-        );
+        let (speaks_tls, answer) = Box::pin(async {
+            tokio::join!(
+                speaks_tls(peer, &host, deadline),
+                plaintext_answer(peer, deadline, deadline)
+            )
+        })
+        .await;
         update(slot, |t| {
             t.tls_facts.speaks_other_mode = Some(speaks_tls);
             t.plaintext_answer = answer.clone();
