@@ -62,7 +62,8 @@ pub fn report_order() -> Vec<&'static dyn Check> {
         (cat, depth(m.id), m.id)
     };
     let mut order: Vec<&'static dyn Check> = CATALOG.to_vec();
-    order.sort_by_key(rank);
+    // Ranked once per check, not per comparison: `depth` walks the prerequisites.
+    order.sort_by_cached_key(rank);
     order
 }
 
