@@ -421,6 +421,14 @@ pub struct CertInfo {
     pub sans: Vec<String>,
     /// basicConstraints CA flag.
     pub is_ca: bool,
+    /// The X.509 version: 1 for a certificate made without extensions (`openssl x509 -req`
+    /// without `-extfile`), which can name no host.
+    #[serde(default = "x509_v3")]
+    pub version: u32,
+}
+
+fn x509_v3() -> u32 {
+    3
 }
 
 /// A TLS handshake, with the server's chain captured even when verification failed.

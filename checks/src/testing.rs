@@ -247,6 +247,7 @@ pub fn cert(subject: &str, issuer: &str, days_left: i64, sans: &[&str], is_ca: b
         not_after: now + 86_400 * days_left,
         sans: sans.iter().map(|s| s.to_string()).collect(),
         is_ca,
+        version: 3,
     }
 }
 

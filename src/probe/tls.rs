@@ -228,6 +228,18 @@ fn verify_apart(
 ) -> (Result<(), String>, Result<(), String>) {
     let parsed = match ParsedCertificate::try_from(leaf) {
         Ok(p) => p,
+        Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(e)))
+            if e.to_string().contains("UnsupportedCertVersion") =>
+        {
+            // A version 1 certificate (`openssl x509 -req` without `-extfile`): webpki
+            // refuses its version, Go verifies its chain and then finds no name in it.
+            let trust = if is_a_trust_anchor(leaf, roots) {
+                Ok(())
+            } else {
+                signed_by_an_anchor(leaf, roots)
+            };
+            return (trust, Err(V1_NAMELESS.to_string()));
+        }
         Err(e) => return (Err(e.to_string()), Err(e.to_string())),
     };
     // Self-signed certificates a server sends along (OpenSSL adds its CA) are anchors, whose
@@ -261,6 +273,61 @@ fn verify_apart(
 
 /// Whether `cert` is itself one of the trusted CA certificates (same subject and key), as
 /// Go's verifier accepts before building any chain.
+/// Why no host name matches a version 1 certificate.
+const V1_NAMELESS: &str = "a version 1 certificate has no extensions, so no subject alternative name, and Go ignores the Common Name";
+
+/// Whether a trust anchor named as the certificate's issuer signed it: the chain Go builds for
+/// a leaf that webpki refuses to parse (a version 1 certificate). An intermediate between
+/// them is not followed; such a leaf comes from a hand-made CA, which signs it directly.
+fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), String> {
+    use x509_parser::prelude::FromDer;
+    use x509_parser::x509::SubjectPublicKeyInfo;
+    let (_, cert) = x509_parser::parse_x509_certificate(cert).map_err(|e| e.to_string())?;
+    let issuer = der_contents(cert.issuer().as_raw());
+    let signed = roots.roots.iter().any(|anchor| {
+        // webpki keeps an anchor's subject and key as the contents of their DER SEQUENCE.
+        if anchor.subject.as_ref() != issuer {
+            return false;
+        }
+        let spki = der_sequence(anchor.subject_public_key_info.as_ref());
+        SubjectPublicKeyInfo::from_der(&spki)
+            .is_ok_and(|(_, key)| cert.verify_signature(Some(&key)).is_ok())
+    });
+    if signed {
+        Ok(())
+    } else {
+        Err("invalid peer certificate: UnknownIssuer (a version 1 certificate signed by none of the trusted CAs)".into())
+    }
+}
+
+/// The contents of a DER element: what follows its tag and length.
+fn der_contents(der: &[u8]) -> &[u8] {
+    match der.get(1) {
+        Some(&n) if n < 0x80 => der.get(2..).unwrap_or_default(),
+        Some(&n) => der.get(2 + usize::from(n & 0x7f)..).unwrap_or_default(),
+        None => &[],
+    }
+}
+
+/// `contents` as a DER SEQUENCE.
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut der = vec![0x30];
+    if len < 0x80 {
+        der.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        der.push(0x80 | bytes.len() as u8);
+        der.extend(bytes);
+    }
+    der.extend_from_slice(contents);
+    der
+}
+
 fn is_a_trust_anchor(cert: &CertificateDer<'_>, roots: &RootCertStore) -> bool {
     let mut own = RootCertStore::empty();
     if own.add(cert.clone().into_owned()).is_err() {
@@ -322,5 +389,7 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
         not_after: x.validity().not_after.timestamp(),
         sans,
         is_ca: x.is_ca(),
+        // The field holds the version minus one.
+        version: x.version().0 + 1,
     })
 }

@@ -36,12 +36,25 @@ impl Check for TlsHostname {
             Ok(h) => h,
             Err(why) => return Verdict::skip(why),
         };
-        let sans = h.chain[0].sans.clone();
+        let leaf = &h.chain[0];
+        let sans = leaf.sans.clone();
         let v = match &h.name_match {
             Some(Ok(())) => Verdict::pass(format!("the certificate is valid for {}", t.host)),
+            // Only a Common Name: Go (1.15 on) matches no host name against it.
+            Some(Err(_)) if sans.is_empty() => Verdict::fail(format!(
+                "the certificate ({}) has no subject alternative name, so it is valid for no host: the components (Go) ignore the Common Name{}",
+                leaf.subject,
+                if leaf.version == 1 { ", and a version 1 certificate cannot carry the extension" } else { "" }
+            ))
+            .fix(format!(
+                "reissue the server certificate with {} as a subject alternative name (openssl x509 -req … -extfile with the line subjectAltName={}:{})",
+                t.host,
+                if t.host.parse::<std::net::IpAddr>().is_ok() { "IP" } else { "DNS" },
+                t.host
+            )),
             Some(Err(_)) => Verdict::fail(format!(
                 "the certificate is valid for {}, not for {}",
-                if sans.is_empty() { "no subject alternative name".to_string() } else { sans.join(", ") },
+                sans.join(", "),
                 t.host
             ))
             .fix(format!(
@@ -81,5 +94,22 @@ mod tests {
             v.message,
             "the certificate is valid for other.example, 10.0.0.9, not for redis.example"
         );
+    }
+
+    #[test]
+    fn a_common_name_alone_names_no_host() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain[0].sans.clear();
+        h.chain[0].version = 1;
+        h.name_match = Some(Err("no SAN".into()));
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("has no subject alternative name"), "{}", v.message);
+        assert!(v.message.contains("ignore the Common Name"), "{}", v.message);
+        assert!(v.message.contains("version 1"), "{}", v.message);
+        let fix = v.remediation.unwrap();
+        assert!(fix.contains("subjectAltName=DNS:redis.example"), "{fix}");
     }
 }
