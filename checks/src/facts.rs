@@ -453,6 +453,35 @@ pub struct Handshake {
     pub client_cert_rejection: Option<String>,
     /// Time of the handshake, in milliseconds.
     pub duration_ms: f64,
+    /// When the server refused this handshake with an alert: what it answers a ClientHello
+    /// offering what Go offers (TLS 1.0 to 1.2 and Go's default cipher suites, the CBC ones
+    /// this tool cannot speak among them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_hello: Option<GoHello>,
+}
+
+/// A server's answer to a ClientHello offering what Go's defaults offer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum GoHello {
+    /// It chose a version and a cipher suite.
+    Chose {
+        /// The version it chose, e.g. `TLS 1.2`.
+        version: String,
+        /// TLS 1.2 or later: what Go's components accept (their minimum).
+        version_ok: bool,
+        /// The suite it chose, by its IANA name.
+        cipher_suite: String,
+        /// A CBC suite, which Go accepts and this tool does not speak.
+        cbc: bool,
+    },
+    /// It refused that too, with this alert.
+    Alert {
+        /// The alert, e.g. `handshake_failure`.
+        description: String,
+    },
+    /// No answer, or not a TLS one.
+    Nothing,
 }
 
 /// A server's reply to one command.

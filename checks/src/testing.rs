@@ -277,6 +277,7 @@ pub fn with_tls(target: &mut TargetFacts) {
             client_cert_requested: false,
             client_cert_rejection: None,
             duration_ms: 1.0,
+            go_hello: None,
         }),
         speaks_other_mode: None,
     };

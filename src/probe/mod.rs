@@ -4,6 +4,7 @@
 pub mod bounded;
 pub mod dns;
 pub mod field;
+pub mod go_hello;
 pub mod kube;
 pub mod session;
 pub mod target;

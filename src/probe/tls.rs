@@ -132,6 +132,7 @@ pub async fn handshake(
     deadline: Duration,
 ) -> (Handshake, Option<TlsStream<TcpStream>>) {
     let start = Instant::now();
+    let peer = tcp.peer_addr().ok();
     let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
         .build()
         .ok();
@@ -151,6 +152,7 @@ pub async fn handshake(
         client_cert_requested: false,
         client_cert_rejection: None,
         duration_ms: 0.0,
+        go_hello: None,
     };
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
@@ -190,6 +192,12 @@ pub async fn handshake(
         }
         Ok(Err(e)) => {
             facts.error = Some(describe(&e));
+            // Refused for its versions or suites: would Go's be refused too?
+            let nothing_presented = recorder.chain.lock().expect("recorder").is_empty();
+            if let (Some(peer), true) = (peer, nothing_presented && refused_offer(&e)) {
+                let left = deadline.saturating_sub(start.elapsed());
+                facts.go_hello = Some(super::go_hello::ask(peer, host, left).await);
+            }
             None
         }
         Err(_) => {
@@ -338,6 +346,18 @@ fn is_a_trust_anchor(cert: &CertificateDer<'_>, roots: &RootCertStore) -> bool {
             r.subject == a.subject && r.subject_public_key_info == a.subject_public_key_info
         })
     })
+}
+
+/// The server's alert says it accepts none of the versions or cipher suites offered.
+fn refused_offer(e: &std::io::Error) -> bool {
+    use rustls::AlertDescription::{HandshakeFailure, InsufficientSecurity, ProtocolVersion};
+    matches!(
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        Some(rustls::Error::AlertReceived(
+            HandshakeFailure | ProtocolVersion | InsufficientSecurity
+        ))
+    )
 }
 
 /// A rustls failure in a user's words.

@@ -324,6 +324,9 @@ const STATUS_TAGS: &[&str] = &[
     "error",
     "too_large",
     "timeout",
+    "chose",
+    "alert",
+    "nothing",
 ];
 
 /// `needle` removed from `text` where it counts as present. `None` when it does not occur.

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{Observed, Reply};
+use crate::facts::{GoHello, Handshake, Observed, Reply};
 
 crate::check! {
     /// ## What it checks
@@ -13,9 +13,16 @@ crate::check! {
     /// Redis waits for a handshake that a plaintext client never starts. Either way the
     /// components log timeouts that do not say "TLS".
     ///
+    /// A server that refuses the handshake for its versions or cipher suites is asked again
+    /// with what Go offers: one that speaks only TLS 1.1 or older refuses the components too
+    /// (`fail`); one restricted to TLS 1.2 CBC suites lets them in but not this tool, whose
+    /// TLS library speaks only AEAD suites (`unknown`: nothing behind TLS was checked).
+    ///
     /// ## How to fix
     /// TLS on, plaintext server: turn TLS off in the values, or enable `tls-port` on the
     /// server. TLS off, TLS server: set `certs.enabled: true` (and the CA) in the values.
+    /// Versions or suites refused: allow TLS 1.2 and 1.3 with the default suites
+    /// (`tls-protocols "TLSv1.2 TLSv1.3"`, no `tls-ciphers` restriction).
     ///
     /// ## On managed services
     /// ElastiCache with in-transit encryption and Azure Cache (port 6380) speak only TLS;
@@ -57,6 +64,9 @@ impl Check for TlsMode {
                 return Verdict::pass(format!("the server speaks TLS{version}, as the values say"));
             }
             let error = h.error.clone().unwrap_or_default();
+            if let Some(verdict) = refused_offer(h, &error) {
+                return verdict.with("handshake_error", error);
+            }
             return match tls.speaks_other_mode {
                 Some(true) => Verdict::fail(format!(
                     "the values turn TLS on but {} speaks plaintext Redis ({error})",
@@ -89,6 +99,35 @@ impl Check for TlsMode {
     }
 }
 
+/// The server refused this tool's offer; what it answered Go's says whether the components
+/// are refused too.
+fn refused_offer(h: &Handshake, error: &str) -> Option<Verdict> {
+    const ALLOW: &str = "allow TLS 1.2 and 1.3 on the server with its default cipher suites (tls-protocols \"TLSv1.2 TLSv1.3\", no tls-ciphers restriction)";
+    Some(match h.go_hello.as_ref()? {
+        GoHello::Chose {
+            version,
+            version_ok: false,
+            ..
+        } => Verdict::fail(format!(
+            "the server speaks only {version} and older ({error} to TLS 1.2 and 1.3): the components (Go) require TLS 1.2 or later"
+        ))
+        .fix(ALLOW),
+        GoHello::Chose {
+            cipher_suite,
+            cbc: true,
+            ..
+        } => Verdict::unknown(format!(
+            "the server allows TLS 1.2 with CBC cipher suites only ({cipher_suite}; {error} to the others): the components (Go) accept it, this tool does not speak CBC, so nothing behind TLS could be checked"
+        ))
+        .fix(format!("{ALLOW}: Go and this tool both speak those; until then verify by hand with redis-cli --tls")),
+        GoHello::Alert { description } => Verdict::fail(format!(
+            "the server refuses the TLS versions and cipher suites the components (Go) offer: {error} to this tool, {description} to TLS 1.2 with Go's default suites"
+        ))
+        .fix(ALLOW),
+        GoHello::Chose { .. } | GoHello::Nothing => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +137,43 @@ mod tests {
 
     fn judge(t: &TargetFacts) -> Verdict {
         crate::testing::judge(&TlsMode, t)
+    }
+
+    #[test]
+    fn a_refused_offer_is_judged_by_what_go_would_get() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.completed = false;
+        h.chain.clear();
+        h.error = Some("the server sent TLS alert HandshakeFailure".into());
+        let mut judged = |hello: GoHello| {
+            t.tls_facts.handshake.as_mut().unwrap().go_hello = Some(hello);
+            judge(&t)
+        };
+        let old = judged(GoHello::Chose {
+            version: "TLS 1.1".into(),
+            version_ok: false,
+            cipher_suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into(),
+            cbc: true,
+        });
+        assert_eq!(old.outcome, Outcome::Fail);
+        assert!(old.message.contains("speaks only TLS 1.1 and older"), "{}", old.message);
+        let cbc = judged(GoHello::Chose {
+            version: "TLS 1.2".into(),
+            version_ok: true,
+            cipher_suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into(),
+            cbc: true,
+        });
+        assert_eq!(cbc.outcome, Outcome::Unknown);
+        assert!(cbc.message.contains("the components (Go) accept it"), "{}", cbc.message);
+        let none = judged(GoHello::Alert {
+            description: "handshake_failure".into(),
+        });
+        assert_eq!(none.outcome, Outcome::Fail);
+        assert!(none.remediation.unwrap().contains("tls-protocols"));
+        let generic = judged(GoHello::Nothing);
+        assert!(generic.message.starts_with("no TLS handshake with"), "{}", generic.message);
     }
 
     #[test]
