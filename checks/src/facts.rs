@@ -458,6 +458,10 @@ pub struct Handshake {
     /// this tool cannot speak among them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub go_hello: Option<GoHello>,
+    /// `chain_trust` failed only because the chain is signed with an algorithm this tool's
+    /// TLS library does not implement (ECDSA over P-521, say), which Go verifies.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trust_algorithm_unsupported: bool,
 }
 
 /// A server's answer to a ClientHello offering what Go's defaults offer.

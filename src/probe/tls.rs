@@ -153,6 +153,7 @@ pub async fn handshake(
         client_cert_rejection: None,
         duration_ms: 0.0,
         go_hello: None,
+        trust_algorithm_unsupported: false,
     };
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
@@ -212,6 +213,7 @@ pub async fn handshake(
     facts.chain = chain.iter().filter_map(|c| cert_info(c)).collect();
     if let Some(leaf) = chain.first() {
         let (trust, name_ok) = verify_apart(leaf, &chain[1..], &roots, &name, &facts.chain);
+        facts.trust_algorithm_unsupported = matches!(&trust, Err(e) if e == UNSUPPORTED_ALGORITHM);
         facts.chain_trust = Some(trust);
         facts.name_match = Some(name_ok);
     }
@@ -273,7 +275,24 @@ fn verify_apart(
             at,
             provider().signature_verification_algorithms.all,
         )
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            use rustls::CertificateError::{
+                UnsupportedSignatureAlgorithmContext,
+                UnsupportedSignatureAlgorithmForPublicKeyContext,
+            };
+            let unsupported = matches!(
+                &e,
+                rustls::Error::InvalidCertificate(
+                    UnsupportedSignatureAlgorithmContext { .. }
+                        | UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+                )
+            );
+            if unsupported {
+                UNSUPPORTED_ALGORITHM.to_string()
+            } else {
+                e.to_string()
+            }
+        })
     };
     let name_ok = rustls::client::verify_server_name(&parsed, name).map_err(|e| e.to_string());
     (trust, name_ok)
@@ -281,6 +300,10 @@ fn verify_apart(
 
 /// Whether `cert` is itself one of the trusted CA certificates (same subject and key), as
 /// Go's verifier accepts before building any chain.
+/// webpki's reason when the chain is signed with an algorithm ring does not implement (ECDSA
+/// over P-521, say), which Go's crypto/x509 verifies: its own words are a dump of OIDs.
+pub const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
+
 /// Why no host name matches a version 1 certificate.
 const V1_NAMELESS: &str = "a version 1 certificate has no extensions, so no subject alternative name, and Go ignores the Common Name";
 

@@ -11,6 +11,11 @@ crate::check! {
     /// that is missing, empty or not a PEM certificate fails here, naming the secret and key,
     /// even when the server cannot be reached (it is judged from the secret alone).
     ///
+    /// Two differences between Go's verifier and this tool's (webpki) are bridged: a version
+    /// 1 server certificate, which webpki will not parse, is verified by its signature from a
+    /// trusted CA as Go verifies it; a chain signed with an algorithm Go implements and webpki
+    /// does not (ECDSA over P-521) is `unknown`, never `fail`, with the `openssl verify` to run.
+    ///
     /// ## Why Gloo needs it
     /// The components refuse a server they cannot verify ("x509: certificate signed by
     /// unknown authority") and never connect.
@@ -85,6 +90,15 @@ impl Check for TlsCaTrust {
             Some(Ok(())) => Verdict::pass(format!(
                 "the chain of {} (issuer {}) verifies against {}",
                 leaf.subject, leaf.issuer, ca.source
+            )),
+            Some(Err(why)) if h.trust_algorithm_unsupported => Verdict::unknown(format!(
+                "the chain of {} (issuer {}) is signed with an algorithm this tool's TLS library does not implement (ECDSA over P-521, say) and Go's does: whether it verifies against {} could not be checked",
+                leaf.subject, leaf.issuer, ca.source
+            ))
+            .with("webpki_error", why.clone())
+            .fix(format!(
+                "verify by hand: openssl verify -CAfile ca.crt server.crt, with ca.crt from {}; or give the server and its CA P-256 or P-384 ECDSA or RSA keys, which both verify",
+                ca.source
             )),
             Some(Err(why)) => {
                 let trusted = format!("{}: {}", ca.source, anchors.join("; "));
@@ -194,5 +208,18 @@ mod tests {
                 .into(),
         };
         assert!(judge(&t).message.contains("has no key \"ca.crt\""));
+    }
+
+    #[test]
+    fn an_algorithm_go_verifies_and_this_tool_cannot_is_unknown_not_fail() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain_trust = Some(Err("UnsupportedSignatureAlgorithm".into()));
+        h.trust_algorithm_unsupported = true;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("could not be checked"), "{}", v.message);
+        assert!(v.remediation.unwrap().starts_with("verify by hand: openssl verify"));
     }
 }

@@ -64,7 +64,7 @@ impl Check for TlsMode {
                 return Verdict::pass(format!("the server speaks TLS{version}, as the values say"));
             }
             let error = h.error.clone().unwrap_or_default();
-            if let Some(verdict) = refused_offer(h, &error) {
+            if let Some(verdict) = refused_offer(h, &error, &t.address) {
                 return verdict.with("handshake_error", error);
             }
             return match tls.speaks_other_mode {
@@ -101,7 +101,7 @@ impl Check for TlsMode {
 
 /// The server refused this tool's offer; what it answered Go's says whether the components
 /// are refused too.
-fn refused_offer(h: &Handshake, error: &str) -> Option<Verdict> {
+fn refused_offer(h: &Handshake, error: &str, address: &str) -> Option<Verdict> {
     const ALLOW: &str = "allow TLS 1.2 and 1.3 on the server with its default cipher suites (tls-protocols \"TLSv1.2 TLSv1.3\", no tls-ciphers restriction)";
     Some(match h.go_hello.as_ref()? {
         GoHello::Chose {
@@ -124,7 +124,17 @@ fn refused_offer(h: &Handshake, error: &str) -> Option<Verdict> {
             "the server refuses the TLS versions and cipher suites the components (Go) offer: {error} to this tool, {description} to TLS 1.2 with Go's default suites"
         ))
         .fix(ALLOW),
-        GoHello::Chose { .. } | GoHello::Nothing => return None,
+        // Go's offer differs from this tool's in its curves and signature schemes too (P-521).
+        GoHello::Chose {
+            version,
+            cipher_suite,
+            version_ok: true,
+            cbc: false,
+        } => Verdict::unknown(format!(
+            "the server accepts what the components (Go) offer ({version}, {cipher_suite}) but refused this tool's handshake ({error}): most likely its certificate has a key this tool's TLS library cannot use (ECDSA over P-521, say), so nothing behind TLS could be checked"
+        ))
+        .fix(format!("verify by hand: openssl s_client -connect {address} shows the server's key; a P-256 or P-384 ECDSA or an RSA key serves both Go and this tool")),
+        GoHello::Nothing => return None,
     })
 }
 
@@ -172,6 +182,14 @@ mod tests {
         });
         assert_eq!(none.outcome, Outcome::Fail);
         assert!(none.remediation.unwrap().contains("tls-protocols"));
+        let p521 = judged(GoHello::Chose {
+            version: "TLS 1.2".into(),
+            version_ok: true,
+            cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into(),
+            cbc: false,
+        });
+        assert_eq!(p521.outcome, Outcome::Unknown);
+        assert!(p521.message.contains("P-521"), "{}", p521.message);
         let generic = judged(GoHello::Nothing);
         assert!(generic.message.starts_with("no TLS handshake with"), "{}", generic.message);
     }
