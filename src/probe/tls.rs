@@ -280,17 +280,23 @@ fn verify_apart(
                 UnsupportedSignatureAlgorithmContext,
                 UnsupportedSignatureAlgorithmForPublicKeyContext,
             };
-            let unsupported = matches!(
-                &e,
+            let signature = match &e {
                 rustls::Error::InvalidCertificate(
-                    UnsupportedSignatureAlgorithmContext { .. }
-                        | UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
-                )
-            );
-            if unsupported {
-                UNSUPPORTED_ALGORITHM.to_string()
-            } else {
-                e.to_string()
+                    UnsupportedSignatureAlgorithmContext {
+                        signature_algorithm_id,
+                        ..
+                    }
+                    | UnsupportedSignatureAlgorithmForPublicKeyContext {
+                        signature_algorithm_id,
+                        ..
+                    },
+                ) => Some(signature_algorithm_id.as_slice()),
+                _ => None,
+            };
+            match signature {
+                Some(id) if go_verifies(id) => UNSUPPORTED_ALGORITHM.to_string(),
+                Some(id) if is_sha1(id) => SHA1_SIGNATURE.to_string(),
+                _ => e.to_string(),
             }
         })
     };
@@ -303,6 +309,49 @@ fn verify_apart(
 /// webpki's reason when the chain is signed with an algorithm ring does not implement (ECDSA
 /// over P-521, say), which Go's crypto/x509 verifies: its own words are a dump of OIDs.
 pub const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
+
+/// webpki's reason for a chain signed with SHA-1, which Go (1.18 on) rejects as well.
+const SHA1_SIGNATURE: &str =
+    "InsecureSignatureAlgorithm (the chain is signed with SHA-1, which Go rejects too)";
+
+/// The DER of the signature algorithm OIDs Go's crypto/x509 verifies: ECDSA and RSA PKCS#1
+/// with SHA-256/384/512, RSASSA-PSS, Ed25519.
+const GO_SIGNATURES: &[&[u8]] = &[
+    &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
+    &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03],
+    &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04],
+    &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
+    ],
+    &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c,
+    ],
+    &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d,
+    ],
+    &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a,
+    ],
+    &[0x06, 0x03, 0x2b, 0x65, 0x70],
+];
+
+/// `ecdsa-with-SHA1` and `sha1WithRSAEncryption`.
+const SHA1_SIGNATURES: &[&[u8]] = &[
+    &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01],
+    &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05,
+    ],
+];
+
+/// Whether Go verifies a signature with this algorithm (the DER of its AlgorithmIdentifier's
+/// contents, as webpki reports it: the OID, then any parameters).
+fn go_verifies(algorithm: &[u8]) -> bool {
+    GO_SIGNATURES.iter().any(|oid| algorithm.starts_with(oid))
+}
+
+fn is_sha1(algorithm: &[u8]) -> bool {
+    SHA1_SIGNATURES.iter().any(|oid| algorithm.starts_with(oid))
+}
 
 /// Why no host name matches a version 1 certificate.
 const V1_NAMELESS: &str = "a version 1 certificate has no extensions, so no subject alternative name, and Go ignores the Common Name";
@@ -435,4 +484,36 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
         // The field holds the version minus one.
         version: x.version().0 + 1,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_algorithms_go_verifies_and_sha1_which_it_rejects() {
+        // As webpki reported them for a chain from a P-521 CA: ecdsa-with-SHA256, and with
+        // parameters after the OID (RSASSA-PSS).
+        assert!(go_verifies(&[6, 8, 42, 134, 72, 206, 61, 4, 3, 2]));
+        assert!(go_verifies(&[
+            6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 10, 48, 0
+        ]));
+        assert!(go_verifies(&[6, 3, 43, 101, 112]));
+        let sha1_rsa = [6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 5, 5, 0];
+        assert!(!go_verifies(&sha1_rsa) && is_sha1(&sha1_rsa));
+        assert!(is_sha1(&[6, 7, 42, 134, 72, 206, 61, 4, 1]));
+        // MD5 with RSA: neither.
+        let md5 = [6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 4];
+        assert!(!go_verifies(&md5) && !is_sha1(&md5));
+    }
+
+    #[test]
+    fn der_headers_round_trip() {
+        for len in [0usize, 5, 127, 128, 255, 256, 70_000] {
+            let contents = vec![7u8; len];
+            let der = der_sequence(&contents);
+            assert_eq!(der[0], 0x30);
+            assert_eq!(der_contents(&der), contents.as_slice(), "{len}");
+        }
+    }
 }
