@@ -458,10 +458,25 @@ pub struct Handshake {
     /// this tool cannot speak among them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub go_hello: Option<GoHello>,
-    /// `chain_trust` failed only because the chain is signed with an algorithm this tool's
-    /// TLS library does not implement (ECDSA over P-521, say), which Go verifies.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub trust_algorithm_unsupported: bool,
+    /// Why `chain_trust` failed, for the checks to tell causes apart (never by the text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_failure: Option<TrustFailure>,
+}
+
+/// Why a chain did not verify against the trusted CAs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrustFailure {
+    /// No trusted CA is named as the issuer.
+    UnknownIssuer,
+    /// A trusted CA has the issuer's name, but the signature does not verify with its key
+    /// (a CA made again under the same name, say).
+    BadSignature,
+    /// Signed with an algorithm Go verifies and this tool's TLS library does not (ECDSA over
+    /// P-521, say).
+    UnsupportedAlgorithm,
+    /// Anything else (the reason is in `chain_trust`).
+    Other,
 }
 
 /// A server's answer to a ClientHello offering what Go's defaults offer.

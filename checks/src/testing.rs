@@ -278,7 +278,7 @@ pub fn with_tls(target: &mut TargetFacts) {
             client_cert_rejection: None,
             duration_ms: 1.0,
             go_hello: None,
-            trust_algorithm_unsupported: false,
+            trust_failure: None,
         }),
         speaks_other_mode: None,
     };

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use checks::facts::{CertInfo, Handshake};
+use checks::facts::{CertInfo, Handshake, TrustFailure};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -153,7 +153,7 @@ pub async fn handshake(
         client_cert_rejection: None,
         duration_ms: 0.0,
         go_hello: None,
-        trust_algorithm_unsupported: false,
+        trust_failure: None,
     };
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
@@ -213,8 +213,8 @@ pub async fn handshake(
     facts.chain = chain.iter().filter_map(|c| cert_info(c)).collect();
     if let Some(leaf) = chain.first() {
         let (trust, name_ok) = verify_apart(leaf, &chain[1..], &roots, &name, &facts.chain);
-        facts.trust_algorithm_unsupported = matches!(&trust, Err(e) if e == UNSUPPORTED_ALGORITHM);
-        facts.chain_trust = Some(trust);
+        facts.trust_failure = trust.as_ref().err().map(|(_, kind)| *kind);
+        facts.chain_trust = Some(trust.map_err(|(why, _)| why));
         facts.name_match = Some(name_ok);
     }
     if let Some(alert) = facts.error.as_deref().filter(|e| e.contains("alert")) {
@@ -235,7 +235,7 @@ fn verify_apart(
     roots: &RootCertStore,
     name: &ServerName<'_>,
     infos: &[CertInfo],
-) -> (Result<(), String>, Result<(), String>) {
+) -> (Result<(), (String, TrustFailure)>, Result<(), String>) {
     let parsed = match ParsedCertificate::try_from(leaf) {
         Ok(p) => p,
         Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(e)))
@@ -250,7 +250,12 @@ fn verify_apart(
             };
             return (trust, Err(V1_NAMELESS.to_string()));
         }
-        Err(e) => return (Err(e.to_string()), Err(e.to_string())),
+        Err(e) => {
+            return (
+                Err((e.to_string(), TrustFailure::Other)),
+                Err(e.to_string()),
+            );
+        }
     };
     // Self-signed certificates a server sends along (OpenSSL adds its CA) are anchors, whose
     // dates webpki does not check; the window is that of the leaf and real intermediates.
@@ -264,7 +269,10 @@ fn verify_apart(
     };
     let at = UnixTime::since_unix_epoch(Duration::from_secs(at.max(0) as u64));
     let trust = if roots.is_empty() {
-        Err("no trust anchors to verify against".to_string())
+        Err((
+            "no trust anchors to verify against".to_string(),
+            TrustFailure::Other,
+        ))
     } else if is_a_trust_anchor(leaf, roots) {
         Ok(())
     } else {
@@ -293,10 +301,22 @@ fn verify_apart(
                 ) => Some(signature_algorithm_id.as_slice()),
                 _ => None,
             };
+            let kind = match &e {
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+                    TrustFailure::UnknownIssuer
+                }
+                rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => {
+                    TrustFailure::BadSignature
+                }
+                _ => TrustFailure::Other,
+            };
             match signature {
-                Some(id) if go_verifies(id) => UNSUPPORTED_ALGORITHM.to_string(),
-                Some(id) if is_sha1(id) => SHA1_SIGNATURE.to_string(),
-                _ => e.to_string(),
+                Some(id) if go_verifies(id) => (
+                    UNSUPPORTED_ALGORITHM.to_string(),
+                    TrustFailure::UnsupportedAlgorithm,
+                ),
+                Some(id) if is_sha1(id) => (SHA1_SIGNATURE.to_string(), TrustFailure::Other),
+                _ => (e.to_string(), kind),
             }
         })
     };
@@ -359,24 +379,33 @@ const V1_NAMELESS: &str = "a version 1 certificate has no extensions, so no subj
 /// Whether a trust anchor named as the certificate's issuer signed it: the chain Go builds for
 /// a leaf that webpki refuses to parse (a version 1 certificate). An intermediate between
 /// them is not followed; such a leaf comes from a hand-made CA, which signs it directly.
-fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), String> {
+fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), (String, TrustFailure)> {
     use x509_parser::prelude::FromDer;
     use x509_parser::x509::SubjectPublicKeyInfo;
-    let (_, cert) = x509_parser::parse_x509_certificate(cert).map_err(|e| e.to_string())?;
+    let (_, cert) = x509_parser::parse_x509_certificate(cert)
+        .map_err(|e| (e.to_string(), TrustFailure::Other))?;
     let issuer = der_contents(cert.issuer().as_raw());
-    let signed = roots.roots.iter().any(|anchor| {
-        // webpki keeps an anchor's subject and key as the contents of their DER SEQUENCE.
-        if anchor.subject.as_ref() != issuer {
-            return false;
-        }
+    // webpki keeps an anchor's subject and key as the contents of their DER SEQUENCE.
+    let named: Vec<_> = roots
+        .roots
+        .iter()
+        .filter(|anchor| anchor.subject.as_ref() == issuer)
+        .collect();
+    let signed = named.iter().any(|anchor| {
         let spki = der_sequence(anchor.subject_public_key_info.as_ref());
         SubjectPublicKeyInfo::from_der(&spki)
             .is_ok_and(|(_, key)| cert.verify_signature(Some(&key)).is_ok())
     });
-    if signed {
-        Ok(())
-    } else {
-        Err("invalid peer certificate: UnknownIssuer (a version 1 certificate signed by none of the trusted CAs)".into())
+    match (signed, named.is_empty()) {
+        (true, _) => Ok(()),
+        (false, true) => Err((
+            "invalid peer certificate: UnknownIssuer (a version 1 certificate signed by none of the trusted CAs)".into(),
+            TrustFailure::UnknownIssuer,
+        )),
+        (false, false) => Err((
+            "invalid peer certificate: BadSignature (a version 1 certificate)".into(),
+            TrustFailure::BadSignature,
+        )),
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::CaStatus;
+use crate::facts::{CaStatus, TrustFailure};
 
 crate::check! {
     /// ## What it checks
@@ -91,7 +91,7 @@ impl Check for TlsCaTrust {
                 "the chain of {} (issuer {}) verifies against {}",
                 leaf.subject, leaf.issuer, ca.source
             )),
-            Some(Err(why)) if h.trust_algorithm_unsupported => Verdict::unknown(format!(
+            Some(Err(why)) if h.trust_failure == Some(TrustFailure::UnsupportedAlgorithm) => Verdict::unknown(format!(
                 "the chain of {} (issuer {}) is signed with an algorithm this tool's TLS library does not implement (ECDSA over P-521, say) and Go's does: whether it verifies against {} could not be checked",
                 leaf.subject, leaf.issuer, ca.source
             ))
@@ -114,7 +114,18 @@ impl Check for TlsCaTrust {
                     CaStatus::Loaded { certs } => certs.iter().any(|c| c.subject == leaf.issuer),
                     _ => false,
                 };
-                if self_signed {
+                if h.trust_failure == Some(TrustFailure::BadSignature) && issuer_trusted {
+                    // Same name, other key: a CA made again (a lab script run twice, a
+                    // cert-manager CA re-issued) while the secret keeps the old one.
+                    Verdict::fail(format!(
+                        "the server's certificate names {} as its issuer, and the trusted CA ({trusted}) has that name, but the signature does not verify with that CA's key: it was issued by another CA of the same name (one made again with a new key, say): {why}",
+                        leaf.issuer
+                    ))
+                    .fix(format!(
+                        "put the CA that really issued the server's certificate into {into} (the one in the server's tls-ca-cert-file or its issuer's current secret: same name {}, other key), or reissue the server's certificate from the CA in {into}",
+                        leaf.issuer
+                    ))
+                } else if self_signed {
                     Verdict::fail(format!(
                         "the server's certificate ({}) is self-signed and is not among the trusted CA ({trusted}): {why}",
                         leaf.subject
@@ -211,12 +222,28 @@ mod tests {
     }
 
     #[test]
+    fn a_ca_of_the_same_name_with_another_key_is_named() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        t.tls_facts.ca.status = CaStatus::Loaded {
+            certs: vec![crate::testing::cert("CN=lab CA", "CN=lab CA", 3650, &[], true)],
+        };
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain_trust = Some(Err("invalid peer certificate: BadSignature".into()));
+        h.trust_failure = Some(TrustFailure::BadSignature);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("another CA of the same name"), "{}", v.message);
+        assert!(v.remediation.unwrap().contains("same name CN=lab CA, other key"));
+    }
+
+    #[test]
     fn an_algorithm_go_verifies_and_this_tool_cannot_is_unknown_not_fail() {
         let mut t = healthy_target("s");
         with_tls(&mut t);
         let h = t.tls_facts.handshake.as_mut().unwrap();
         h.chain_trust = Some(Err("UnsupportedSignatureAlgorithm".into()));
-        h.trust_algorithm_unsupported = true;
+        h.trust_failure = Some(TrustFailure::UnsupportedAlgorithm);
         let v = judge(&t);
         assert_eq!(v.outcome, Outcome::Unknown);
         assert!(v.message.contains("could not be checked"), "{}", v.message);
