@@ -452,8 +452,14 @@ mod tests {
             "redis://h:1",
             "h:0",
             "user:pass@h:1",
+            "::1:6379",
         ] {
             assert!(split_address(bad).is_err(), "{bad}");
         }
+        assert!(
+            split_address("fd00::5:6379")
+                .unwrap_err()
+                .contains("only in brackets, [fd00::5]:6379")
+        );
     }
 }

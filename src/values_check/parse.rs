@@ -66,7 +66,14 @@ pub fn split_address(address: &str) -> Result<(String, u16), String> {
             .ok_or_else(|| bad("expected [IPv6]:port"))?;
         (host, port)
     } else {
-        address.rsplit_once(':').ok_or_else(|| bad("no port"))?
+        let (host, port) = address.rsplit_once(':').ok_or_else(|| bad("no port"))?;
+        // Go's net.SplitHostPort: "too many colons in address"; go-redis never dials it.
+        if host.contains(':') {
+            return Err(bad(&format!(
+                "too many colons: Go reads an IPv6 address with a port only in brackets, [{host}]:{port}"
+            )));
+        }
+        (host, port)
     };
     if host.is_empty() || host.contains(char::is_whitespace) || host.contains("://") {
         return Err(bad("bad host"));
