@@ -453,6 +453,8 @@ mod tests {
             "h:0",
             "user:pass@h:1",
             "::1:6379",
+            "h:+6379",
+            "h:6379 ",
         ] {
             assert!(split_address(bad).is_err(), "{bad}");
         }

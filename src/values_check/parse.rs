@@ -78,9 +78,11 @@ pub fn split_address(address: &str) -> Result<(String, u16), String> {
     if host.is_empty() || host.contains(char::is_whitespace) || host.contains("://") {
         return Err(bad("bad host"));
     }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| bad("the port is not a number from 1 to 65535"))?;
+    // Digits only: Rust would read "+6379", Go's dialer looks it up as a service name and fails.
+    let port: u16 = Some(port)
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?;
     if port == 0 {
         return Err(bad("the port is not a number from 1 to 65535"));
     }
