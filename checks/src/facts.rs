@@ -475,6 +475,9 @@ pub enum TrustFailure {
     /// Signed with an algorithm Go verifies and this tool's TLS library does not (ECDSA over
     /// P-521, say).
     UnsupportedAlgorithm,
+    /// The server certificate's extended key usage leaves out server authentication (Go:
+    /// "certificate specifies an incompatible key usage").
+    NotForServers,
     /// Anything else (the reason is in `chain_trust`).
     Other,
 }

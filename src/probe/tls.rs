@@ -48,19 +48,28 @@ impl ServerCertVerifier for Recorder {
                 rustls::CertificateError::UnknownIssuer,
             )),
         };
+        let named_and_current = || {
+            ParsedCertificate::try_from(end_entity)
+                .is_ok_and(|p| rustls::client::verify_server_name(&p, server_name).is_ok())
+                && cert_info(end_entity).is_some_and(|c| {
+                    let now = now.as_secs() as i64;
+                    c.not_before <= now && now <= c.not_after
+                })
+        };
         match verdict {
             // Go accepts a certificate that is itself in the configured CA (a self-signed
             // server certificate given as its own CA), still checking the name and the dates;
             // the handshake proves the server holds that certificate's key.
-            Err(_)
-                if is_a_trust_anchor(end_entity, &self.roots)
-                    && ParsedCertificate::try_from(end_entity).is_ok_and(|p| {
-                        rustls::client::verify_server_name(&p, server_name).is_ok()
-                    })
-                    && cert_info(end_entity).is_some_and(|c| {
-                        let now = now.as_secs() as i64;
-                        c.not_before <= now && now <= c.not_after
-                    }) =>
+            Err(_) if is_a_trust_anchor(end_entity, &self.roots) && named_and_current() => {
+                Ok(ServerCertVerified::assertion())
+            }
+            // Go does not mind a server certificate that says it is a CA (basicConstraints
+            // CA:TRUE); webpki refuses it as an end entity. Go's checks stand: signed by a
+            // trusted CA, valid for the name and now.
+            Err(e)
+                if e.to_string().contains(CA_AS_LEAF)
+                    && signed_by_an_anchor(end_entity, &self.roots).is_ok()
+                    && named_and_current() =>
             {
                 Ok(ServerCertVerified::assertion())
             }
@@ -283,7 +292,7 @@ fn verify_apart(
             at,
             provider().signature_verification_algorithms.all,
         )
-        .map_err(|e| {
+        .or_else(|e| {
             use rustls::CertificateError::{
                 UnsupportedSignatureAlgorithmContext,
                 UnsupportedSignatureAlgorithmForPublicKeyContext,
@@ -308,27 +317,36 @@ fn verify_apart(
                 rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature) => {
                     TrustFailure::BadSignature
                 }
+                rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::InvalidPurpose
+                    | rustls::CertificateError::InvalidPurposeContext { .. },
+                ) => TrustFailure::NotForServers,
                 _ => TrustFailure::Other,
             };
-            match signature {
+            if e.to_string().contains(CA_AS_LEAF) {
+                // As the verifier above: Go verifies a leaf that says it is a CA.
+                return signed_by_an_anchor(leaf, roots);
+            }
+            Err(match signature {
                 Some(id) if go_verifies(id) => (
                     UNSUPPORTED_ALGORITHM.to_string(),
                     TrustFailure::UnsupportedAlgorithm,
                 ),
                 Some(id) if is_sha1(id) => (SHA1_SIGNATURE.to_string(), TrustFailure::Other),
                 _ => (e.to_string(), kind),
-            }
+            })
         })
     };
     let name_ok = rustls::client::verify_server_name(&parsed, name).map_err(|e| e.to_string());
     (trust, name_ok)
 }
 
-/// Whether `cert` is itself one of the trusted CA certificates (same subject and key), as
-/// Go's verifier accepts before building any chain.
 /// webpki's reason when the chain is signed with an algorithm ring does not implement (ECDSA
 /// over P-521, say), which Go's crypto/x509 verifies: its own words are a dump of OIDs.
 pub const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
+
+/// webpki's word for a server certificate that says it is a CA, which Go accepts.
+const CA_AS_LEAF: &str = "CaUsedAsEndEntity";
 
 /// webpki's reason for a chain signed with SHA-1, which Go (1.18 on) rejects as well.
 const SHA1_SIGNATURE: &str =
@@ -377,8 +395,9 @@ fn is_sha1(algorithm: &[u8]) -> bool {
 const V1_NAMELESS: &str = "a version 1 certificate has no extensions, so no subject alternative name, and Go ignores the Common Name";
 
 /// Whether a trust anchor named as the certificate's issuer signed it: the chain Go builds for
-/// a leaf that webpki refuses to parse (a version 1 certificate). An intermediate between
-/// them is not followed; such a leaf comes from a hand-made CA, which signs it directly.
+/// a leaf that webpki refuses (a version 1 certificate, or one that says it is a CA). An
+/// intermediate between them is not followed; such a leaf comes from a hand-made CA, which
+/// signs it directly.
 fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), (String, TrustFailure)> {
     use x509_parser::prelude::FromDer;
     use x509_parser::x509::SubjectPublicKeyInfo;
@@ -399,11 +418,11 @@ fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), (String
     match (signed, named.is_empty()) {
         (true, _) => Ok(()),
         (false, true) => Err((
-            "invalid peer certificate: UnknownIssuer (a version 1 certificate signed by none of the trusted CAs)".into(),
+            "invalid peer certificate: UnknownIssuer (signed by none of the trusted CAs)".into(),
             TrustFailure::UnknownIssuer,
         )),
         (false, false) => Err((
-            "invalid peer certificate: BadSignature (a version 1 certificate)".into(),
+            "invalid peer certificate: BadSignature".into(),
             TrustFailure::BadSignature,
         )),
     }
@@ -437,6 +456,8 @@ fn der_sequence(contents: &[u8]) -> Vec<u8> {
     der
 }
 
+/// Whether `cert` is itself one of the trusted CA certificates (same subject and key), as
+/// Go's verifier accepts before building any chain.
 fn is_a_trust_anchor(cert: &CertificateDer<'_>, roots: &RootCertStore) -> bool {
     let mut own = RootCertStore::empty();
     if own.add(cert.clone().into_owned()).is_err() {

@@ -11,10 +11,12 @@ crate::check! {
     /// that is missing, empty or not a PEM certificate fails here, naming the secret and key,
     /// even when the server cannot be reached (it is judged from the secret alone).
     ///
-    /// Two differences between Go's verifier and this tool's (webpki) are bridged: a version
-    /// 1 server certificate, which webpki will not parse, is verified by its signature from a
-    /// trusted CA as Go verifies it; a chain signed with an algorithm Go implements and webpki
-    /// does not (ECDSA over P-521) is `unknown`, never `fail`, with the `openssl verify` to run.
+    /// Differences between Go's verifier and this tool's (webpki) are bridged: a version 1
+    /// server certificate, which webpki will not parse, and a server certificate marked
+    /// CA:TRUE, which webpki refuses as an end entity, are verified by their signature from a
+    /// trusted CA as Go verifies them; a chain signed with an algorithm Go implements and
+    /// webpki does not (ECDSA over P-521) is `unknown`, never `fail`, with the `openssl verify`
+    /// to run.
     ///
     /// ## Why Gloo needs it
     /// The components refuse a server they cannot verify ("x509: certificate signed by
@@ -114,7 +116,13 @@ impl Check for TlsCaTrust {
                     CaStatus::Loaded { certs } => certs.iter().any(|c| c.subject == leaf.issuer),
                     _ => false,
                 };
-                if h.trust_failure == Some(TrustFailure::BadSignature) && issuer_trusted {
+                if h.trust_failure == Some(TrustFailure::NotForServers) {
+                    Verdict::fail(format!(
+                        "the server's certificate ({}) is not for server authentication: its extended key usage leaves it out, and the components (Go) refuse it (\"certificate specifies an incompatible key usage\"): {why}",
+                        leaf.subject
+                    ))
+                    .fix("reissue the server certificate with extendedKeyUsage serverAuth (or with no extendedKeyUsage at all)")
+                } else if h.trust_failure == Some(TrustFailure::BadSignature) && issuer_trusted {
                     // Same name, other key: a CA made again (a lab script run twice, a
                     // cert-manager CA re-issued) while the secret keeps the old one.
                     Verdict::fail(format!(
@@ -219,6 +227,19 @@ mod tests {
                 .into(),
         };
         assert!(judge(&t).message.contains("has no key \"ca.crt\""));
+    }
+
+    #[test]
+    fn a_certificate_not_for_servers_is_named() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain_trust = Some(Err("certificate does not allow extended key usage for server authentication".into()));
+        h.trust_failure = Some(TrustFailure::NotForServers);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("is not for server authentication"), "{}", v.message);
+        assert!(v.remediation.unwrap().contains("extendedKeyUsage serverAuth"));
     }
 
     #[test]
