@@ -69,6 +69,7 @@ impl ServerCertVerifier for Recorder {
             Err(e)
                 if e.to_string().contains(CA_AS_LEAF)
                     && signed_by_an_anchor(end_entity, &self.roots).is_ok()
+                    && for_servers(end_entity)
                     && named_and_current() =>
             {
                 Ok(ServerCertVerified::assertion())
@@ -325,7 +326,15 @@ fn verify_apart(
             };
             if e.to_string().contains(CA_AS_LEAF) {
                 // As the verifier above: Go verifies a leaf that says it is a CA.
-                return signed_by_an_anchor(leaf, roots);
+                signed_by_an_anchor(leaf, roots)?;
+                return if for_servers(leaf) {
+                    Ok(())
+                } else {
+                    Err((
+                        "invalid peer certificate: its extended key usage leaves out server authentication".into(),
+                        TrustFailure::NotForServers,
+                    ))
+                };
             }
             Err(match signature {
                 Some(id) if go_verifies(id) => (
@@ -425,6 +434,19 @@ fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), (String
             "invalid peer certificate: BadSignature".into(),
             TrustFailure::BadSignature,
         )),
+    }
+}
+
+/// Whether Go's verifier lets the certificate serve: no extended key usage, or one that
+/// includes server authentication (or any purpose).
+fn for_servers(cert: &[u8]) -> bool {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(cert) else {
+        return false;
+    };
+    match cert.extended_key_usage() {
+        Ok(None) => true,
+        Ok(Some(eku)) => eku.value.server_auth || eku.value.any,
+        Err(_) => false,
     }
 }
 
