@@ -8,15 +8,16 @@ crate::check! {
     /// plaintext Redis answers where they do not. When one mode fails, the other is tried on
     /// a second connection (no credentials are sent on it) to say which mismatch it is.
     ///
+    /// A server that refuses the handshake for its versions or cipher suites is asked again
+    /// with what Go offers: one that speaks only TLS 1.1 or older refuses the components too
+    /// (`fail`); one restricted to TLS 1.2 CBC suites, or one whose key this tool's TLS
+    /// library cannot use (ECDSA P-521), lets them in but not this tool (`unknown`: nothing
+    /// behind TLS was checked).
+    ///
     /// ## Why Gloo needs it
     /// A plaintext Redis answers a TLS ClientHello with an error and hangs up; a TLS-only
     /// Redis waits for a handshake that a plaintext client never starts. Either way the
     /// components log timeouts that do not say "TLS".
-    ///
-    /// A server that refuses the handshake for its versions or cipher suites is asked again
-    /// with what Go offers: one that speaks only TLS 1.1 or older refuses the components too
-    /// (`fail`); one restricted to TLS 1.2 CBC suites lets them in but not this tool, whose
-    /// TLS library speaks only AEAD suites (`unknown`: nothing behind TLS was checked).
     ///
     /// ## How to fix
     /// TLS on, plaintext server: turn TLS off in the values, or enable `tls-port` on the
