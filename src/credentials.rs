@@ -160,7 +160,28 @@ fn shape(value: &Option<String>) -> Option<Credential> {
     value.as_ref().map(|v| Credential {
         len: v.len(),
         stray_whitespace: v.trim() != v,
+        expires_at: jwt_expiry(v.trim()),
     })
+}
+
+/// The `exp` claim of a value shaped as a JSON Web Token (`header.payload.signature`, each
+/// base64url, the header naming an `alg`): only the expiry leaves this function.
+fn jwt_expiry(value: &str) -> Option<i64> {
+    use base64::Engine;
+    let decode = |part: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part.trim_end_matches('='))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+    };
+    let mut parts = value.split('.');
+    let (Some(header), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    decode(header)?.get("alg")?;
+    decode(payload)?.get("exp")?.as_i64()
 }
 
 /// An OTel `${env:NAME}` reference, read from this process's environment; `Err(NAME)` when unset.
@@ -172,5 +193,29 @@ fn expand(value: Option<&str>) -> Result<Option<String>, String> {
     match name {
         Some(name) => std::env::var(name).map(Some).map_err(|_| name.to_string()),
         None => Ok(Some(value.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jwt_expiry;
+
+    #[test]
+    fn a_token_tells_its_expiry_and_nothing_else_is_a_token() {
+        // {"alg":"RS256","typ":"JWT"} . {"aud":"https://redis.azure.com","exp":1600000000} . sig
+        let token = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL3JlZGlzLmF6dXJlLmNvbSIsImV4cCI6MTYwMDAwMDAwMH0.c2lnbmF0dXJl";
+        assert_eq!(jwt_expiry(token), Some(1_600_000_000));
+        for not_a_token in [
+            "gloo-pass",
+            "a.b.c",
+            "my.dotted.password",
+            // Two parts only, and four.
+            "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9",
+            "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.x.y",
+            // A payload without exp.
+            "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln",
+        ] {
+            assert_eq!(jwt_expiry(not_a_token), None, "{not_a_token}");
+        }
     }
 }

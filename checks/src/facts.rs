@@ -328,6 +328,10 @@ pub struct Credential {
     pub len: usize,
     /// Leading or trailing whitespace (a newline from `echo` is the usual culprit).
     pub stray_whitespace: bool,
+    /// The value is a JSON Web Token (an Azure Entra ID access token, say) and this is its
+    /// `exp` claim, Unix time: not a secret, and the moment every login with it starts to fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 /// Name resolution.

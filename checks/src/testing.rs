@@ -89,10 +89,12 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                 username: Some(Credential {
                     len: 4,
                     stray_whitespace: false,
+                    expires_at: None,
                 }),
                 password: Some(Credential {
                     len: 12,
                     stray_whitespace: false,
+                    expires_at: None,
                 }),
             },
         },

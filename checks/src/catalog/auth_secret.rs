@@ -6,6 +6,9 @@ crate::check! {
     /// When the values turn authentication on, the secret they name exists and holds a
     /// non-empty password under `passwordKey` and a username under `usernameKey`, neither with
     /// stray whitespace or a trailing newline. Only key names and lengths are ever reported.
+    /// A password that is a token (a JWT, as an Azure Entra ID access token is) warns with its
+    /// expiry, read from its `exp` claim (never the token), and fails once it has expired and
+    /// the server refuses it.
     ///
     /// ## Why Gloo needs it
     /// The components read `REDIS_USERNAME` / `REDIS_PASSWORD` from this secret. A missing key
@@ -18,7 +21,9 @@ crate::check! {
     /// (`--from-literal` adds no newline, unlike `echo`).
     ///
     /// ## On managed services
-    /// ElastiCache with AUTH token only has no username: set `username` to `default`.
+    /// ElastiCache with AUTH token only has no username: set `username` to `default`. Azure
+    /// Cache with Entra ID authentication takes an access token of about an hour as the
+    /// password: the components cannot renew it, so use an access key.
     AuthSecret {
         id: "auth.secret",
         title: "the auth secret holds a username and password",
@@ -126,6 +131,11 @@ impl Check for AuthSecret {
         if let Some(v) = judge_whitespace(t, &holder, password) {
             return with(v);
         }
+        if let Some(expires_at) = password.expires_at
+            && let Some(v) = judge_token(t, subject.facts.observed_at, expires_at, &holder)
+        {
+            return with(v).with("token_expires_at", expires_at);
+        }
         let server = crate::server::of_target(t);
         match holder.username {
             Some(u) if u.len > 0 => with(Verdict::pass(format!(
@@ -170,6 +180,44 @@ struct Holder<'a> {
     username: Option<Credential>,
     password: Option<Credential>,
     fix: String,
+}
+
+/// A password that is a token (JWT) with an expiry: the components send it as a fixed
+/// password, so where the server checks it (Azure Cache with Entra ID) it works until then and
+/// never after. Expiring warns; expired fails, unless the server took it all the same (then it
+/// is a password that looks like a token, and `None` lets the usual judgement stand).
+fn judge_token(t: &TargetFacts, now: i64, expires_at: i64, holder: &Holder<'_>) -> Option<Verdict> {
+    use crate::catalog::tls_expiry::date;
+    let when = format!(
+        "{} {:02}:{:02} UTC",
+        date(expires_at),
+        expires_at.rem_euclid(86_400) / 3600,
+        expires_at.rem_euclid(3600) / 60
+    );
+    let what = format!(
+        "{} key \"{}\" holds a token (a JWT, such as an Azure Entra ID access token)",
+        holder.what, holder.password_key
+    );
+    let fix = "put a credential that does not expire into the secret (an access key), or have something renew the token in the secret and restart the components after each renewal (they read it at start)";
+    if expires_at > now {
+        let left = crate::duration::go_duration(((expires_at - now) as u64).saturating_mul(1000));
+        return Some(
+            Verdict::warn(format!(
+                "{what} that expires at {when} (in {left}): the components send it as a fixed password, so every login fails after that"
+            ))
+            .fix(fix),
+        );
+    }
+    let login = match &t.session {
+        Observed::Ok { value } => value.login.as_ref().map(|l| &l.reply),
+        _ => None,
+    };
+    let refused = match login {
+        Some(Reply::Ok) => return None,
+        Some(Reply::Error { code, .. }) => format!("the server refuses the login ({code})"),
+        _ => "a server that checks it (Azure Cache with Entra ID) refuses it".to_string(),
+    };
+    Some(Verdict::fail(format!("{what} that expired at {when}: {refused}")).fix(fix))
 }
 
 /// Stray whitespace fails when it breaks the login, and warns when the server accepts it.
@@ -241,11 +289,52 @@ mod tests {
     const OK: Credential = Credential {
         len: 8,
         stray_whitespace: false,
+        expires_at: None,
     };
     const NEWLINE: Credential = Credential {
         len: 9,
         stray_whitespace: true,
+        expires_at: None,
     };
+
+    #[test]
+    fn a_token_as_password_expires() {
+        let token = |expires_at| Credential {
+            expires_at: Some(expires_at),
+            ..OK
+        };
+        // The facts' clock is 1_795_000_000 (2026-11-18 11:06:40 UTC).
+        let v = judge(with_secret(found(Some(OK), Some(token(1_795_003_600)))));
+        assert_eq!(v.outcome, Outcome::Warn);
+        assert!(
+            v.message.contains("that expires at 2026-11-18 12:06 UTC (in 1h0m0s)"),
+            "{}",
+            v.message
+        );
+        assert_eq!(v.evidence["token_expires_at"], 1_795_003_600);
+        // Expired, and the server took it: a password that looks like a token.
+        let expired = with_secret(found(Some(OK), Some(token(1_794_999_000))));
+        assert_eq!(judge(expired.clone()).outcome, Outcome::Pass);
+        let mut refused = expired;
+        session(&mut refused).login = Some(Login {
+            with_username: true,
+            reply: Reply::Error {
+                code: "WRONGPASS".into(),
+                message: "invalid username-password pair or user is disabled.".into(),
+            },
+            trimmed_reply: None,
+            no_acl_users: false,
+        });
+        let v = judge(refused);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .contains("that expired at 2026-11-18 10:50 UTC: the server refuses the login (WRONGPASS)"),
+            "{}",
+            v.message
+        );
+        assert!(v.remediation.unwrap().contains("does not expire"));
+    }
 
     #[test]
     fn outcomes() {
@@ -281,6 +370,7 @@ mod tests {
                     Some(Credential {
                         len: 0,
                         stray_whitespace: false,
+                        expires_at: None,
                     }),
                 )),
                 Outcome::Fail,

@@ -120,7 +120,7 @@ fn judge_certs(subject: Subject<'_>, certs: &[(&str, &CertInfo)]) -> Option<Verd
 }
 
 /// A Unix time as `YYYY-MM-DD` (UTC), by the civil-from-days algorithm (no clock, no crate).
-fn date(unix: i64) -> String {
+pub(crate) fn date(unix: i64) -> String {
     let z = unix.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
