@@ -67,7 +67,7 @@ impl ServerCertVerifier for Recorder {
             // CA:TRUE); webpki refuses it as an end entity. Go's checks stand: signed by a
             // trusted CA, valid for the name and now.
             Err(e)
-                if e.to_string().contains(CA_AS_LEAF)
+                if webpki_says(&e, webpki::Error::CaUsedAsEndEntity)
                     && signed_by_an_anchor(end_entity, &self.roots).is_ok()
                     && for_servers(end_entity)
                     && named_and_current() =>
@@ -248,9 +248,7 @@ fn verify_apart(
 ) -> (Result<(), (String, TrustFailure)>, Result<(), String>) {
     let parsed = match ParsedCertificate::try_from(leaf) {
         Ok(p) => p,
-        Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(e)))
-            if e.to_string().contains("UnsupportedCertVersion") =>
-        {
+        Err(e) if webpki_says(&e, webpki::Error::UnsupportedCertVersion) => {
             // A version 1 certificate (`openssl x509 -req` without `-extfile`): webpki
             // refuses its version, Go verifies its chain and then finds no name in it.
             let trust = if is_a_trust_anchor(leaf, roots) {
@@ -324,7 +322,7 @@ fn verify_apart(
                 ) => TrustFailure::NotForServers,
                 _ => TrustFailure::Other,
             };
-            if e.to_string().contains(CA_AS_LEAF) {
+            if webpki_says(&e, webpki::Error::CaUsedAsEndEntity) {
                 // As the verifier above: Go verifies a leaf that says it is a CA.
                 signed_by_an_anchor(leaf, roots)?;
                 return if for_servers(leaf) {
@@ -354,8 +352,11 @@ fn verify_apart(
 /// over P-521, say), which Go's crypto/x509 verifies: its own words are a dump of OIDs.
 pub const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
 
-/// webpki's word for a server certificate that says it is a CA, which Go accepts.
-const CA_AS_LEAF: &str = "CaUsedAsEndEntity";
+/// Whether rustls' error is webpki's `reason`, which rustls passes on wrapped as `Other`.
+fn webpki_says(e: &rustls::Error, reason: webpki::Error) -> bool {
+    matches!(e, rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other))
+        if other.0.downcast_ref::<webpki::Error>() == Some(&reason))
+}
 
 /// webpki's reason for a chain signed with SHA-1, which Go (1.18 on) rejects as well.
 const SHA1_SIGNATURE: &str =
