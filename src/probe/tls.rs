@@ -350,7 +350,7 @@ fn verify_apart(
 
 /// webpki's reason when the chain is signed with an algorithm ring does not implement (ECDSA
 /// over P-521, say), which Go's crypto/x509 verifies: its own words are a dump of OIDs.
-pub const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
+const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
 
 /// Whether rustls' error is webpki's `reason`, which rustls passes on wrapped as `Other`.
 fn webpki_says(e: &rustls::Error, reason: webpki::Error) -> bool {
