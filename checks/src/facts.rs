@@ -686,6 +686,24 @@ impl Session {
         self.info.ok()?.get(field)
     }
 
+    /// The server mode (`standalone`, `cluster`, `sentinel`) and what told it: INFO
+    /// `cluster_enabled`, else INFO `redis_mode`, else HELLO's mode. `None` when neither said.
+    pub fn mode(&self) -> Option<(&str, String)> {
+        if let Some(enabled) = self.info_field("cluster_enabled") {
+            let mode = if enabled == "1" {
+                "cluster"
+            } else {
+                "standalone"
+            };
+            Some((mode, format!("INFO cluster_enabled:{enabled}")))
+        } else if let Some(mode) = self.info_field("redis_mode") {
+            Some((mode, format!("INFO redis_mode:{mode}")))
+        } else {
+            let mode = self.hello_field("mode")?;
+            Some((mode, format!("HELLO mode {mode}")))
+        }
+    }
+
     /// A `HELLO` field, when HELLO was readable.
     pub fn hello_field(&self, field: &str) -> Option<&str> {
         self.hello.ok()?.get(field).map(String::as_str)

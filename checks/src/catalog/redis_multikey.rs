@@ -59,7 +59,7 @@ impl Check for RedisMultikey {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
-        if s.info_field("cluster_enabled") == Some("1") || s.hello_field("mode") == Some("cluster") {
+        if s.mode().is_some_and(|(mode, _)| mode == "cluster") {
             return Verdict::skip("cluster mode is on: redis.non-cluster judges it");
         }
         let probe = match &s.field.multikey {

@@ -37,20 +37,7 @@ impl Check for RedisNonCluster {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
-        let (mode, source) = if let Some(enabled) = s.info_field("cluster_enabled") {
-            (
-                if enabled == "1" {
-                    "cluster"
-                } else {
-                    "standalone"
-                },
-                format!("INFO cluster_enabled:{enabled}"),
-            )
-        } else if let Some(mode) = s.info_field("redis_mode") {
-            (mode, format!("INFO redis_mode:{mode}"))
-        } else if let Some(mode) = s.hello_field("mode") {
-            (mode, format!("HELLO mode {mode}"))
-        } else {
+        let Some((mode, source)) = s.mode() else {
             return Verdict::unknown(format!(
                 "neither INFO nor HELLO told the server mode ({}); verify by hand that cluster mode is disabled",
                 s.info.problem().unwrap_or("no answer")
