@@ -202,8 +202,7 @@ async fn speaks_tls(peer: SocketAddr, host: &str, dial: Duration) -> bool {
     let Ok(Ok(tcp)) = tokio::time::timeout(dial, TcpStream::connect(peer)).await else {
         return false;
     };
-    let (handshake, _) = tls::handshake(tcp, host, Arc::new(RootCertStore::empty()), dial).await;
-    !handshake.chain.is_empty()
+    tls::presents_certificate(tcp, host, dial).await
 }
 
 /// The facts of a target before any probe ran.

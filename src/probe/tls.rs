@@ -133,13 +133,32 @@ fn provider() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
 
-/// Handshakes over `tcp` with `host` as the server name, trusting `roots`, within `deadline`.
-/// Returns the stream only when the handshake completed with verification on.
+/// Handshakes over `tcp` with `host` as the server name, trusting `roots`, within `deadline`,
+/// as the components do. Returns the stream only when the handshake completed with
+/// verification on. A server that refuses the offer is asked what it answers Go's.
 pub async fn handshake(
     tcp: TcpStream,
     host: &str,
     roots: Arc<RootCertStore>,
     deadline: Duration,
+) -> (Handshake, Option<TlsStream<TcpStream>>) {
+    connect(tcp, host, roots, deadline, true).await
+}
+
+/// Whether the port presents a certificate to a handshake that trusts nothing (no
+/// credentials are ever sent on it).
+pub async fn presents_certificate(tcp: TcpStream, host: &str, deadline: Duration) -> bool {
+    let roots = Arc::new(RootCertStore::empty());
+    let (facts, _) = connect(tcp, host, roots, deadline, false).await;
+    !facts.chain.is_empty()
+}
+
+async fn connect(
+    tcp: TcpStream,
+    host: &str,
+    roots: Arc<RootCertStore>,
+    deadline: Duration,
+    compare_with_go: bool,
 ) -> (Handshake, Option<TlsStream<TcpStream>>) {
     let start = Instant::now();
     let peer = tcp.peer_addr().ok();
@@ -205,7 +224,8 @@ pub async fn handshake(
             facts.error = Some(describe(&e));
             // Refused for its versions or suites: would Go's be refused too?
             let nothing_presented = recorder.chain.lock().expect("recorder").is_empty();
-            if let (Some(peer), true) = (peer, nothing_presented && refused_offer(&e)) {
+            let ask = compare_with_go && nothing_presented && refused_offer(&e);
+            if let (Some(peer), true) = (peer, ask) {
                 let left = deadline.saturating_sub(start.elapsed());
                 facts.go_hello = Some(super::go_hello::ask(peer, host, left).await);
             }
