@@ -500,12 +500,7 @@ fn target_info(t: &TargetFacts) -> TargetInfo {
         let identity = checks::server::identify(s);
         let version = identity.version.as_deref();
         let flavor = (version.is_some() || s.admitted()).then_some(identity.flavor.name());
-        let role = s
-            .role
-            .ok()
-            .and_then(|r| r.first().map(String::as_str))
-            .or_else(|| s.info_field("role"))
-            .or_else(|| s.hello_field("role"));
+        let role = s.role_name();
         for (key, value) in [
             ("version", version),
             ("run_id", s.info_field("run_id")),

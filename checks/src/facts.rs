@@ -686,6 +686,16 @@ impl Session {
         self.info.ok()?.get(field)
     }
 
+    /// The role the server names (`master`, `slave`, `sentinel`): ROLE's first word, else
+    /// INFO's `role`, else HELLO's.
+    pub fn role_name(&self) -> Option<&str> {
+        self.role
+            .ok()
+            .and_then(|r| r.first().map(String::as_str))
+            .or_else(|| self.info_field("role"))
+            .or_else(|| self.hello_field("role"))
+    }
+
     /// The server mode (`standalone`, `cluster`, `sentinel`) and what told it: INFO
     /// `cluster_enabled`, else INFO `redis_mode`, else HELLO's mode. `None` when neither said.
     pub fn mode(&self) -> Option<(&str, String)> {

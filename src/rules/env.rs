@@ -122,26 +122,12 @@ pub fn build(facts: &Facts, target: &TargetFacts) -> Option<RuleEnv> {
 }
 
 fn server(s: &Session) -> ServerEnv {
-    let valkey = s.info_field("valkey_version").is_some()
-        || s.info_field("server_name") == Some("valkey")
-        || s.hello_field("server") == Some("valkey");
-    let version = s
-        .info_field(if valkey {
-            "valkey_version"
-        } else {
-            "redis_version"
-        })
-        .or_else(|| s.info_field("redis_version"))
-        .or_else(|| s.hello_field("version"))
-        .map(str::to_string);
-    let role = s
-        .role
-        .ok()
-        .and_then(|r| r.first().map(String::as_str))
-        .or_else(|| s.info_field("role"))
-        .or_else(|| s.hello_field("role"));
+    // The identity every report uses: Valkey's own version, not its frozen redis_version.
+    let identity = checks::server::identify(s);
+    let version = identity.version;
+    let role = s.role_name();
     let flavor = (s.info.ok().is_some() || s.hello.ok().is_some())
-        .then(|| if valkey { "valkey" } else { "redis" }.to_string());
+        .then(|| identity.flavor.name().to_string());
     ServerEnv {
         version_parts: version.as_deref().and_then(|v| {
             v.split('.')
