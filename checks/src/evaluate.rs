@@ -161,19 +161,11 @@ fn dropped_note(phase: Phase, subject: Subject<'_>, mut verdict: Verdict) -> Ver
         && verdict.outcome == Outcome::Unknown
         && !verdict.message.contains("cut in the middle of a reply")
     {
-        verdict.message = format!(
-            "{}; the connection was cut in the middle of a reply: a network fault, a crash or a middlebox, not a refusal",
-            verdict.message
+        return with_cause(
+            verdict,
+            "the connection was cut in the middle of a reply: a network fault, a crash or a middlebox, not a refusal",
+            "find what resets connections on the path (the server's log, a load balancer's limits), then run the preflight again",
         );
-        verdict.remediation = Some(format!(
-            "find what resets connections on the path (the server's log, a load balancer's limits), then run the preflight again{}",
-            verdict
-                .remediation
-                .as_deref()
-                .map(|f| format!("; otherwise: {f}"))
-                .unwrap_or_default()
-        ));
-        return verdict;
     }
     let dropped_at = subject
         .target
@@ -181,20 +173,26 @@ fn dropped_note(phase: Phase, subject: Subject<'_>, mut verdict: Verdict) -> Ver
         .and_then(|s| s.dropped_at.as_deref());
     if let (Phase::Session, Outcome::Unknown, Some(command)) = (phase, verdict.outcome, dropped_at)
     {
-        verdict.message = format!(
-            "{}; the server closed the connection at {command}, which every Redis answers: something other than one Redis server (a proxy such as twemproxy) sits at the address",
-            verdict.message
-        );
-        verdict.remediation = Some(format!(
-            "point the address at a Redis server (a primary), not a proxy that closes the connection at {command}; to judge the server behind such a proxy, run the preflight against it directly{}",
-            verdict
-                .remediation
-                .as_deref()
-                .map(|f| format!("; otherwise: {f}"))
-                .unwrap_or_default()
-        ));
-        verdict = verdict.with("dropped_at", command);
+        verdict = with_cause(
+            verdict,
+            &format!("the server closed the connection at {command}, which every Redis answers: something other than one Redis server (a proxy such as twemproxy) sits at the address"),
+            &format!("point the address at a Redis server (a primary), not a proxy that closes the connection at {command}; to judge the server behind such a proxy, run the preflight against it directly"),
+        )
+        .with("dropped_at", command);
     }
+    verdict
+}
+
+/// An `unknown` verdict told what broke the session: `why` after its message, `fix` before
+/// its own fix (which stays, for when that was not the cause).
+fn with_cause(mut verdict: Verdict, why: &str, fix: &str) -> Verdict {
+    verdict.message = format!("{}; {why}", verdict.message);
+    let otherwise = verdict
+        .remediation
+        .as_deref()
+        .map(|f| format!("; otherwise: {f}"))
+        .unwrap_or_default();
+    verdict.remediation = Some(format!("{fix}{otherwise}"));
     verdict
 }
 
