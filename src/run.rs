@@ -22,7 +22,7 @@ use crate::probe::elapsed_ms;
 use crate::probe::kube;
 use crate::probe::session;
 use crate::probe::target::{self, Job};
-use crate::rules::{self, RuleSet};
+use crate::rules::RuleSet;
 use crate::scrub::Scrubber;
 use crate::trust;
 use crate::values_check;
@@ -194,7 +194,7 @@ async fn observe(
             probe_all(&plans, &secrets, &options, &scrubber),
         )
         .await,
-        values: scrubber.values(rules::env::redacted(&values.root)),
+        values: scrubber.values(crate::scrub::values::redacted(&values.root)),
     })
 }
 
@@ -245,11 +245,15 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
             });
         }
     }
-    // A facts file is untrusted text too: its control characters are escaped.
-    let clean = Scrubber::default();
+    // A facts file is untrusted text too: its control characters are escaped, and whatever
+    // credential its values hold (a file written by hand, or by another tool) is redacted
+    // there and removed from every other text of it.
+    let mut clean = Scrubber::default();
+    clean.credentials_of(&facts.values);
     Ok(Facts {
         values_issues: clean.values_issues(facts.values_issues),
         targets: facts.targets.into_iter().map(|t| clean.target(t)).collect(),
+        values: clean.values(crate::scrub::values::redacted(&facts.values)),
         ..facts
     })
 }

@@ -52,7 +52,7 @@ pub async fn reads(conn: &Conn, read: Duration) -> Reads {
         config: PERSISTENCE_CONFIG
             .iter()
             .zip(configs)
-            .map(|(p, r)| (*p, observe(r, |v| config_value(&v))))
+            .map(|(p, r)| (*p, observe(r, |v| config_value(p, &v))))
             .collect(),
     }
 }

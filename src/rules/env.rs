@@ -29,8 +29,10 @@ pub struct RuleEnv {
     /// a loaded rule names is read; one the server refused (CONFIG blocked or renamed, as on
     /// managed services) is absent, and reading it makes the rule `unknown`.
     pub config: BTreeMap<String, String>,
-    /// The merged Helm values, credential values (`password`, `username`, `secretKey`,
-    /// `token`, userinfo in URLs) replaced by `<redacted>`.
+    /// The merged Helm values, every credential replaced by `<redacted>`: keys named as one
+    /// (`password`, `username`, `secretKey`, `token`, `apiKey`, `clientSecret`,
+    /// `glooMeshLicenseKey`, `privateKey`, …; not `secretName` or `passwordKey`, which name
+    /// where one is) and the userinfo of addresses.
     pub values: Value,
 }
 
@@ -184,38 +186,6 @@ pub fn to_cel(value: &Value) -> cel::Value {
     }
 }
 
-/// Keys whose values are credentials, compared lower case.
-const CREDENTIAL_KEYS: [&str; 6] = [
-    "password",
-    "username",
-    "secretkey",
-    "token",
-    "apikey",
-    "auth_token",
-];
-
-/// The merged values as the facts keep them: every credential value replaced.
-pub fn redacted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let credential = CREDENTIAL_KEYS.contains(&k.to_ascii_lowercase().as_str());
-                    let v = if credential && !v.is_null() {
-                        Value::String("<redacted>".into())
-                    } else {
-                        redacted(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        Value::String(s) => Value::String(crate::scrub::without_userinfo(s).into_owned()),
-        other => other.clone(),
-    }
-}
-
 /// The JSON Schema of the rule environment.
 pub fn schema() -> Value {
     let mut schema =
@@ -238,7 +208,7 @@ mod tests {
                 "endpoint": "redis://u:hunter2@r:6379/0", "password": "hunter2", "username": "u"}}},
             "extAuthService": {"extAuth": {"apiKeyStorage": {"secretKey": "k3y"}}},
         });
-        let text = redacted(&values).to_string();
+        let text = crate::scrub::values::redacted(&values).to_string();
         for secret in ["hunter2", "k3y", "\"u\""] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }

@@ -16,16 +16,6 @@ pub const VARIABLES: [&str; 5] = ["target", "server", "info", "config", "values"
 pub const BUILT_IN_PREFIXES: [&str; 7] =
     ["values", "net", "tls", "auth", "redis", "layout", "data"];
 
-/// CONFIG parameters that hold a credential: a rule may not read them (they would reach the
-/// facts and the reports).
-const CREDENTIAL_PARAMETERS: [&str; 5] = [
-    "requirepass",
-    "masterauth",
-    "masteruser",
-    "tls-key-file-pass",
-    "tls-client-key-file-pass",
-];
-
 /// Names CEL resolves without a variable: the type names.
 const TYPE_NAMES: [&str; 11] = [
     "int",
@@ -187,13 +177,13 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
     }
     let config: Vec<String> = scan.config.into_iter().collect();
     for name in &config {
-        if name.contains(['*', '?', '[']) {
+        if crate::scrub::config::is_pattern(name) {
             return Err(bad_when(
                 None,
                 WhenProblem::ConfigPattern { name: name.clone() },
             ));
         }
-        if CREDENTIAL_PARAMETERS.contains(&name.as_str()) {
+        if crate::scrub::config::is_credential(name) {
             return Err(bad_when(
                 None,
                 WhenProblem::ConfigCredential { name: name.clone() },
@@ -569,6 +559,13 @@ mod tests {
             (rule("org.x", "[1].exists(x, x == y)"), "unknown variable `y`"),
             (rule("org.x", "config[\"max*\"] == \"0\""), "config[\"max*\"]: a parameter name, not a pattern"),
             (rule("org.x", "config[\"masterauth\"] == \"\""), "holds a credential"),
+            // CONFIG GET takes a glob, escapes included, and ignores case.
+            (rule("org.x", "config[\"requirepas\\\\s\"] == \"\""), "a parameter name, not a pattern"),
+            (rule("org.x", "config[\"masterau[t]h\"] == \"\""), "a parameter name, not a pattern"),
+            (rule("org.x", "config[\"REQUIREPASS\"] == \"\""), "holds a credential"),
+            (rule("org.x", "config.primaryauth == \"\""), "holds a credential"),
+            (rule("org.x", "\"primaryuser\" in config"), "holds a credential"),
+            (rule("org.x", "config[\"tls-client-key-file-pass\"] == \"\""), "holds a credential"),
             (rule("org.x", "size(config) > 0"), "config is read by parameter name"),
             (rule("org.x", &format!("{}true{}", "(".repeat(40), ")".repeat(40))), "line 1, column 33: nested more than 32 deep"),
             (rule("org.x", &format!("target{}", ".a".repeat(3000))), "longer than 4096 characters"),

@@ -21,7 +21,9 @@
 //! the known namespace `gloo-mesh` would tell that the password is `gloo`. It goes everywhere
 //! else, and a value that contains such a name goes whole.
 
+pub mod config;
 mod strings;
+pub mod values;
 
 use std::borrow::Cow;
 
@@ -40,6 +42,11 @@ pub const REDACTED: &str = "<redacted>";
 /// Values at least this long are removed wherever they occur; shorter ones as whole tokens.
 pub const MIN_ANYWHERE: usize = 4;
 
+/// No piece of a credential this long may show: Redis cuts what it echoes (`ERR unknown
+/// command 'AUTH', with args beginning with: …` keeps 128 characters), so a long password or
+/// token comes back cut, and the whole-value match misses it.
+pub const PIECE: usize = 16;
+
 /// Removes credential values from text and escapes control characters.
 #[derive(Default)]
 pub struct Scrubber {
@@ -49,6 +56,11 @@ pub struct Scrubber {
     /// value found inside one stays, for `<redacted>-mesh` where the reader knows `gloo-mesh`
     /// would tell the value.
     public: Vec<String>,
+    /// Every [`PIECE`]-byte window of every credential at least that long, raw and in
+    /// base64 at each of the three alignments a cut can leave.
+    pieces: Vec<Vec<u8>>,
+    /// The pieces as one automaton, built at the first text scrubbed.
+    automaton: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 /// Where a value counts as present.
@@ -114,8 +126,25 @@ impl Scrubber {
                 }
             }
         }
-        s.strings_of(&values.root);
+        s.credentials_of(&values.root);
         s
+    }
+
+    /// The credentials a values tree holds: under credential keys (`password`,
+    /// `glooMeshLicenseKey`, `clientSecret`, … see [`values`]) and as the userinfo of
+    /// addresses. For the values of a run, and for a facts file judged again, which may
+    /// bring credentials the tool never redacted.
+    pub fn credentials_of(&mut self, root: &Value) {
+        let mut found = Vec::new();
+        values::credentials(root, &mut found);
+        for (username, text) in found {
+            if username {
+                self.username(&text);
+            } else {
+                self.secret(text.as_bytes());
+            }
+        }
+        self.strings_of(root);
     }
 
     /// The userinfo of every string in the values that looks like an address with one.
@@ -164,9 +193,74 @@ impl Scrubber {
                     self.needles.push(needle);
                 }
             }
+            self.add_pieces(v.as_bytes());
         }
         self.needles
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    }
+
+    /// The windows of a long credential, raw and in base64: the base64 of a cut value is
+    /// the base64 of the whole up to its cut when the cut falls on a 3-byte boundary, and the
+    /// base64 of the value from its second or third byte otherwise.
+    fn add_pieces(&mut self, value: &[u8]) {
+        if value.len() < PIECE {
+            return;
+        }
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ];
+        let mut forms = vec![value.to_vec()];
+        for start in 0..3 {
+            for engine in &engines {
+                forms.push(engine.encode(&value[start..]).into_bytes());
+            }
+        }
+        for form in forms {
+            self.pieces.extend(form.windows(PIECE).map(<[u8]>::to_vec));
+        }
+        self.pieces.sort_unstable();
+        self.pieces.dedup();
+        self.automaton = std::sync::OnceLock::new();
+    }
+
+    /// Every piece of a long credential in `text` replaced, overlapping pieces as one.
+    fn remove_pieces(&self, text: &str) -> Option<String> {
+        let automaton = self
+            .automaton
+            .get_or_init(|| {
+                (!self.pieces.is_empty())
+                    .then(|| aho_corasick::AhoCorasick::new(&self.pieces).ok())
+                    .flatten()
+            })
+            .as_ref()?;
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for m in automaton.find_overlapping_iter(text) {
+            let (mut start, mut end) = (m.start(), m.end());
+            // A piece may cut a character: the whole character goes.
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            match spans.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => spans.push((start, end)),
+            }
+        }
+        if spans.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in spans {
+            out.push_str(&text[at..start]);
+            out.push_str(REDACTED);
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        Some(out)
     }
 
     /// Adds the userinfo of an address (`redis://user:pass@host`, `user:pass@host:port`), if
@@ -192,14 +286,21 @@ impl Scrubber {
                 out = Cow::Owned(replaced);
             }
         }
+        if let Some(replaced) = self.remove_pieces(&out) {
+            out = Cow::Owned(replaced);
+        }
         match reports::escape::controls(&out) {
             Cow::Borrowed(_) => out,
             Cow::Owned(escaped) => Cow::Owned(escaped),
         }
     }
 
-    /// One target's facts with every string (map keys too) scrubbed.
-    pub fn target(&self, facts: TargetFacts) -> TargetFacts {
+    /// One target's facts with every string (map keys too) scrubbed, and no value of a
+    /// credential parameter in its CONFIG (a facts file may bring one).
+    pub fn target(&self, mut facts: TargetFacts) -> TargetFacts {
+        if let checks::facts::Observed::Ok { value: session } = &mut facts.session {
+            config::redact(&mut session.config);
+        }
         self.walk(facts)
     }
 
@@ -481,6 +582,38 @@ mod tests {
         for (text, users, secrets, expected) in table {
             assert_eq!(scrubber(users, secrets).text(text), *expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn no_piece_of_a_long_credential_shows_raw_or_in_base64() {
+        use base64::Engine;
+        let token: String = (0..200)
+            .map(|i| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(i * 7 + i / 5) % 36]))
+            .collect();
+        let s = scrubber(&[], &[&token]);
+        // Redis echoes 128 characters of an unknown command's arguments.
+        let echoed = format!(
+            "ERR unknown command 'AUTH', with args beginning with: '{}",
+            &token[..115]
+        );
+        assert_eq!(
+            s.text(&echoed),
+            "ERR unknown command 'AUTH', with args beginning with: '<redacted>"
+        );
+        // Any 16 characters of it, wherever they stand; 15 are not a piece.
+        assert_eq!(s.text(&format!("x{}y", &token[40..56])), "x<redacted>y");
+        assert_eq!(s.text(&token[40..55]), &token[40..55]);
+        // The base64 of a cut value, whatever the alignment of the cut.
+        for start in [0, 1, 2, 30] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&token[start..start + 90]);
+            let shown = s.text(&b64);
+            for window in b64.as_bytes().windows(PIECE) {
+                let window = std::str::from_utf8(window).unwrap();
+                assert!(!shown.contains(window), "{start}: {shown}");
+            }
+        }
+        // Short credentials keep their whole-value rules: nothing else is taken.
+        assert_eq!(scrubber(&[], &["gloo-pass"]).text("gloo-pas"), "gloo-pas");
     }
 
     #[test]

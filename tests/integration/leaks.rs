@@ -29,6 +29,18 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             "input_files_must_be_regular_and_at_most_16_mib",
             capped_inputs,
         ),
+        with(
+            "a_rule_never_reads_a_credential_through_config",
+            config_credentials,
+        ),
+        with(
+            "a_long_password_cut_in_an_echo_leaks_no_piece",
+            long_password_cut,
+        ),
+        with(
+            "credentials_in_the_values_never_show_live_or_replayed",
+            values_credentials,
+        ),
     ]
 }
 
@@ -219,7 +231,7 @@ fn echo_server(lab: &Lab) -> Result<(), Failed> {
 /// junitparser (valid XML 1.0), cmark-gfm (every table keeps its shape).
 fn consumers_agree(dir: &Path) -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let result = std::process::Command::new("python3")
+    let result = std::process::Command::new(tool::python())
         .arg(root.join("tests/consumers/check_reports.py"))
         .arg(dir.join("out"))
         .arg(root.join("docs/report.schema.json"))
@@ -366,6 +378,187 @@ fn capped_inputs(_lab: &Lab) -> Result<(), Failed> {
                 return Err(format!("{flag} {path}: {stderr}").into());
             }
         }
+    }
+    Ok(())
+}
+
+/// `CONFIG GET` takes a glob, escapes and any case: every way to name a credential parameter
+/// is refused when the rule file is read (exit 2, naming the rule), before any probe.
+fn config_credentials(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("config-credentials");
+    secrets_file(&dir, "gloo", "gloo-pass")?;
+    let address = format!("127.0.0.1:{}", lab.port("PRIMARY"));
+    for (when, why) in [
+        (
+            r#"config["requirepas\\s"] != """#,
+            "a parameter name, not a pattern",
+        ),
+        (
+            r#"config["masterau[t]h"] != """#,
+            "a parameter name, not a pattern",
+        ),
+        (
+            r#"config["requirepas?"] != """#,
+            "a parameter name, not a pattern",
+        ),
+        (r#"config["REQUIREPASS"] != """#, "holds a credential"),
+        (r#"config.primaryauth != """#, "holds a credential"),
+        (r#""primaryuser" in config"#, "holds a credential"),
+        (r#"config["masteruser"] != """#, "holds a credential"),
+        (r#"config["tls-key-file-pass"] != """#, "holds a credential"),
+    ] {
+        let rules = format!(
+            "rules:\n  - id: org.leak\n    title: t\n    fix: f\n    when: '{}'\n",
+            when.replace('\'', "''")
+        );
+        std::fs::write(dir.join("rules.yaml"), rules).map_err(|e| e.to_string())?;
+        let out = run(&dir, &address, &["--rules", "rules.yaml"]);
+        exit(&out, 2)?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !stderr.contains("rules.yaml:5: rule org.leak: `when`")
+            || !stderr.contains(why)
+            || stderr.trim().lines().count() != 1
+        {
+            return Err(format!("{when}: stderr should name the rule and why: {stderr}").into());
+        }
+        if !out.stdout.is_empty() || dir.join("out/report.json").exists() {
+            return Err(format!("{when}: exit 2 writes no report").into());
+        }
+    }
+    Ok(())
+}
+
+/// Redis echoes 128 characters of an unknown command's arguments: with AUTH renamed away, a
+/// 200-character password comes back cut, where the whole-value scrub cannot see it.
+fn long_password_cut(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("long-password");
+    let password: String = (0..200)
+        .map(|i| {
+            char::from(
+                b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"[(i * 13 + i / 7) % 57],
+            )
+        })
+        .collect();
+    let manifest = tool::kubectl_secret(&[
+        "generic".to_string(),
+        "redis-auth-secrets".into(),
+        "-n".into(),
+        "gloo-mesh".into(),
+        format!("--from-literal=password={password}"),
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), manifest).map_err(|e| e.to_string())?;
+    let out = run(
+        &dir,
+        &format!("127.0.0.1:{}", lab.port("AUTH_RENAMED")),
+        &[],
+    );
+    let texts = outputs(&dir, &out);
+    no_piece(&texts, &password)?;
+    // The cause is still named: what was cut away is the password, not the reason.
+    expect(&dir, "auth.login", "fail", "unknown command 'AUTH'")?;
+    exit(&out, 3)
+}
+
+/// Fails when any output holds 16 characters of `credential`, raw or in base64 at any
+/// alignment.
+fn no_piece(texts: &[(String, String)], credential: &str) -> Result<(), Failed> {
+    let mut forms = vec![credential.to_string()];
+    for start in 0..3 {
+        forms.push(base64::engine::general_purpose::STANDARD.encode(&credential[start..]));
+    }
+    for (name, text) in texts {
+        for form in &forms {
+            for at in 0..=form.len().saturating_sub(16) {
+                let piece = &form[at..at + 16];
+                if text.contains(piece) {
+                    return Err(format!("{name} shows the piece {piece:?}:\n{text}").into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A license key, an OIDC client secret and a token in the values: redacted in the saved
+/// facts and in what a rule reads and prints, and again when a facts file brings them.
+fn values_credentials(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("values-credentials");
+    secrets_file(&dir, "gloo", "gloo-pass")?;
+    let values = "licensing:\n  glooMeshLicenseKey: Lic3nse-key-a1b2c3d4e5\n  licenseSecretName: license-keys\n\
+                  glooUi:\n  auth:\n    oidc:\n      clientSecret: 0idc-client-s3cret-77\n      clientSecretName: dashboard\n\
+                  extAuthService:\n  extAuth:\n    apiKeyStorage:\n      secretKey: Api-key-hash-s3cret\n\
+                  telemetryGatewayCustomization:\n  token: Bearer-t0ken-9f8e7d\n";
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let rules = "rules:\n  - id: org.show-license\n    title: t\n    fix: f\n    when: values.licensing.glooMeshLicenseKey == \"nope\"\n\
+                 \x20 - id: org.show-oidc\n    title: t\n    fix: f\n    when: values.glooUi.auth.oidc.clientSecret.startsWith(\"nope\")\n\
+                 \x20 - id: org.keep-names\n    title: t\n    fix: f\n    when: values.licensing.licenseSecretName == \"nope\"\n";
+    std::fs::write(dir.join("rules.yaml"), rules).map_err(|e| e.to_string())?;
+    let address = format!("127.0.0.1:{}", lab.port("PRIMARY"));
+    let out = run(
+        &dir,
+        &address,
+        &["-f", "values.yaml", "--rules", "rules.yaml"],
+    );
+    let planted = [
+        secret("Lic3nse-key-a1b2c3d4e5"),
+        secret("0idc-client-s3cret-77"),
+        secret("Api-key-hash-s3cret"),
+        secret("Bearer-t0ken-9f8e7d"),
+        secret("gloo-pass"),
+    ];
+    no_leak(&outputs(&dir, &out), &planted)?;
+    let (outcome, message) = verdict(&dir, "org.show-license")?;
+    if outcome != "fail" || !message.contains("<redacted>") {
+        return Err(format!("org.show-license: {outcome}: {message}").into());
+    }
+    // A reference to a secret is no secret: a rule still reads it.
+    let (outcome, message) = verdict(&dir, "org.keep-names")?;
+    if outcome != "fail" || !message.contains("license-keys") {
+        return Err(format!("org.keep-names: {outcome}: {message}").into());
+    }
+
+    // A facts file with credentials planted by hand: in its values (a key named as one), and
+    // in its CONFIG under a credential parameter. Judged again and saved again, none shows.
+    let facts = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
+    let mut facts: serde_json::Value = serde_json::from_str(&facts).map_err(|e| e.to_string())?;
+    facts["values"]["glooUi"]["auth"]["oidc"]["clientSecret"] = "Planted-oidc-s3cret-42".into();
+    facts["values"]["redis"]["auth"]["password"] = "Planted-redis-pass-43".into();
+    let config = facts["targets"][0]["session"]["value"]["config"]
+        .as_object_mut()
+        .ok_or("the saved facts should hold the session's CONFIG")?;
+    config.insert(
+        "requirepass".into(),
+        serde_json::json!({"status": "ok", "value": "Planted-config-pass-44"}),
+    );
+    config.insert(
+        "requirepas\\s".into(),
+        serde_json::json!({"status": "ok", "value": "Planted-config-pass-45"}),
+    );
+    std::fs::write(dir.join("planted.json"), facts.to_string()).map_err(|e| e.to_string())?;
+    let out = tool::run(
+        &dir,
+        [
+            "run",
+            "--facts",
+            "planted.json",
+            "--rules",
+            "rules.yaml",
+            "-o",
+            "out",
+            "--save-facts",
+            "facts.json",
+        ],
+    );
+    let planted = [
+        secret("Planted-oidc-s3cret-42"),
+        secret("Planted-redis-pass-43"),
+        secret("Planted-config-pass-44"),
+        secret("Planted-config-pass-45"),
+    ];
+    no_leak(&outputs(&dir, &out), &planted)?;
+    let (outcome, message) = verdict(&dir, "org.show-oidc")?;
+    if outcome != "fail" || !message.contains("<redacted>") {
+        return Err(format!("org.show-oidc on replay: {outcome}: {message}").into());
     }
     Ok(())
 }

@@ -432,7 +432,7 @@ fn files(lab: &Lab) -> Result<(), Failed> {
     }
     // The reports' real consumers read the rule rows as they read the checks'.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let consumers = std::process::Command::new("python3")
+    let consumers = std::process::Command::new(tool::python())
         .arg(root.join("tests/consumers/check_reports.py"))
         .arg(dir.join("out"))
         .arg(root.join("docs/report.schema.json"))
