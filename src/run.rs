@@ -71,11 +71,16 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             what: "the facts",
             source: e.into(),
         })?;
-        std::fs::write(path, text + "\n").map_err(|source| InputError::Unwritable {
+        let unwritable = |source| InputError::Unwritable {
             path: path.clone(),
             what: "the facts",
             source,
-        })?;
+        };
+        // `--save-facts out/facts.json -o out`: the folder is made as `-o` makes its own.
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(unwritable)?;
+        }
+        std::fs::write(path, text + "\n").map_err(unwritable)?;
     }
 
     // The checks judged are those of the profile the facts were observed under; strictness is
@@ -200,10 +205,21 @@ async fn observe(
 
 fn load_facts(path: &Path) -> Result<Facts, InputError> {
     let text = crate::inputs::read_capped(path)?;
-    let facts: Facts = serde_json::from_str(&text).map_err(|source| InputError::NotFacts {
+    let not_facts = |source| InputError::NotFacts {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let tree: Value = serde_json::from_str(&text).map_err(not_facts)?;
+    drop(text);
+    // A time no clock gives would reach the writers (JUnit's durations) as it stands.
+    if let Some((key, found)) = bad_time(&tree, "", false) {
+        return Err(InputError::FactsTime {
+            path: path.to_path_buf(),
+            key,
+            found,
+        });
+    }
+    let facts: Facts = serde_json::from_value(tree).map_err(not_facts)?;
     // The fields that decide how the facts are judged are checked before any is used: a file
     // of another format, or a profile this build does not have, is refused naming the key.
     let shown = |text: &str| -> String {
@@ -256,6 +272,31 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
         values: clean.values(crate::scrub::values::redacted(&facts.values)),
         ..facts
     })
+}
+
+/// The first time in milliseconds (a field named `…_ms`, or a number in a list of them) that
+/// is negative or past Go's longest duration (int64 nanoseconds): its path and value.
+fn bad_time(value: &Value, path: &str, timed: bool) -> Option<(String, String)> {
+    const MAX_MS: f64 = i64::MAX as f64 / 1e6;
+    match value {
+        Value::Number(n) if timed => {
+            let ms = n.as_f64().unwrap_or(f64::NAN);
+            (!(0.0..=MAX_MS).contains(&ms)).then(|| (path.to_string(), n.to_string()))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| bad_time(v, &format!("{path}[{i}]"), timed)),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            bad_time(v, &path, k.ends_with("_ms"))
+        }),
+        _ => None,
+    }
 }
 
 fn validate(args: &RunArgs) -> Result<Request, InputError> {
@@ -329,6 +370,19 @@ fn ensure_selection(
         .map(|c| c.meta())
         .chain(rules.rules.iter().map(|r| r.meta))
         .collect();
+    // A skip that names no check of any profile is a typo: it would skip nothing, silently.
+    if let Some(glob) = request
+        .skip
+        .iter()
+        .find(|g| !metas.iter().any(|m| g.matches(m.id)))
+    {
+        return Err(InputError::SkipMatchesNothing {
+            glob: glob.as_str().to_string(),
+            near: nearest(glob.as_str(), &metas)
+                .map(|m| m.id.to_string())
+                .collect(),
+        });
+    }
     let runs = |m: &checks::Meta| m.profiles.contains(&profile) && (!m.opt_in || allow_write);
     if metas.iter().any(|m| runs(m) && selected(request, m.id)) {
         return Ok(());
@@ -340,13 +394,7 @@ fn ensure_selection(
     // The nearest IDs to each --only glob that matched nothing this run would judge.
     let mut near: Vec<String> = Vec::new();
     for glob in &request.only {
-        let mut scored: Vec<(f64, &checks::Meta)> = metas
-            .iter()
-            .map(|m| (strsim::jaro_winkler(glob.as_str(), m.id), *m))
-            .filter(|(score, _)| *score > 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (_, m) in scored.into_iter().take(2) {
+        for m in nearest(glob.as_str(), &metas) {
             let note = if !m.profiles.contains(&profile) {
                 format!(" (profile {})", m.profiles.join(" or "))
             } else if m.opt_in && !allow_write {
@@ -365,6 +413,20 @@ fn ensure_selection(
         profile: profile.to_string(),
         near,
     })
+}
+
+/// The two check IDs nearest to `glob`, nearest first.
+fn nearest<'a>(
+    glob: &str,
+    metas: &[&'a checks::Meta],
+) -> impl Iterator<Item = &'a checks::Meta> + use<'a> {
+    let mut scored: Vec<(f64, &checks::Meta)> = metas
+        .iter()
+        .map(|m| (strsim::jaro_winkler(glob, m.id), *m))
+        .filter(|(score, _)| *score > 0.75)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(2).map(|(_, m)| m)
 }
 
 fn selected(request: &Request, id: &str) -> bool {

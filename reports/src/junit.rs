@@ -19,7 +19,7 @@ pub const INSTALL_SUITE: &str = "install";
 /// Writes `report` as JUnit XML.
 pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let mut junit = JUnit::new("redis-preflight");
-    junit.set_time(Duration::from_secs_f64(report.duration_ms / 1000.0));
+    junit.set_time(seconds(report.duration_ms));
     for name in report.target_names() {
         let suite_name = xml(suite_name(name));
         let suite_name = suite_name.as_str();
@@ -30,6 +30,12 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         junit.add_test_suite(suite);
     }
     junit.serialize(out).map_err(io::Error::other)
+}
+
+/// A time in milliseconds as JUnit's seconds; one no clock gives (negative, not a number,
+/// past `Duration`'s range, from a facts file written by hand) is 0.
+fn seconds(ms: f64) -> Duration {
+    Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default()
 }
 
 fn suite_name(target: &str) -> &str {
@@ -61,7 +67,7 @@ fn case(row: &Row, suite: &str, strict: bool) -> TestCase {
     };
     let mut case = TestCase::new(xml(&row.check), status);
     case.set_classname(format!("redis-preflight.{suite}"));
-    case.set_time(Duration::from_secs_f64(row.duration_ms / 1000.0));
+    case.set_time(seconds(row.duration_ms));
     if doubtful && !strict {
         case.set_system_out(format!(
             "{}: {message}\n{details}",
@@ -93,4 +99,17 @@ fn details(row: &Row) -> String {
         text.push_str(&format!("fix: {}\n", xml(fix)));
     }
     text
+}
+
+#[cfg(test)]
+mod seconds_tests {
+    use super::*;
+
+    #[test]
+    fn a_time_no_clock_gives_is_zero_never_a_panic() {
+        assert_eq!(seconds(1500.0), Duration::from_millis(1500));
+        for ms in [-5.0, f64::NAN, f64::INFINITY, 1e300] {
+            assert_eq!(seconds(ms), Duration::ZERO, "{ms}");
+        }
+    }
 }

@@ -137,6 +137,13 @@ pub enum InputError {
         found: String,
         expected: String,
     },
+    /// A time in a `--facts` file that no clock gives.
+    #[error("{}: {key}: {found} is not a time in milliseconds (0 to 9223372036854)", path.display())]
+    FactsTime {
+        path: PathBuf,
+        key: String,
+        found: String,
+    },
     /// A `--timeout` past what a Go duration holds.
     #[error("--timeout: {why}")]
     TimeoutOutOfRange { why: String },
@@ -197,6 +204,16 @@ pub enum InputError {
         /// The nearest check IDs, with what would select them.
         near: Vec<String>,
     },
+    /// A `--skip` glob that names no check at all: a typo would skip nothing, silently.
+    #[error(
+        "--skip {glob}: matches no check ID, so nothing would be skipped; {}",
+        if near.is_empty() {
+            "see `redis-preflight list` for the check IDs".to_string()
+        } else {
+            format!("did you mean {}?", near.join(", "))
+        }
+    )]
+    SkipMatchesNothing { glob: String, near: Vec<String> },
     /// `explain` of an ID that is neither a check nor a loaded rule.
     #[error("no check `{id}` (did you mean `{nearest}`? `redis-preflight list` shows them all)")]
     UnknownCheck { id: String, nearest: String },

@@ -150,6 +150,57 @@ fn facts_replay_keeps_the_ci_profile(lab: &Lab) -> Result<(), Failed> {
     if report["profile"] != "ci" {
         return Err(format!("the replayed report's profile: {}", report["profile"]).into());
     }
+    // The facts go into the report folder, made for both when it does not exist yet.
+    let out = tool::run(
+        &dir,
+        [
+            "run",
+            "--facts",
+            "facts.json",
+            "-o",
+            "new-dir",
+            "--save-facts",
+            "new-dir/facts.json",
+            "--skip",
+            "redis.ha-replica",
+        ],
+    );
+    if out.status.code() != Some(4)
+        || !dir.join("new-dir/facts.json").exists()
+        || !dir.join("new-dir/report.json").exists()
+    {
+        return Err(format!(
+            "--save-facts into a new -o folder: exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    // A misspelt --skip would skip nothing: refused as an --only that selects nothing is.
+    let out = tool::run(
+        &dir,
+        ["run", "--facts", "facts.json", "--skip", "redis.ha-replcia"],
+    );
+    input_error(
+        &out,
+        "--skip redis.ha-replcia: matches no check ID, so nothing would be skipped; did you mean redis.ha-replica",
+    )?;
+    // A check of another profile is a check all the same.
+    let out = tool::run(
+        &dir,
+        [
+            "run",
+            "--facts",
+            "facts.json",
+            "--skip",
+            "data.*",
+            "--skip",
+            "redis.ha-replica",
+        ],
+    );
+    if out.status.code() != Some(4) {
+        return Err(format!("--skip 'data.*': exit {:?}", out.status.code()).into());
+    }
     Ok(())
 }
 
@@ -219,6 +270,31 @@ fn tampered_facts(lab: &Lab) -> Result<(), Failed> {
             "not a facts file: invalid type: floating point",
         ),
     ];
+    // A time no clock gives, wherever it stands (the JUnit writer's durations came from it).
+    let timed = [
+        (
+            "targets[0].session.value.duration_ms",
+            serde_json::json!(-5.0),
+        ),
+        (
+            "targets[0].session.value.duration_ms",
+            serde_json::json!(1e300),
+        ),
+    ];
+    for (key, value) in timed {
+        let mut tampered = saved.clone();
+        tampered["targets"][0]["session"]["value"]["duration_ms"] = value.clone();
+        std::fs::write(dir.join("tampered.json"), tampered.to_string())
+            .map_err(|e| e.to_string())?;
+        let out = tool::run(
+            &dir,
+            ["run", "--facts", "tampered.json", "--format", "junit"],
+        );
+        input_error(
+            &out,
+            &format!("tampered.json: {key}: {value} is not a time in milliseconds"),
+        )?;
+    }
     for (key, value, fragment) in cases {
         let mut tampered = saved.clone();
         tampered[key] = value;
