@@ -24,6 +24,7 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> Result<i32, InputErro
     let metas: Vec<&Meta> = CATALOG
         .iter()
         .map(|c| c.meta())
+        .chain(std::iter::once(&crate::waivers::META))
         .chain(rules.rules.iter().map(|r| r.meta))
         .collect();
     if format == ListFormat::Json {
@@ -84,6 +85,7 @@ pub fn explain(id: &str, rule_files: &[PathBuf]) -> Result<i32, InputError> {
     let rules = RuleSet::load(rule_files)?;
     let meta = checks::find(id)
         .map(|c| c.meta())
+        .or_else(|| (id == crate::waivers::META.id).then_some(&crate::waivers::META))
         .or_else(|| rules.find(id).map(|r| r.meta));
     let Some(m) = meta else {
         let nearest = CATALOG
@@ -112,8 +114,10 @@ pub fn explain(id: &str, rule_files: &[PathBuf]) -> Result<i32, InputError> {
 }
 
 /// The JSON Schema of `report.json`, or with `facts` of what a rule sees.
-pub fn schema(facts: bool) -> i32 {
-    let schema = if facts {
+pub fn schema(facts: bool, waivers: bool) -> i32 {
+    let schema = if waivers {
+        crate::waivers::schema()
+    } else if facts {
         crate::rules::env::schema()
     } else {
         reports::json::schema()

@@ -37,12 +37,16 @@ pub enum Command {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
     },
-    /// Print the JSON Schema of report.json (with --facts: of the facts a rule sees).
+    /// Print the JSON Schema of report.json (with --facts: of the facts a rule sees; with
+    /// --waivers: of a waivers file).
     Schema {
         /// Print the schema of the rule environment (`target`, `server`, `info`, `config`,
         /// `values`) instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "waivers")]
         facts: bool,
+        /// Print the schema of a `--waivers` file instead.
+        #[arg(long)]
+        waivers: bool,
     },
     /// Print the least-privilege RBAC for running the preflight as an in-cluster Job.
     Rbac(RbacArgs),
@@ -134,6 +138,14 @@ pub struct RunArgs {
     /// Policies of one's own: a YAML file of CEL rules over each target's facts; repeatable.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Accepted exceptions: a YAML list under `waivers:` of {check, target, reason, owner,
+    /// expires}; a waived result is shown as waived and does not gate; repeatable.
+    #[arg(long = "waivers", value_name = "FILE")]
+    pub waivers: Vec<PathBuf>,
+    /// While anything fails or is unknown, probe again with backoff until all pass or this
+    /// Go duration has passed (e.g. 5m); the report is the last round's.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub wait: Option<String>,
 }
 
 /// `--cert-warn-days`: a whole number of days, 0 or more.

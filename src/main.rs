@@ -13,6 +13,8 @@ mod run;
 mod scrub;
 mod trust;
 mod values_check;
+mod wait;
+mod waivers;
 
 use clap::Parser;
 use reports::exit_codes;
@@ -51,7 +53,7 @@ fn command(command: cli::Command) -> Result<i32, Error> {
             .block_on(run::run(*args))?,
         cli::Command::List { format, rules } => catalog_cmd::list(format, &rules)?,
         cli::Command::Explain { id, rules } => catalog_cmd::explain(&id, &rules)?,
-        cli::Command::Schema { facts } => catalog_cmd::schema(facts),
+        cli::Command::Schema { facts, waivers } => catalog_cmd::schema(facts, waivers),
         cli::Command::Rbac(args) => {
             catalog_cmd::emit(&rbac::manifests(&args)?);
             exit_codes::OK

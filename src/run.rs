@@ -26,6 +26,8 @@ use crate::rules::RuleSet;
 use crate::scrub::Scrubber;
 use crate::trust;
 use crate::values_check;
+use crate::wait;
+use crate::waivers::Waivers;
 
 /// The most targets probed at once. A target's probe holds at most three connections at a
 /// time (its session, and two fresh ones that ask what a silent port speaks): 192 at most.
@@ -39,6 +41,8 @@ const KUBE_DEADLINE: Duration = Duration::from_secs(10);
 /// What the user asked for, checked before any probe runs.
 struct Request {
     timeout: Duration,
+    /// `--wait`: how long to probe again while anything fails or is unknown.
+    wait: Option<Duration>,
     only: Vec<glob::Pattern>,
     skip: Vec<glob::Pattern>,
     stdout: Option<Format>,
@@ -51,19 +55,55 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let clock = Instant::now();
     let request = validate(&args)?;
     let rules = RuleSet::load(&args.rules)?;
-    let facts = match &args.facts {
+    let waivers = Waivers::load(&args.waivers)?;
+    let today = started_at.date();
+    let (facts, judged, wait) = match &args.facts {
         // A saved observation judged again (an air-gapped site, a support case): no probe runs.
         Some(path) => {
             let facts = load_facts(path)?;
-            ensure_selection(&request, &facts.profile, facts.allow_write, &rules)?;
-            facts
+            ensure_selection(
+                &request,
+                &facts.profile,
+                facts.allow_write,
+                &rules,
+                waivers.given,
+            )?;
+            // Rules are judged from the same facts, after the checks whose verdicts they need.
+            let judged = rules.beside(&facts, checks::evaluate(&facts));
+            (facts, judged, None)
         }
         None => {
-            ensure_selection(&request, args.profile.name(), args.allow_write, &rules)?;
+            ensure_selection(
+                &request,
+                args.profile.name(),
+                args.allow_write,
+                &rules,
+                waivers.given,
+            )?;
             // INFO's sections are kept for rules: those loaded, or those a replay of the saved
             // facts may bring.
             let sections = !rules.rules.is_empty() || args.save_facts.is_some();
-            observe(&args, &request, started_at, rules.config, sections).await?
+            let observe = || observe(&args, &request, started_at, rules.config, sections);
+            match request.wait {
+                None => {
+                    let facts = observe().await?;
+                    let judged = rules.beside(&facts, checks::evaluate(&facts));
+                    (facts, judged, None)
+                }
+                Some(deadline) => {
+                    let judge = |facts: &Facts| rules.beside(facts, checks::evaluate(facts));
+                    let pending = |j: &Judged| {
+                        selected(&request, j.meta.id)
+                            && waivers
+                                .find(j.meta.id, &j.target, j.verdict.outcome, today)
+                                .is_none()
+                    };
+                    let (facts, judged, mut wait) =
+                        wait::until_passing(deadline, observe, judge, pending).await?;
+                    wait.deadline = args.wait.clone().unwrap_or_default();
+                    (facts, judged, Some(wait))
+                }
+            }
         }
     };
     if let Some(path) = &args.save_facts {
@@ -93,8 +133,23 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     report.targets = facts.targets.iter().map(target_info).collect();
-    // Rules are judged from the same facts, after the checks whose verdicts they need.
-    let judged = rules.beside(&facts, checks::evaluate(&facts));
+    report.wait = wait;
+    // The waivers are judged over every result, selected or not.
+    let waivers_row = waivers.given.then(|| {
+        let (outcome, message, evidence, remediation) =
+            waivers.verdict(judged.iter().map(|j| (j.meta.id, j.target.as_str())), today);
+        Row {
+            check: crate::waivers::META.id.to_string(),
+            target: "*".to_string(),
+            outcome,
+            title: crate::waivers::META.title.to_string(),
+            message: one_line(message),
+            remediation,
+            evidence,
+            duration_ms: 0.0,
+            waiver: None,
+        }
+    });
     // Everything observed is judged: the facts (every INFO of every target) make room for
     // the report.
     drop(facts);
@@ -111,6 +166,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             .filter(|(j, _)| selected(&request, j.meta.id))
             .map(|(j, blocker)| undetermined(j, blocker))
             .map(|j| Row {
+                waiver: waivers.find(j.meta.id, &j.target, j.verdict.outcome, today),
                 check: j.meta.id.to_string(),
                 target: j.target,
                 outcome: j.verdict.outcome,
@@ -122,6 +178,9 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
                 duration_ms: j.duration_ms,
             }),
     );
+    report
+        .results
+        .extend(waivers_row.filter(|r| selected(&request, &r.check)));
     report.duration_ms = elapsed_ms(clock);
     if let Some(dir) = &args.output_dir {
         write_files(&report, &request.files, dir)?;
@@ -347,8 +406,21 @@ fn validate(args: &RunArgs) -> Result<Request, InputError> {
             Vec::new(),
         ),
     };
+    let wait = match &args.wait {
+        None => None,
+        Some(_) if args.facts.is_some() => return Err(InputError::WaitOnFacts),
+        Some(text) => match duration::parse(text) {
+            Ok(ns) if ns > 0 => Some(Duration::from_nanos(ns as u64)),
+            _ => {
+                return Err(InputError::BadWait {
+                    found: text.clone(),
+                });
+            }
+        },
+    };
     Ok(Request {
         timeout,
+        wait,
         only: globs("--only", &args.only)?,
         skip: globs("--skip", &args.skip)?,
         stdout,
@@ -363,11 +435,13 @@ fn ensure_selection(
     profile: &str,
     allow_write: bool,
     rules: &RuleSet,
+    waivers_given: bool,
 ) -> Result<(), InputError> {
     // The built-in checks and the loaded rules are selected alike.
     let metas: Vec<&checks::Meta> = checks::CATALOG
         .iter()
         .map(|c| c.meta())
+        .chain(std::iter::once(&crate::waivers::META))
         .chain(rules.rules.iter().map(|r| r.meta))
         .collect();
     // A skip that names no check of any profile is a typo: it would skip nothing, silently.
@@ -383,7 +457,11 @@ fn ensure_selection(
                 .collect(),
         });
     }
-    let runs = |m: &checks::Meta| m.profiles.contains(&profile) && (!m.opt_in || allow_write);
+    let runs = |m: &checks::Meta| {
+        m.profiles.contains(&profile)
+            && (!m.opt_in || allow_write)
+            && (m.id != crate::waivers::META.id || waivers_given)
+    };
     if metas.iter().any(|m| runs(m) && selected(request, m.id)) {
         return Ok(());
     }

@@ -24,7 +24,7 @@ use std::io;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{Report, Row, Summary, TargetInfo};
+use crate::model::{Report, Row, Summary, TargetInfo, Wait};
 
 /// The schema identifier written into every JSON report.
 pub const SCHEMA: &str = "redis-preflight/report/v1";
@@ -44,6 +44,9 @@ struct Wire<'a> {
     summary: Summary,
     targets: &'a [TargetInfo],
     results: &'a [Row],
+    /// Present with `--wait`: how long the run waited; the results are the last round's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wait: Option<&'a Wait>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -73,6 +76,7 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         summary: report.summary(),
         targets: &report.targets,
         results: &report.results,
+        wait: report.wait.as_ref(),
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     writeln!(out)

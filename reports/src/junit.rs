@@ -52,8 +52,20 @@ fn xml(text: &str) -> String {
 fn case(row: &Row, suite: &str, strict: bool) -> TestCase {
     let details = details(row);
     let message = xml(&row.message);
-    let doubtful = matches!(row.outcome, Outcome::Warn | Outcome::Unknown);
+    let doubtful = row.waiver.is_none() && matches!(row.outcome, Outcome::Warn | Outcome::Unknown);
     let status = match row.outcome {
+        // Accepted: skipped, with the waiver and what the result was.
+        _ if row.waiver.is_some() => {
+            let waiver = row.waiver.as_ref().expect("just matched");
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(xml(&format!(
+                "{} (was {}: {})",
+                waiver.describe(),
+                row.outcome,
+                row.message
+            )));
+            s
+        }
         Outcome::Fail => failure(&message, "fail", &details),
         Outcome::Warn | Outcome::Unknown if strict => {
             failure(&message, row.outcome.as_str(), &details)

@@ -24,7 +24,7 @@ pub mod model;
 pub mod terminal;
 
 pub use evidence::Evidence;
-pub use model::{Outcome, Report, Row, Summary, TargetInfo, exit_codes};
+pub use model::{Outcome, Report, Row, Summary, TargetInfo, Wait, Waiver, exit_codes};
 
 use std::io;
 

@@ -51,15 +51,30 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{headline}: {} failed, {} warned, {} unknown, {} passed, {} skipped (profile `{}`{}, exit {code})\n",
+        "{headline}: {} failed, {} warned, {} unknown, {} passed, {} skipped{} (profile `{}`{}, exit {code})\n",
         s.fail,
         s.warn,
         s.unknown,
         s.pass,
         s.skip,
+        if s.waived > 0 {
+            format!(", {} waived", s.waived)
+        } else {
+            String::new()
+        },
         report.profile,
         if report.strict { ", strict" } else { "" }
     )?;
+    if let Some(wait) = &report.wait {
+        writeln!(
+            out,
+            "Waited {:.1}s of `--wait {}` over {} rounds ({}); the results are the last round's.\n",
+            wait.waited_ms / 1000.0,
+            controls(&wait.deadline).replace('`', "'"),
+            wait.rounds,
+            wait.ended
+        )?;
+    }
     writeln!(
         out,
         "| target | address | components | pass | warn | fail | skip | unknown |"
@@ -86,7 +101,7 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         let rows: Vec<&Row> = report.rows_of(name).collect();
         let clean = rows
             .iter()
-            .all(|r| matches!(r.outcome, Outcome::Pass | Outcome::Skip));
+            .all(|r| r.waiver.is_none() && matches!(r.outcome, Outcome::Pass | Outcome::Skip));
         // A clean target folds away, so an all-green report stays short.
         if clean {
             writeln!(
@@ -101,14 +116,24 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         writeln!(out, "| check | outcome | message |")?;
         writeln!(out, "|---|---|---|")?;
         for r in &rows {
-            writeln!(
-                out,
-                "| {} | {} {} | {} |",
-                cell_code(&r.check),
-                icon(r.outcome),
-                r.outcome,
-                cell(&r.message)
-            )?;
+            match &r.waiver {
+                Some(w) => writeln!(
+                    out,
+                    "| {} | 🔕 waived ({}) | {} — {} |",
+                    cell_code(&r.check),
+                    r.outcome,
+                    cell(&w.describe()),
+                    cell(&r.message)
+                )?,
+                None => writeln!(
+                    out,
+                    "| {} | {} {} | {} |",
+                    cell_code(&r.check),
+                    icon(r.outcome),
+                    r.outcome,
+                    cell(&r.message)
+                )?,
+            }
         }
         writeln!(out)?;
         if clean {
@@ -119,6 +144,7 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         .results
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Warn | Outcome::Unknown))
+        .filter(|r| r.waiver.is_none())
         .collect();
     if !problems.is_empty() {
         writeln!(out, "### What to fix\n")?;

@@ -83,6 +83,35 @@ pub struct Report {
     pub targets: Vec<TargetInfo>,
     /// One row per check and target, in catalog order within each target.
     pub results: Vec<Row>,
+    /// How long `--wait` waited, when it was given.
+    pub wait: Option<Wait>,
+}
+
+/// What `--wait` did: the report is its last round's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Wait {
+    /// The deadline given, as written (`5m`).
+    pub deadline: String,
+    /// Rounds of probing, the reported one included.
+    pub rounds: u32,
+    /// Time from the first round's start to the last round's start.
+    pub waited_ms: f64,
+    /// Why the waiting ended: `passed`, `deadline` or `unchanging` (what still fails cannot
+    /// change by waiting: values findings, a missing secret key).
+    pub ended: String,
+}
+
+/// An accepted exception (`--waivers`): the result keeps its outcome and does not gate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Waiver {
+    /// Why the exception is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    pub owner: String,
+    /// The last day it applies (UTC), `YYYY-MM-DD`.
+    pub expires: String,
+    /// `file:line` of the waiver.
+    pub source: String,
 }
 
 /// A probed endpoint.
@@ -121,6 +150,20 @@ pub struct Row {
     pub evidence: Evidence,
     /// Time of the probe phase the check judged.
     pub duration_ms: f64,
+    /// The waiver that accepts this result: it then does not gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waiver>,
+}
+
+impl Waiver {
+    /// How every format says a result is waived: `waived until 2027-03-31 by platform-team
+    /// (waivers.yaml:4): <reason>`.
+    pub fn describe(&self) -> String {
+        format!(
+            "waived until {} by {} ({}): {}",
+            self.expires, self.owner, self.source, self.reason
+        )
+    }
 }
 
 impl Row {
@@ -135,6 +178,7 @@ impl Row {
             remediation: None,
             evidence: Evidence::new(),
             duration_ms: 0.0,
+            waiver: None,
         }
     }
 }
@@ -152,6 +196,10 @@ pub struct Summary {
     pub skip: usize,
     /// Checks whose outcome could not be determined.
     pub unknown: usize,
+    /// Results a waiver accepts, whatever their outcome: counted here, not under it, and
+    /// never gating.
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl Summary {
@@ -159,7 +207,11 @@ impl Summary {
     pub fn of<'a>(rows: impl IntoIterator<Item = &'a Row>) -> Summary {
         let mut s = Summary::default();
         for row in rows {
-            *s.slot(row.outcome) += 1;
+            if row.waiver.is_some() {
+                s.waived += 1;
+            } else {
+                *s.slot(row.outcome) += 1;
+            }
         }
         s
     }
@@ -204,6 +256,7 @@ impl Report {
             strict,
             targets: Vec::new(),
             results: Vec::new(),
+            wait: None,
         }
     }
 
@@ -258,6 +311,20 @@ mod tests {
             (&[Fail, Warn], false, 3),
             (&[], false, 0),
         ];
+        // A waived failure counts as waived and gates nothing.
+        let mut rows = vec![
+            Row::new("x", "t", Fail, "", ""),
+            Row::new("y", "t", Pass, "", ""),
+        ];
+        rows[0].waiver = Some(Waiver {
+            reason: "r".into(),
+            owner: "o".into(),
+            expires: "2099-01-01".into(),
+            source: "w.yaml:2".into(),
+        });
+        let s = Summary::of(&rows);
+        assert_eq!((s.fail, s.pass, s.waived), (0, 1, 1));
+        assert_eq!(s.exit_code(true), 0);
         for (outcomes, strict, code) in cases {
             assert_eq!(
                 summary(outcomes).exit_code(*strict),

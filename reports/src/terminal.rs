@@ -75,8 +75,13 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
         for (i, row) in rows.iter().enumerate() {
             // Skips that share a reason are one line: the report stays readable when TLS is
             // off or a prerequisite failed. JSON and JUnit keep every row.
-            let same = |r: &&&Row| r.outcome == Outcome::Skip && r.message == row.message;
-            if row.outcome == Outcome::Skip && rows[..i].iter().any(|r| same(&r)) {
+            let same = |r: &&&Row| {
+                r.outcome == Outcome::Skip && r.waiver.is_none() && r.message == row.message
+            };
+            if row.outcome == Outcome::Skip
+                && row.waiver.is_none()
+                && rows[..i].iter().any(|r| same(&r))
+            {
                 continue;
             }
             let group: Vec<&str> = rows[i..]
@@ -84,7 +89,7 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
                 .filter(|r| same(r))
                 .map(|r| r.check.as_str())
                 .collect();
-            if group.len() > 1 {
+            if group.len() > 1 && row.waiver.is_none() {
                 let (glyph, style) = mark(Outcome::Skip);
                 let line = format!("{} ({})", group.join(", "), row.message);
                 let line = controls(&line);
@@ -108,15 +113,30 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
         exit_codes::WARNED => ("no check failed, some need a look", mark(Outcome::Warn).1),
         _ => ("checks failed", mark(Outcome::Fail).1),
     };
+    if let Some(wait) = &report.wait {
+        writeln!(
+            out,
+            "waited {:.1}s of --wait {} over {} rounds ({}); this is the last round",
+            wait.waited_ms / 1000.0,
+            controls(&wait.deadline),
+            wait.rounds,
+            wait.ended
+        )?;
+    }
     writeln!(
         out,
-        "{}: {} failed, {} warned, {} unknown, {} passed, {} skipped{} (exit {code})",
+        "{}: {} failed, {} warned, {} unknown, {} passed, {} skipped{}{} (exit {code})",
         paint(style, verdict),
         s.fail,
         s.warn,
         s.unknown,
         s.pass,
         s.skip,
+        if s.waived > 0 {
+            format!(", {} waived", s.waived)
+        } else {
+            String::new()
+        },
         if report.strict { ", strict" } else { "" }
     )
 }
@@ -130,6 +150,21 @@ fn write_row(
     let (glyph, style) = mark(row.outcome);
     // Messages quote what servers and values files said: shown, never acted on.
     let message = controls(&row.message);
+    if let Some(waiver) = &row.waiver {
+        // Accepted: shown, dimmed, with what it would have been and who accepted it.
+        let line = format!(
+            "{} (was {}: {message})",
+            controls(&waiver.describe()),
+            row.outcome
+        );
+        return writeln!(
+            out,
+            "  {} {:<width$}  {}",
+            paint(Style::new().dimmed(), "≈"),
+            controls(&row.check),
+            paint(Style::new().dimmed(), &line)
+        );
+    }
     let message = if row.outcome == Outcome::Skip {
         paint(Style::new().dimmed(), &message)
     } else {

@@ -137,6 +137,18 @@ pub enum InputError {
         found: String,
         expected: String,
     },
+    /// A waiver that cannot be applied as written.
+    #[error("{place}: {key}: \"{found}\" is not {expected}")]
+    Waiver {
+        /// `file:line` of the waiver.
+        place: String,
+        key: &'static str,
+        found: String,
+        expected: String,
+    },
+    /// `--wait` with `--facts`: saved facts do not change.
+    #[error("--wait: saved facts (--facts) do not change by waiting; --wait needs a live probe")]
+    WaitOnFacts,
     /// A time in a `--facts` file that no clock gives.
     #[error("{}: {key}: {found} is not a time in milliseconds (0 to 9223372036854)", path.display())]
     FactsTime {
@@ -173,6 +185,9 @@ pub enum InputError {
     /// A `--timeout` that is not a positive Go duration.
     #[error("--timeout: \"{found}\" is not a positive Go duration (expected e.g. 60s)")]
     BadTimeout { found: String },
+    /// A `--wait` that is not a positive Go duration.
+    #[error("--wait: \"{found}\" is not a positive Go duration (expected e.g. 5m)")]
+    BadWait { found: String },
     /// An `--only` or `--skip` that is not a glob.
     #[error("{flag}: \"{glob}\" is not a glob")]
     BadGlob {

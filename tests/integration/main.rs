@@ -8,6 +8,7 @@ mod hostile;
 mod kube;
 mod lab;
 mod leaks;
+mod pipeline;
 mod reports;
 mod rules;
 mod safety;
@@ -27,6 +28,7 @@ fn main() {
     trials.extend(hostile::trials(&lab));
     trials.extend(gate::trials(&lab));
     trials.extend(leaks::trials(&lab));
+    trials.extend(pipeline::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();
