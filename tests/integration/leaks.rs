@@ -73,6 +73,8 @@ fn run(dir: &Path, address: &str, extra: &[&str]) -> Output {
     let mut args: Vec<String> = [
         "run",
         "--set",
+        "glooMgmtServer.enabled=true",
+        "--set",
         &format!("redis.address={address}"),
         "--set",
         "redis.auth.enabled=true",
@@ -219,7 +221,7 @@ fn echo_server(lab: &Lab) -> Result<(), Failed> {
 /// junitparser (valid XML 1.0), cmark-gfm (every table keeps its shape).
 fn consumers_agree(dir: &Path) -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let result = std::process::Command::new("python3")
+    let result = std::process::Command::new(tool::python())
         .arg(root.join("tests/consumers/check_reports.py"))
         .arg(dir.join("out"))
         .arg(root.join("docs/report.schema.json"))
