@@ -80,12 +80,13 @@ pub struct RunArgs {
     /// Kubeconfig context to use (default: the current one).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
-    /// Namespace of the management-plane secrets.
+    /// The Helm release's namespace, as `helm -n`: the management plane and its secrets.
     #[arg(short = 'n', long, default_value = "gloo-mesh")]
     pub namespace: String,
-    /// Namespace of the add-on secrets.
-    #[arg(long, default_value = "gloo-mesh-addons")]
-    pub addons_namespace: String,
+    /// Where the add-ons run and keep their secrets [default: common.addonNamespace, else
+    /// the release namespace].
+    #[arg(long, value_name = "NS")]
+    pub addons_namespace: Option<String>,
     /// Which moment this run serves.
     #[arg(long, value_enum, default_value_t = Profile::Preflight)]
     pub profile: Profile,
@@ -172,12 +173,13 @@ pub struct RbacArgs {
     /// Helm-style override PATH=VALUE; repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
-    /// Namespace of the management-plane secrets.
+    /// The Helm release's namespace, as `helm -n`: the management plane and its secrets.
     #[arg(short = 'n', long, default_value = "gloo-mesh")]
     pub namespace: String,
-    /// Namespace of the add-on secrets.
-    #[arg(long, default_value = "gloo-mesh-addons")]
-    pub addons_namespace: String,
+    /// Where the add-ons run and keep their secrets [default: common.addonNamespace, else
+    /// the release namespace].
+    #[arg(long, value_name = "NS")]
+    pub addons_namespace: Option<String>,
     /// The ServiceAccount the Job runs as.
     #[arg(long, default_value = "redis-preflight")]
     pub service_account: String,

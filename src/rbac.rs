@@ -14,10 +14,8 @@ use crate::plan::{self, Namespaces};
 /// The ServiceAccount, and one Role and RoleBinding per namespace holding named secrets.
 pub fn manifests(args: &RbacArgs) -> Result<String, Error> {
     let values = Values::load(&args.values, &args.set)?;
-    let namespaces = Namespaces {
-        management: args.namespace.clone(),
-        addons: args.addons_namespace.clone(),
-    };
+    let namespaces =
+        Namespaces::resolve(&values, &args.namespace, args.addons_namespace.as_deref());
     let targets = plan::targets(&values, &namespaces);
     if let Some(vantage) = args.vantage {
         return vantage_manifests(vantage, &targets, &namespaces);
@@ -147,14 +145,14 @@ mod tests {
             values: vec![file],
             set: Vec::new(),
             namespace: "gloo-mesh".into(),
-            addons_namespace: "gloo-mesh-addons".into(),
+            addons_namespace: Some("gloo-mesh-addons".into()),
             service_account: "redis-preflight".into(),
             job_namespace: "gloo-mesh".into(),
             vantage,
         }
     }
 
-    const VALUES: &str = "redis: {address: r.example:6379, deployment: {enabled: false}, auth: {enabled: true}}\nredisStore:\n  extAuthService:\n    client: {address: a.example:6379, auth: {enabled: true, secretName: addon-redis}}\n";
+    const VALUES: &str = "glooMgmtServer: {enabled: true}\nextAuthService: {enabled: true}\nredis: {address: r.example:6379, deployment: {enabled: false}, auth: {enabled: true}}\nredisStore:\n  extAuthService:\n    client: {address: a.example:6379, auth: {enabled: true, secretName: addon-redis}}\n";
 
     #[test]
     fn a_vantage_binds_the_components_account_to_its_own_secrets_only() {

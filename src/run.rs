@@ -216,10 +216,8 @@ async fn observe(
     info_sections: bool,
 ) -> Result<Facts, InputError> {
     let values = Values::load(&args.values, &args.set)?;
-    let namespaces = Namespaces {
-        management: args.namespace.clone(),
-        addons: args.addons_namespace.clone(),
-    };
+    let namespaces =
+        Namespaces::resolve(&values, &args.namespace, args.addons_namespace.as_deref());
     let plans = plan::targets(&values, &namespaces);
     // The Kubernetes client is built only when no manifest is given: start-up stays fast.
     let secrets = if args.secrets.is_empty() {
@@ -253,6 +251,7 @@ async fn observe(
         cert_warn_days: args.cert_warn_days,
         values_issues: scrubber.values_issues(values_check::validate(&values)),
         no_redis_values: values_check::no_redis_values(&values),
+        no_redis_client: plan::no_client_reason(&values, &plans),
         targets: with_progress(
             plans.len(),
             probe_all(&plans, &secrets, &options, &scrubber),

@@ -81,6 +81,22 @@ fn judge_with_prerequisites<'m>(
 ) -> &'m Verdict {
     if !memo.contains_key(id) {
         let check = find(id).unwrap_or_else(|| panic!("unknown check `{id}` in a `requires` list"));
+        // A release with no Redis client: nothing to judge but the values themselves.
+        if let (Some(why), None, false) = (
+            &subject.facts.no_redis_client,
+            subject.target,
+            id == "values.schema",
+        ) {
+            let verdict = Verdict::skip(format!("skipped: {why}"));
+            memo.insert(
+                id,
+                Memo {
+                    verdict,
+                    blocks: true,
+                },
+            );
+            return &memo[id].verdict;
+        }
         // What the values and secrets alone show stands before any prerequisite is consulted.
         if let Some(verdict) = check.judge_offline(subject) {
             let blocks = matches!(verdict.outcome, Outcome::Fail | Outcome::Unknown);

@@ -35,6 +35,11 @@ pub struct Facts {
     /// Redis is assumed.
     #[serde(default)]
     pub no_redis_values: bool,
+    /// Why the release has no Redis client at all (no enabled component uses Redis), when it
+    /// has none: every check is then skipped with this reason (`values.schema` is `unknown`
+    /// under the `ci` profile: a gate never passes on nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_redis_client: Option<String>,
     /// One entry per Redis endpoint the values point a component at.
     pub targets: Vec<TargetFacts>,
     /// The merged Helm values, credential values replaced by `<redacted>` (what rules read as

@@ -21,6 +21,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
         cert_warn_days: 30,
         values_issues: Vec::new(),
         no_redis_values: false,
+        no_redis_client: None,
         targets,
         values: serde_json::Value::Null,
     }

@@ -21,26 +21,107 @@ pub fn truthy(value: Option<&Value>) -> bool {
     }
 }
 
-/// `snapshot`: `redisStore.snapshot.client.*` when set, else the top-level `redis.*`.
-pub fn snapshot(values: &Values, ns: &Namespaces) -> TargetPlan {
-    let mut plan = store(values, "snapshot", ns).unwrap_or_else(|| {
-        let mut plan =
-            Block::new(values, "redis").target("snapshot", &ns.management, DEFAULT_ADDRESS);
-        plan.builtin = values
-            .get("redis.deployment.enabled")
-            .is_none_or(|v| truthy(Some(v)));
-        plan
-    });
-    plan.components = ["management-server", "ui", "insights-engine"]
-        .map(String::from)
-        .to_vec();
-    plan
+/// The management plane's credentials as the 2.5.8 chart gives them: env `REDIS_USERNAME` and
+/// `REDIS_PASSWORD` from secret `redis-auth-secrets`, keys `username` and `password` (the
+/// default `env` of the management server, UI and insights engine), whatever
+/// `redis.auth.secretName`, `usernameKey` and `passwordKey` say (values.schema warns).
+pub const MGMT_AUTH_SECRET: &str = "redis-auth-secrets";
+
+/// The components of the management plane the release runs that dial `redis.address`.
+fn mgmt_components(on: &Enabled) -> Vec<String> {
+    [
+        (on.mgmt_server, "management-server"),
+        (on.ui, "ui"),
+        (on.insights_engine, "insights-engine"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, name)| name.to_string())
+    .collect()
 }
 
-/// `insights`: `redisStore.insights.client.*`, only when set.
-pub fn insights(values: &Values, ns: &Namespaces) -> Option<TargetPlan> {
+/// `snapshot`: `redisStore.snapshot.client.*` when set, else the top-level `redis.*`; only when
+/// the management server, UI or insights engine is enabled.
+pub fn snapshot(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<TargetPlan> {
+    let components = mgmt_components(on);
+    if components.is_empty() {
+        return None;
+    }
+    let mut plan = store(values, "snapshot", ns).unwrap_or_else(|| {
+        let block = Block::new(values, "redis");
+        // `--redis-address`: `redis.address` (its chart default is the literal
+        // gloo-mesh-redis.gloo-mesh:6379); only when empty, `redis.deployment.addr`, else the
+        // built-in Service in the release namespace.
+        let fallback = string_or(
+            values,
+            "redis.deployment.addr",
+            &format!("gloo-mesh-redis.{}:6379", ns.management),
+        );
+        let mut plan = block.target("snapshot", &ns.management, &fallback);
+        if block.get("address").is_none() {
+            plan.address = DEFAULT_ADDRESS.to_string();
+        }
+        plan.set_address(qualify(&plan.address, &ns.management));
+        plan.auth.source = CredentialSource::Secret {
+            namespace: ns.management.clone(),
+            name: MGMT_AUTH_SECRET.to_string(),
+            username_key: "username".to_string(),
+            password_key: "password".to_string(),
+        };
+        // The built-in gloo-mesh-redis exists only with the management server.
+        plan.builtin = values
+            .get("redis.deployment.enabled")
+            .is_none_or(|v| truthy(Some(v)))
+            && on.mgmt_server;
+        plan
+    });
+    plan.components = components;
+    Some(plan)
+}
+
+/// `insights`: `redisStore.insights.client.*`, only when set and the insights engine or the UI
+/// runs.
+pub fn insights(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<TargetPlan> {
+    let components: Vec<String> = [(on.insights_engine, "insights-engine"), (on.ui, "ui")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| name.to_string())
+        .collect();
+    if components.is_empty() {
+        return None;
+    }
     let mut plan = store(values, "insights", ns)?;
-    plan.components = ["insights-engine", "ui"].map(String::from).to_vec();
+    plan.components = components;
+    Some(plan)
+}
+
+/// `sessions`: the UI's OIDC session store (`glooUi.auth.oidc.session.backend: redis`), which
+/// the chart writes into the Dashboard resource; its only setting is `session.redis.host`, so
+/// it is dialled without TLS or credentials (an inference: the chart offers no other key).
+pub fn sessions(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<TargetPlan> {
+    let text = |key: &str| values.get(key).and_then(Value::as_str).unwrap_or_default();
+    let redis = on.ui
+        && truthy(values.get("glooUi.auth.enabled"))
+        && text("glooUi.auth.backend") == "oidc"
+        && text("glooUi.auth.oidc.session.backend") == "redis";
+    if !redis {
+        return None;
+    }
+    let block = Block::new(values, "glooUi.auth.oidc.session.redis");
+    let mut plan = block.target("sessions", &ns.management, DEFAULT_ADDRESS);
+    plan.set_address(qualify(
+        &block.string("host", DEFAULT_ADDRESS),
+        &ns.management,
+    ));
+    plan.address_key = block.key("host");
+    plan.auth.enabled = false;
+    plan.auth.enabled_key = format!("{} has no auth setting", block.prefix);
+    plan.tls.enabled = false;
+    plan.tls.key = format!("{} has no TLS setting", block.prefix);
+    plan.tls.ca = None;
+    plan.db = 0;
+    plan.components = vec!["ui".to_string()];
+    plan.builtin = plan.address == DEFAULT_ADDRESS && on.mgmt_server;
     Some(plan)
 }
 
@@ -59,6 +140,7 @@ pub fn store(values: &Values, use_case: &'static str, ns: &Namespaces) -> Option
     };
     let client = Block::new(values, &format!("{root}.client"));
     let mut plan = client.target(use_case, namespace, default);
+    plan.set_address(qualify(&plan.address, namespace));
     // The workshops set deployment.enabled: false for their own Redis; without it, a block
     // with no address of its own is the built-in one.
     plan.builtin = match values.get(&format!("{root}.deployment.enabled")) {
@@ -105,6 +187,15 @@ impl Block<'_> {
             .unwrap_or(Setting::Default)
     }
 
+    /// A go-redis v9 key, else the deprecated v8 key it replaces (`connMaxIdleTime` over
+    /// `idleTimeout`, `connMaxLifetime` over `maxConnAge`).
+    pub fn v9_duration(&self, v9: &str, v8: &str) -> Setting {
+        match self.duration(&format!("connection.{v9}")) {
+            Setting::Default => self.duration(&format!("connection.{v8}")),
+            set => set,
+        }
+    }
+
     /// The connection settings of `connection.*`, with go-redis' defaults.
     pub fn connection(&self) -> (Duration, Option<Duration>, Option<Duration>, u64) {
         let dial = match self.duration("connection.dialTimeout") {
@@ -123,7 +214,11 @@ impl Block<'_> {
         (
             dial,
             setting("connection.readTimeout", DEFAULT_READ),
-            setting("connection.idleTimeout", DEFAULT_IDLE),
+            match self.v9_duration("connMaxIdleTime", "idleTimeout") {
+                Setting::Set(d) => Some(d),
+                Setting::Default => Some(DEFAULT_IDLE),
+                Setting::Disabled => None,
+            },
             pool,
         )
     }
@@ -161,7 +256,7 @@ impl Block<'_> {
             read_timeout,
             idle_timeout,
             pool_size,
-            max_conn_age: match self.duration("connection.maxConnAge") {
+            max_conn_age: match self.v9_duration("connMaxLifetime", "maxConnAge") {
                 Setting::Set(d) if !d.is_zero() => Some(d),
                 _ => None,
             },
@@ -177,5 +272,13 @@ impl Block<'_> {
                 },
             },
         }
+    }
+}
+
+impl TargetPlan {
+    /// Sets the address dialled, and the endpoint split from it.
+    pub fn set_address(&mut self, address: String) {
+        self.endpoint = split_address(&address);
+        self.address = address;
     }
 }

@@ -14,12 +14,16 @@ use serde_json::Value;
 
 use crate::inputs::values::Values;
 
-pub use addons::api_key_match;
+pub use addons::{
+    EXT_AUTH_STORAGE_ENABLED, PORTAL_CREDENTIALS, PORTAL_REDIS_ENABLED, api_key_match,
+};
+pub use block::truthy;
 
 /// The chart's default address of the management plane's built-in Redis.
 pub const DEFAULT_ADDRESS: &str = "gloo-mesh-redis.gloo-mesh:6379";
-/// The default address of the add-ons' built-in Redis.
-pub const DEFAULT_ADDON_ADDRESS: &str = "redis.gloo-mesh-addons:6379";
+/// The default address of the add-ons' built-in Redis, before it is resolved in the add-ons'
+/// namespace: the rate limiter's `hostname` default, a bare Service name.
+pub const DEFAULT_ADDON_ADDRESS: &str = "redis:6379";
 /// go-redis defaults.
 pub const DEFAULT_DIAL: Duration = Duration::from_secs(5);
 pub const DEFAULT_READ: Duration = Duration::from_secs(3);
@@ -29,7 +33,7 @@ pub const DEFAULT_IDLE: Duration = Duration::from_secs(300);
 #[derive(Clone, Debug)]
 pub struct TargetPlan {
     pub name: String,
-    /// `snapshot`, `insights`, `extauth`, `ratelimiter` or `telemetry`.
+    /// `snapshot`, `insights`, `extauth`, `ratelimiter`, `telemetry` or `sessions`.
     pub use_case: &'static str,
     pub components: Vec<String>,
     pub address: String,
@@ -111,19 +115,128 @@ impl std::fmt::Debug for CredentialSource {
     }
 }
 
-/// Namespaces the secrets live in.
+/// Namespaces the components run in and keep their secrets in.
 pub struct Namespaces {
+    /// The release namespace (`-n`, as `helm -n`): the management plane and telemetry.
     pub management: String,
+    /// Where the add-ons run (`--addons-namespace`, else `common.addonNamespace`, else the
+    /// release namespace).
     pub addons: String,
 }
 
-/// The targets the values define, in report order.
+impl Namespaces {
+    /// The namespaces of a release in `release`: the add-ons go to `common.addonNamespace`
+    /// when the values set it, else to the release namespace, as the chart's templates place
+    /// them; `addons` (the flag) overrides both.
+    pub fn resolve(values: &Values, release: &str, addons: Option<&str>) -> Namespaces {
+        let addons = match addons {
+            Some(ns) => ns.to_string(),
+            None => string_or(values, "common.addonNamespace", release),
+        };
+        Namespaces {
+            management: release.to_string(),
+            addons,
+        }
+    }
+}
+
+/// The components a release runs, as the chart enables them: every one is off by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Enabled {
+    pub mgmt_server: bool,
+    pub ui: bool,
+    pub insights_engine: bool,
+    pub ext_auth: bool,
+    pub portal: bool,
+    pub rate_limiter: bool,
+    pub telemetry_gateway: bool,
+    pub telemetry_collector: bool,
+}
+
+impl Enabled {
+    pub fn read(values: &Values) -> Enabled {
+        let on = |key: &str| block::truthy(values.get(key));
+        let mgmt_server = on("glooMgmtServer.enabled");
+        // The insights engine runs as a sidecar of the management server by default
+        // (`runAsSidecar: true`), so only with it; as its own Deployment otherwise.
+        let sidecar = values
+            .get("glooInsightsEngine.runAsSidecar")
+            .is_none_or(|v| block::truthy(Some(v)));
+        Enabled {
+            mgmt_server,
+            ui: on("glooUi.enabled"),
+            insights_engine: on("glooInsightsEngine.enabled") && (mgmt_server || !sidecar),
+            ext_auth: on("extAuthService.enabled"),
+            portal: on("glooPortalServer.enabled"),
+            rate_limiter: on("rateLimiter.enabled"),
+            telemetry_gateway: on("telemetryGateway.enabled"),
+            telemetry_collector: on("telemetryCollector.enabled"),
+        }
+    }
+
+    /// The enabled components, by the names targets give them.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            (self.mgmt_server, "management-server"),
+            (self.ui, "ui"),
+            (self.insights_engine, "insights-engine"),
+            (self.ext_auth, "ext-auth-service"),
+            (self.portal, "portal-server"),
+            (self.rate_limiter, "rate-limiter"),
+            (self.telemetry_gateway, "telemetry-gateway"),
+            (self.telemetry_collector, "telemetry-collector"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
+/// Why the release has no Redis client, when it has none: the components it runs (or that it
+/// runs none), for the checks to skip with.
+pub fn no_client_reason(values: &Values, plans: &[TargetPlan]) -> Option<String> {
+    if !plans.is_empty() {
+        return None;
+    }
+    let names = Enabled::read(values).names();
+    Some(if names.is_empty() {
+        "the release enables no Gloo component that uses Redis (every component is off by default; glooMgmtServer.enabled, extAuthService.enabled, rateLimiter.enabled, ... turn them on)".to_string()
+    } else {
+        format!(
+            "the release's enabled components use no Redis ({}, as configured)",
+            names.join(", ")
+        )
+    })
+}
+
+/// `host:port` with a bare Service name (`redis:6379`) resolved as the dialling pod resolves
+/// it, in its own namespace: `redis.<namespace>:6379`. Names with a dot, IP literals,
+/// `localhost` and addresses that do not split are kept as written.
+pub fn qualify(address: &str, namespace: &str) -> String {
+    match crate::values_check::split_address(address) {
+        Ok((host, port))
+            if !host.contains('.')
+                && host != "localhost"
+                && host.parse::<std::net::IpAddr>().is_err()
+                && !namespace.is_empty() =>
+        {
+            format!("{host}.{namespace}:{port}")
+        }
+        _ => address.to_string(),
+    }
+}
+
+/// The targets the values define, in report order: only the Redis clients of the components
+/// the release enables.
 pub fn targets(values: &Values, ns: &Namespaces) -> Vec<TargetPlan> {
-    let mut out = vec![block::snapshot(values, ns)];
-    out.extend(block::insights(values, ns));
-    out.extend(name_endpoints(addons::extauth(values, ns)));
-    out.extend(addons::ratelimiter(values, ns));
-    out.extend(name_endpoints(telemetry::exporters(values, ns)));
+    let on = Enabled::read(values);
+    let mut out = Vec::new();
+    out.extend(block::snapshot(values, ns, &on));
+    out.extend(block::insights(values, ns, &on));
+    out.extend(name_endpoints(addons::extauth(values, ns, &on)));
+    out.extend(addons::ratelimiter(values, ns, &on));
+    out.extend(name_endpoints(telemetry::exporters(values, ns, &on)));
+    out.extend(block::sessions(values, ns, &on));
     // An address written with userinfo (`redis://user:pass@host`) is shown without it; its
     // endpoint, split from the address as written, already says it cannot be dialled.
     for plan in &mut out {

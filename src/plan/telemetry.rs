@@ -5,41 +5,175 @@ use serde_json::Value;
 
 use super::block::Block;
 use super::*;
-use crate::values_check::split_address;
 
-const COMPONENTS: &[(&str, &str, &str)] = &[
-    (
-        "telemetryGatewayCustomization",
-        "telemetry-gateway",
-        "gloo-telemetry-gateway-ca-certs",
-    ),
-    (
-        "telemetryCollectorCustomization",
-        "telemetry-collector",
-        "gloo-telemetry-collector-ca-certs",
-    ),
+/// The chart's default endpoint of its `redisstream/*` exporters (the built-in Redis).
+pub const DEFAULT_ENDPOINT: &str = "gloo-mesh-redis.gloo-mesh.svc:6379";
+
+/// The chart's default pipelines that name a `redisstream/*` exporter, with whether they are
+/// on by default: (pipeline, enabled, exporters). The gateway's use `pipeline.exporters`; the
+/// collector's use `pipeline.managementPlaneExporters` when the management server is in the
+/// same release, else `pipeline.exporters` (`otlp` by default: no Redis).
+const GATEWAY_PIPELINES: &[(&str, bool, &[&str])] = &[
+    ("logs/redis_stream_basic", true, &["redisstream/basic"]),
+    ("logs/redis_stream_ui", true, &["redisstream/ui"]),
+];
+const COLLECTOR_MGMT_PIPELINES: &[(&str, bool, &[&str])] = &[
+    ("logs/analyzer", true, &["redisstream/basic"]),
+    ("logs/cilium_flows", false, &["redisstream/basic"]),
+    ("logs/ui", true, &["redisstream/ui"]),
 ];
 
-/// Every `redisstream/*` exporter, gateway first, with its exporter name.
-pub fn exporters(values: &Values, ns: &Namespaces) -> Vec<(TargetPlan, String)> {
+struct Component {
+    root: &'static str,
+    name: &'static str,
+    ca_secret: &'static str,
+}
+
+const GATEWAY: Component = Component {
+    root: "telemetryGatewayCustomization",
+    name: "telemetry-gateway",
+    ca_secret: "gloo-telemetry-gateway-ca-certs",
+};
+const COLLECTOR: Component = Component {
+    root: "telemetryCollectorCustomization",
+    name: "telemetry-collector",
+    ca_secret: "gloo-telemetry-collector-ca-certs",
+};
+
+/// Every `redisstream/*` exporter that an enabled gateway or collector uses in a pipeline, the
+/// chart's defaults included, gateway first, with its exporter name.
+pub fn exporters(values: &Values, ns: &Namespaces, on: &Enabled) -> Vec<(TargetPlan, String)> {
     let mut out = Vec::new();
-    for (root, component, ca_secret) in COMPONENTS {
-        let key = format!("{root}.extraExporters");
-        let Some(Value::Object(exporters)) = values.get(&key) else {
+    let components = [
+        (
+            on.telemetry_gateway,
+            GATEWAY,
+            GATEWAY_PIPELINES,
+            "exporters",
+        ),
+        (
+            on.telemetry_collector,
+            COLLECTOR,
+            if on.mgmt_server {
+                COLLECTOR_MGMT_PIPELINES
+            } else {
+                &[]
+            },
+            if on.mgmt_server {
+                "managementPlaneExporters"
+            } else {
+                "exporters"
+            },
+        ),
+    ];
+    for (enabled, component, defaults, list) in components {
+        if !enabled {
             continue;
-        };
-        for (name, config) in exporters {
-            if !name.starts_with("redisstream") {
+        }
+        let used = used_exporters(values, component.root, defaults, list);
+        for (name, config) in merged_exporters(values, component.root) {
+            if !used.contains(&name) {
                 continue;
             }
-            let prefix = format!("{key}.{name}");
+            let prefix = format!("{}.extraExporters.{name}", component.root);
             out.push((
-                exporter(values, ns, &prefix, config, component, ca_secret),
-                name.clone(),
+                exporter(
+                    values,
+                    ns,
+                    &prefix,
+                    &config,
+                    component.name,
+                    component.ca_secret,
+                ),
+                name,
             ));
         }
     }
     out
+}
+
+/// The chart's default `redisstream/*` exporters with the values' own merged over them, as
+/// Helm merges maps (a `null` removes one), then the values' other `redisstream*` exporters.
+fn merged_exporters(values: &Values, root: &str) -> Vec<(String, Value)> {
+    let user = values
+        .get(&format!("{root}.extraExporters"))
+        .and_then(Value::as_object);
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for name in ["redisstream/basic", "redisstream/ui"] {
+        let mut config = serde_json::json!({ "endpoint": DEFAULT_ENDPOINT });
+        match user.and_then(|m| m.get(name)) {
+            Some(Value::Null) => continue,
+            Some(Value::Object(mine)) => {
+                for (k, v) in mine {
+                    config[k] = v.clone();
+                }
+            }
+            _ => {}
+        }
+        out.push((name.to_string(), config));
+    }
+    for (name, config) in user.into_iter().flatten() {
+        if name.starts_with("redisstream")
+            && !out.iter().any(|(n, _)| n == name)
+            && !config.is_null()
+        {
+            out.push((name.clone(), config.clone()));
+        }
+    }
+    out
+}
+
+/// The exporters the component's enabled pipelines name: the chart's default pipelines as the
+/// values leave or change them, the values' own pipelines, and `extraPipelines`.
+fn used_exporters(
+    values: &Values,
+    root: &str,
+    defaults: &[(&str, bool, &[&str])],
+    list: &str,
+) -> Vec<String> {
+    let names = |v: Option<&Value>| -> Option<Vec<String>> {
+        v.and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+    };
+    let mut used = Vec::new();
+    let pipelines = values
+        .get(&format!("{root}.pipelines"))
+        .and_then(Value::as_object);
+    for (name, on, exporters) in defaults {
+        let mine = pipelines.and_then(|p| p.get(*name));
+        let on = match mine.and_then(|p| p.get("enabled")) {
+            Some(v) => super::block::truthy(Some(v)),
+            None => *on,
+        };
+        if !on || mine.is_some_and(Value::is_null) {
+            continue;
+        }
+        let listed = mine
+            .and_then(|p| p.get("pipeline"))
+            .and_then(|p| p.get(list));
+        used.extend(
+            names(listed).unwrap_or_else(|| exporters.iter().map(|e| e.to_string()).collect()),
+        );
+    }
+    for (name, pipeline) in pipelines.into_iter().flatten() {
+        if defaults.iter().any(|(d, _, _)| d == name) {
+            continue;
+        }
+        if super::block::truthy(pipeline.get("enabled")) {
+            let listed = pipeline.get("pipeline").and_then(|p| p.get(list));
+            used.extend(names(listed).unwrap_or_default());
+        }
+    }
+    if let Some(Value::Object(extra)) = values.get(&format!("{root}.extraPipelines")) {
+        for pipeline in extra.values() {
+            used.extend(names(pipeline.get("exporters")).unwrap_or_default());
+        }
+    }
+    used
 }
 
 fn exporter(
@@ -58,8 +192,10 @@ fn exporter(
             .map(str::to_string)
     };
     let mut plan = Block::new(values, prefix).target("telemetry", &ns.management, "");
-    plan.address = text("endpoint").unwrap_or_default();
-    plan.endpoint = split_address(&plan.address);
+    plan.set_address(qualify(
+        &text("endpoint").unwrap_or_default(),
+        &ns.management,
+    ));
     plan.address_key = format!("{prefix}.endpoint");
     plan.components = vec![component.to_string()];
     let tls = config.get("tls").filter(|t| t.is_object());

@@ -732,7 +732,7 @@ mod tests {
         values
             .merge_yaml(
                 "values.yaml",
-                "redis:\n  address: redis://ui-user:ui-pass-77@h:1\n  auth: {enabled: true}\ntelemetryGatewayCustomization:\n  extraExporters:\n    redisstream/a: {endpoint: 'h:2', username: tele-user, password: '${env:PATH}'}\n",
+                "glooUi: {enabled: true}\ntelemetryGateway: {enabled: true}\nredis:\n  address: redis://ui-user:ui-pass-77@h:1\n  auth: {enabled: true}\ntelemetryGatewayCustomization:\n  extraPipelines: {logs/a: {exporters: [redisstream/a]}}\n  extraExporters:\n    redisstream/a: {endpoint: 'h:2', username: tele-user, password: '${env:PATH}'}\n",
             )
             .unwrap();
         let plans = plan::targets(

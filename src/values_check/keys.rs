@@ -20,11 +20,20 @@ pub enum Kind {
 
 use Kind::*;
 
+/// go-redis' options as the chart renders them: the v8 keys and the v9 ones beside them
+/// (`connMaxIdleTime` and `connMaxLifetime` replace the deprecated `idleTimeout` and
+/// `maxConnAge`).
 const CONNECTION: Kind = Map(&[
+    ("connMaxIdleTime", Duration),
+    ("connMaxLifetime", Duration),
+    ("contextTimeoutEnabled", Bool),
     ("dialTimeout", Duration),
     ("idleCheckFrequency", Duration),
     ("idleTimeout", Duration),
+    ("masterName", Str),
     ("maxConnAge", Duration),
+    ("maxIdleConns", Int),
+    ("maxRedirects", Int),
     ("maxRetries", Int),
     ("maxRetryBackoff", Duration),
     ("minIdleConns", Int),
@@ -32,7 +41,10 @@ const CONNECTION: Kind = Map(&[
     ("poolFifo", Bool),
     ("poolSize", Int),
     ("poolTimeout", Duration),
+    ("readOnly", Bool),
     ("readTimeout", Duration),
+    ("routeByLatency", Bool),
+    ("routeRandomly", Bool),
     ("writeTimeout", Duration),
 ]);
 const AUTH: Kind = Map(&[
@@ -72,6 +84,8 @@ const REDIS_STORE: Kind = Map(&[
     ("snapshot", STORE),
 ]);
 
+/// Ext auth's `storage-config.yaml` (its RedisOptions): passed through as written.
+const STORAGE_CONFIG: Kind = Open(&[("db", Int), ("host", Address), ("socketType", Str)]);
 const EXT_AUTH_SERVICE: Kind = Open(&[
     ("enabled", Bool),
     (
@@ -79,9 +93,32 @@ const EXT_AUTH_SERVICE: Kind = Open(&[
         Open(&[(
             "apiKeyStorage",
             Map(&[
-                ("config", Map(&[("connection", Map(&[("host", Address)]))])),
+                (
+                    "config",
+                    Open(&[
+                        ("connection", STORAGE_CONFIG),
+                        ("db", Int),
+                        ("host", Address),
+                        ("socketType", Str),
+                    ]),
+                ),
                 ("enabled", Bool),
                 ("name", Str),
+                (
+                    "redis",
+                    Map(&[
+                        ("auth", AUTH),
+                        (
+                            "certs",
+                            Map(&[
+                                ("caCert", Str),
+                                ("caCertKey", Str),
+                                ("enabled", Bool),
+                                ("secretName", Str),
+                            ]),
+                        ),
+                    ]),
+                ),
                 ("secretKey", Str),
             ]),
         )]),
@@ -93,7 +130,17 @@ const PORTAL_SERVER: Kind = Open(&[
         "apiKeyStorage",
         Map(&[
             ("configPath", Str),
-            ("redis", Map(&[("address", Address), ("enabled", Bool)])),
+            (
+                "redis",
+                Map(&[
+                    ("address", Address),
+                    ("auth", AUTH),
+                    ("certs", CERTS),
+                    ("connection", CONNECTION),
+                    ("db", Int),
+                    ("enabled", Bool),
+                ]),
+            ),
             ("secretKey", Str),
             ("type", Str),
         ]),
@@ -117,12 +164,15 @@ const RATE_LIMITER: Kind = Open(&[
             ),
             ("clustered", Bool),
             ("enabled", Bool),
+            ("floatingUserID", Bool),
             ("hostname", Str),
             ("image", Open(&[])),
             ("resources", Open(&[])),
+            ("runAsUser", Int),
             (
                 "service",
                 Map(&[
+                    ("db", Int),
                     ("name", Str),
                     ("port", Int),
                     ("socket", OneOf(&["unix", "tcp", "tls"])),
@@ -155,6 +205,34 @@ pub const ROOTS: &[(&str, Kind)] = &[
     ("rateLimiter", RATE_LIMITER),
     ("redis", REDIS),
     ("redisStore", REDIS_STORE),
+];
+
+/// Top-level keys of the older `gloo-mesh-enterprise` and `gloo-mesh-agent` charts, whose
+/// values this tool does not model: (key, chart).
+pub const OLDER_CHARTS: &[(&str, &str)] = &[
+    (
+        "ext-auth-service",
+        "gloo-mesh-agent (its ext-auth-service subchart)",
+    ),
+    ("glooMeshAgent", "gloo-mesh-agent"),
+    ("glooMeshMgmtServer", "gloo-mesh-enterprise"),
+    ("glooMeshRedis", "gloo-mesh-enterprise"),
+    ("glooMeshUi", "gloo-mesh-enterprise"),
+    (
+        "rate-limiter",
+        "gloo-mesh-agent (its rate-limiter subchart)",
+    ),
+];
+
+/// The keys of `redisStore.<use case>.client`, for a key written one level up.
+pub(super) const STORE_CLIENT_KEYS: &[&str] = &[
+    "address",
+    "auth",
+    "certs",
+    "connection",
+    "db",
+    "secretKey",
+    "socketType",
 ];
 
 /// Blocks holding OTel exporters by name; the `redisstream/*` ones are validated.

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::inputs::values::{Values, kind};
 use keys::Kind::{self, *};
-use keys::{EXPORTER, EXPORTER_BLOCKS, ROOTS, TLS_SWITCHES};
+use keys::{EXPORTER, EXPORTER_BLOCKS, OLDER_CHARTS, ROOTS, STORE_CLIENT_KEYS, TLS_SWITCHES};
 pub use parse::{Setting, parse_duration, split_address};
 
 /// Whether the values hold no Redis setting at all (an empty file, no `-f`): the chart's
@@ -37,6 +37,18 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
         for key in root.keys() {
             let known = |name: &str| root.contains_key(name);
             if ROOTS.iter().any(|(name, _)| name == key) {
+                continue;
+            }
+            // A key of an older chart is no typo of this one's.
+            if let Some((_, chart)) = OLDER_CHARTS.iter().find(|(name, _)| name == key) {
+                issues.push(ValuesIssue {
+                    severity: Severity::Warning,
+                    source: values.source(key),
+                    key: key.clone(),
+                    message: format!(
+                        "belongs to the older {chart} chart, not gloo-platform: no targets are derived from it (this tool reads gloo-platform values); judge such a release from its rendered objects"
+                    ),
+                });
                 continue;
             }
             if let Some(name) = ROOTS
@@ -76,6 +88,7 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
             }
         }
     }
+    chart_wiring(values, &mut issues);
     for (certs, socket) in TLS_SWITCHES {
         if let (Some(Value::Bool(on)), Some(Value::String(kind))) =
             (values.get(certs), values.get(socket))
@@ -115,7 +128,10 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
                 match fields.iter().find(|(name, _)| name == key) {
                     Some((_, kind)) => walk(values, &child_path, child, *kind, issues),
                     None if matches!(expected, Map(_)) => {
-                        let (severity, message) = unknown_key(key, fields, map);
+                        let (severity, message) = match one_level_up(path, key) {
+                            Some(found) => found,
+                            None => unknown_key(key, fields, map),
+                        };
                         issues.push(ValuesIssue {
                             severity,
                             source: values.source(&child_path),
@@ -150,6 +166,9 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
                 issue(Severity::Error, message);
             }
         }
+        // Empty is the chart's default of a feature off (an enabled one is judged by
+        // chart_wiring).
+        (Address, Value::String(s)) if s.is_empty() => {}
         (Address, Value::String(s)) => {
             if let Err(message) = split_address(s) {
                 issue(Severity::Error, message);
@@ -173,6 +192,147 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
             ),
         ),
     }
+}
+
+/// A client key written directly under `redisStore.<use case>` (`redisStore.snapshot.address`):
+/// Helm passes it nowhere, and without `client.address` the use case stays on its default.
+fn one_level_up(path: &str, key: &str) -> Option<(Severity, String)> {
+    let use_case = path.strip_prefix("redisStore.")?;
+    if use_case.contains('.') || !STORE_CLIENT_KEYS.contains(&key) {
+        return None;
+    }
+    Some((
+        Severity::Error,
+        format!(
+            "not a key of redisStore.{use_case} (did you mean `redisStore.{use_case}.client.{key}`?): the client settings go under `client:`; Helm passes this one nowhere, so the component keeps the default"
+        ),
+    ))
+}
+
+/// Settings the chart's templates wire otherwise than the values suggest, and enabled features
+/// that lack what they need.
+fn chart_wiring(values: &Values, issues: &mut Vec<ValuesIssue>) {
+    let on = crate::plan::Enabled::read(values);
+    let text = |key: &str| {
+        values
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut issue = |severity, key: &str, message: String| {
+        issues.push(ValuesIssue {
+            severity,
+            source: values.source(key),
+            key: key.to_string(),
+            message,
+        })
+    };
+    // The management plane's REDIS_USERNAME / REDIS_PASSWORD (2.5.8).
+    for (key, default, what) in [
+        ("redis.auth.secretName", "redis-auth-secrets", "secret"),
+        ("redis.auth.usernameKey", "username", "username key"),
+        ("redis.auth.passwordKey", "password", "password key"),
+    ] {
+        let set = text(key);
+        if !set.is_empty() && set != default {
+            issue(
+                Severity::Warning,
+                key,
+                format!(
+                    "the chart passes no such {what}: the management server, UI and insights engine get REDIS_USERNAME and REDIS_PASSWORD from secret redis-auth-secrets, keys username and password, whatever {key} says (\"{set}\" is at most mounted as a file); auth.secret checks redis-auth-secrets"
+                ),
+            );
+        }
+    }
+    // The portal's credentials come from portal-redis-credentials.
+    for key in [
+        "glooPortalServer.apiKeyStorage.redis.auth.secretName",
+        "glooPortalServer.apiKeyStorage.redis.auth.usernameKey",
+        "glooPortalServer.apiKeyStorage.redis.auth.passwordKey",
+    ] {
+        if !text(key).is_empty() {
+            issue(
+                Severity::Warning,
+                key,
+                format!(
+                    "appears in no template of the chart: the portal server gets REDIS_USERNAME and REDIS_PASSWORD from secret {}, keys username and password; auth.secret checks that one",
+                    crate::plan::PORTAL_CREDENTIALS
+                ),
+            );
+        }
+    }
+    if on.portal
+        && block_truthy(values, crate::plan::PORTAL_REDIS_ENABLED)
+        && text("glooPortalServer.apiKeyStorage.redis.address").is_empty()
+    {
+        issue(
+            Severity::Error,
+            "glooPortalServer.apiKeyStorage.redis.address",
+            "is empty while the portal server's API-key storage in Redis is on (apiKeyStorage.redis.enabled): the portal has no Redis to dial; set host:port".to_string(),
+        );
+    }
+    // Ext auth's API-key storage.
+    let storage = "extAuthService.extAuth.apiKeyStorage";
+    if on.ext_auth {
+        let enabled = block_truthy(values, crate::plan::EXT_AUTH_STORAGE_ENABLED);
+        let config = values.get(&format!("{storage}.config"));
+        if !enabled && config.is_some_and(block_truthy_value) {
+            issue(
+                Severity::Warning,
+                &format!("{storage}.config"),
+                format!(
+                    "is set but {storage}.enabled is not true: the chart's own enabled: false is always merged in, so the config alone turns no storage on and ext auth keeps no API keys in Redis; set {storage}.enabled: true"
+                ),
+            );
+        }
+        if enabled {
+            let connection = format!("{storage}.config.connection");
+            let host_key = match values.get(&connection) {
+                Some(v) if block_truthy_value(v) => format!("{connection}.host"),
+                _ => format!("{storage}.config.host"),
+            };
+            if text(&host_key).is_empty() {
+                issue(
+                    Severity::Error,
+                    &host_key,
+                    format!(
+                        "is not set while ext auth's API-key storage is on ({storage}.enabled): its storage-config.yaml names no Redis host; set host:port"
+                    ),
+                );
+            }
+            if block_truthy(values, &format!("{storage}.redis.auth.enabled"))
+                && text(&format!("{storage}.redis.auth.secretName")).is_empty()
+            {
+                issue(
+                    Severity::Error,
+                    &format!("{storage}.redis.auth.secretName"),
+                    "is empty while redis.auth.enabled is true: ext auth's REDIS_USER and REDIS_PASSWORD would reference a secret with no name; name the secret that holds the credentials".to_string(),
+                );
+            }
+        }
+    }
+    let ca_cert_key = format!("{storage}.redis.certs.caCertKey");
+    if block_truthy(values, &format!("{storage}.redis.certs.enabled"))
+        && text(&format!("{storage}.redis.certs.caCert")).is_empty()
+        && !text(&ca_cert_key).is_empty()
+    {
+        issue(
+            Severity::Error,
+            &ca_cert_key,
+            format!(
+                "is not what the chart reads: ext auth's REDIS_CA_CERT is /etc/redis-certs/<certs.caCert>, so with caCert unset it names the directory and ext auth loads no CA; set {storage}.redis.certs.caCert"
+            ),
+        );
+    }
+}
+
+fn block_truthy(values: &Values, key: &str) -> bool {
+    crate::plan::truthy(values.get(key))
+}
+
+fn block_truthy_value(value: &Value) -> bool {
+    crate::plan::truthy(Some(value))
 }
 
 fn describe(kind: Kind) -> &'static str {
@@ -423,6 +583,144 @@ mod tests {
             found[0]
                 .message
                 .contains("redisStore.rateLimiter.client.certs.enabled: true")
+        );
+    }
+
+    #[test]
+    fn the_charts_own_values_fed_back_are_no_error() {
+        let chart = include_str!("../../tests/fixtures/chart-2.5.8-values.yaml");
+        let found = issues(chart);
+        assert!(found.is_empty(), "{found:?}");
+        // Turned on as the chart ships them, they still fail nowhere but where a feature on
+        // lacks what it needs.
+        let mut values = Values::default();
+        values.merge_yaml("values.yaml", chart).unwrap();
+        values
+            .merge_yaml(
+                "on.yaml",
+                "glooPortalServer: {enabled: true, apiKeyStorage: {redis: {enabled: true}}}\n",
+            )
+            .unwrap();
+        let found = validate(&values);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].key, "glooPortalServer.apiKeyStorage.redis.address");
+    }
+
+    #[test]
+    fn go_redis_v9_keys_are_known() {
+        let found = issues(
+            "redis:\n  connection: {connMaxIdleTime: 4m, connMaxLifetime: 30m, maxIdleConns: 2, maxRedirects: 3, masterName: m, readOnly: false, routeByLatency: false, routeRandomly: false, contextTimeoutEnabled: true}\n",
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn credentials_the_chart_does_not_pass_warn() {
+        let found = issues(
+            "redis:\n  auth: {enabled: true, secretName: my-redis, usernameKey: user, passwordKey: password}\nglooPortalServer:\n  apiKeyStorage: {redis: {auth: {secretName: portal-auth}}}\n",
+        );
+        let got: Vec<(&str, Severity)> =
+            found.iter().map(|i| (i.key.as_str(), i.severity)).collect();
+        assert_eq!(
+            got,
+            [
+                ("redis.auth.secretName", Severity::Warning),
+                ("redis.auth.usernameKey", Severity::Warning),
+                (
+                    "glooPortalServer.apiKeyStorage.redis.auth.secretName",
+                    Severity::Warning
+                ),
+            ]
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("from secret redis-auth-secrets, keys username and password"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[2].message.contains("portal-redis-credentials"));
+    }
+
+    #[test]
+    fn ext_auth_storage_wiring() {
+        let found = issues(
+            "extAuthService:\n  enabled: true\n  extAuth:\n    apiKeyStorage:\n      enabled: true\n      config: {connection: {socketType: tls}}\n      redis:\n        auth: {enabled: true}\n        certs: {enabled: true, secretName: s, caCertKey: ca.crt}\n",
+        );
+        let got: Vec<(&str, Severity)> =
+            found.iter().map(|i| (i.key.as_str(), i.severity)).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "extAuthService.extAuth.apiKeyStorage.config.connection.host",
+                    Severity::Error
+                ),
+                (
+                    "extAuthService.extAuth.apiKeyStorage.redis.auth.secretName",
+                    Severity::Error
+                ),
+                (
+                    "extAuthService.extAuth.apiKeyStorage.redis.certs.caCertKey",
+                    Severity::Error
+                ),
+            ]
+        );
+        assert!(
+            found[2]
+                .message
+                .contains("set extAuthService.extAuth.apiKeyStorage.redis.certs.caCert")
+        );
+        // `config` without `enabled: true` turns nothing on, and says so.
+        let found = issues(
+            "extAuthService: {enabled: true, extAuth: {apiKeyStorage: {config: {connection: {host: 'a:1'}}}}}\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0]
+                .message
+                .contains("set extAuthService.extAuth.apiKeyStorage.enabled: true")
+        );
+    }
+
+    #[test]
+    fn a_client_key_one_level_up_fails_naming_the_intended_key() {
+        let found = issues(
+            "redisStore:\n  snapshot:\n    address: r.example:6379\n    deployment: {enabled: false}\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(found[0].key, "redisStore.snapshot.address");
+        assert!(
+            found[0]
+                .message
+                .contains("did you mean `redisStore.snapshot.client.address`?"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn older_charts_values_are_recognised_not_taken_for_typos() {
+        let found = issues(
+            "glooMeshMgmtServer: {enabled: true}\nglooMeshRedis: {enabled: true}\nrate-limiter: {enabled: true}\next-auth-service: {enabled: true}\n",
+        );
+        assert_eq!(found.len(), 4, "{found:?}");
+        for i in &found {
+            assert_eq!(i.severity, Severity::Warning, "{i:?}");
+            assert!(i.message.contains("belongs to the older"), "{i:?}");
+            assert!(!i.message.contains("did you mean"), "{i:?}");
+        }
+        assert!(
+            found
+                .iter()
+                .any(|i| i.key == "rate-limiter" && i.message.contains("gloo-mesh-agent"))
+        );
+        assert!(
+            found.iter().any(
+                |i| i.key == "glooMeshMgmtServer" && i.message.contains("gloo-mesh-enterprise")
+            )
         );
     }
 

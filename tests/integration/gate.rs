@@ -80,7 +80,7 @@ fn no_file_descriptor_left() -> Result<(), Failed> {
     let dir = tool::scratch("no-fds");
     std::fs::write(
         dir.join("values.yaml"),
-        "redis: {address: \"127.0.0.1:1\"}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:1\"}\n",
     )
     .map_err(|e| e.to_string())?;
     let mut command = Command::new(env!("CARGO_BIN_EXE_redis-preflight"));
@@ -123,7 +123,7 @@ fn no_file_descriptor_left() -> Result<(), Failed> {
 fn facts_replay_keeps_the_ci_profile(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("facts-ci");
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
     );
     std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
     // auth.login warns on a server that lets anybody in: exit 4 in preflight, 3 in ci.
@@ -223,7 +223,7 @@ fn file_name_with_escapes() -> Result<(), Failed> {
 fn tampered_facts(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("facts-tampered");
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
     );
     std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
     tool::run(

@@ -290,7 +290,7 @@ fn values(dir: &Path, address: &str, auth: bool) -> PathBuf {
     std::fs::write(
         &path,
         format!(
-            "redis:\n  address: \"{address}\"\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}{auth}\n"
+            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: \"{address}\"\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}{auth}\n"
         ),
     )
     .unwrap();
@@ -851,7 +851,7 @@ fn tls_silent(lab: &Lab) -> Result<(), Failed> {
     std::fs::write(
         dir.join("values.yaml"),
         format!(
-            "redis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
+            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
         ),
     )
     .unwrap();

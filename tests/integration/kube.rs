@@ -104,7 +104,7 @@ fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
 
 fn values(lab: &Lab, dir: &Path, extra: &str) -> Result<(), Failed> {
     let text = lab.substitute(&format!(
-        "redis:\n  address: 127.0.0.1:${{PRIMARY_PORT}}\n  deployment: {{enabled: false}}\n  auth: {{enabled: true{extra}}}\n  connection: {{maxConnAge: 30m}}\n"
+        "glooMgmtServer: {{enabled: true}}\nredis: {{deployment: {{enabled: false}}}}\nredisStore:\n  snapshot:\n    client:\n      address: 127.0.0.1:${{PRIMARY_PORT}}\n      auth: {{enabled: true{extra}}}\n      connection: {{maxConnAge: 30m}}\n"
     ));
     std::fs::write(dir.join("values.yaml"), text).map_err(|e| e.to_string().into())
 }

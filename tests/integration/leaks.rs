@@ -85,6 +85,8 @@ fn run(dir: &Path, address: &str, extra: &[&str]) -> Output {
     let mut args: Vec<String> = [
         "run",
         "--set",
+        "glooMgmtServer.enabled=true",
+        "--set",
         &format!("redis.address={address}"),
         "--set",
         "redis.auth.enabled=true",

@@ -39,8 +39,9 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
 fn setup(lab: &Lab, name: &str) -> Result<(std::path::PathBuf, Vec<String>), Failed> {
     let dir = tool::scratch(name);
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
-         extAuthService: {enabled: true, extAuth: {apiKeyStorage: {config: {connection: {host: \"127.0.0.1:${NOAUTH_PORT}\"}}}}}\n\
+        "glooMgmtServer: {enabled: true}\ncommon: {addonNamespace: gloo-mesh-addons}\n\
+         redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
+         extAuthService: {enabled: true, extAuth: {apiKeyStorage: {enabled: true, config: {connection: {host: \"127.0.0.1:${NOAUTH_PORT}\"}}}}}\n\
          rateLimiter: {enabled: true, redis: {enabled: false, hostname: 127.0.0.1, service: {port: ${LRU_PORT}}, auth: {enabled: true}}}\n",
     );
     std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;

@@ -64,7 +64,8 @@ fn examples() -> Vec<String> {
 fn setup(lab: &Lab, name: &str) -> Result<(PathBuf, Vec<String>), Failed> {
     let dir = tool::scratch(name);
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
+        "glooMgmtServer: {enabled: true}\nglooInsightsEngine: {enabled: true}\nextAuthService: {enabled: true}\nrateLimiter: {enabled: true}\ncommon: {addonNamespace: gloo-mesh-addons}\n\
+         redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
          redisStore:\n\
          \x20 insights: {client: {address: \"localhost:${TLS_PORT}\", auth: {enabled: true}, certs: {enabled: true, secretName: redis-certs, caCertKey: ca.crt}}}\n\
          \x20 extAuthService: {client: {address: \"127.0.0.1:${MANAGED_PORT}\", auth: {enabled: true, secretName: managed-auth}}}\n\
@@ -370,7 +371,7 @@ fn only(lab: &Lab) -> Result<(), Failed> {
 fn no_session(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("rules-no-session");
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n",
     );
     std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
     let secret = tool::kubectl_secret(&[
@@ -619,7 +620,7 @@ fn schema() -> Result<(), Failed> {
 fn restricted(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("rules-restricted");
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n",
     );
     std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
     let secret = tool::kubectl_secret(&[

@@ -51,6 +51,8 @@ fn args(address: &str, extra: &[&str]) -> Vec<String> {
     let mut a: Vec<String> = [
         "run",
         "--set",
+        "glooMgmtServer.enabled=true",
+        "--set",
         &format!("redis.address={address}"),
         "--set",
         "redis.auth.enabled=true",

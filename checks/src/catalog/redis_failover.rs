@@ -88,11 +88,14 @@ impl Check for RedisFailover {
 
 /// The `connection.maxConnAge` key beside the address key (`redis.address` → `redis.connection.maxConnAge`).
 /// The `connection.maxConnAge` key beside the address, for the blocks that have one: the
-/// top-level `redis:` block and `redisStore.<use case>.client`. The legacy add-on blocks and
-/// the telemetry exporters have no connection-age setting.
+/// top-level `redis:` block, the portal's `apiKeyStorage.redis` and `redisStore.<use
+/// case>.client`. Ext auth's storage config, the rate limiter's block and the telemetry
+/// exporters have no connection-age setting.
 fn conn_age_key(address_key: &str) -> Option<String> {
     let block = address_key.strip_suffix(".address")?;
-    let settable = block == "redis" || (block.starts_with("redisStore.") && block.ends_with(".client"));
+    let settable = block == "redis"
+        || block == "glooPortalServer.apiKeyStorage.redis"
+        || (block.starts_with("redisStore.") && block.ends_with(".client"));
     settable.then(|| format!("{block}.connection.maxConnAge"))
 }
 

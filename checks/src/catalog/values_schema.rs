@@ -68,6 +68,15 @@ impl Check for ValuesSchema {
             };
             format!("{}{tail}", lines[at])
         };
+        if let (true, Some(why)) = (issues.is_empty(), &subject.facts.no_redis_client) {
+            // Under `ci` a gate never passes on nothing.
+            return if subject.facts.profile == "ci" {
+                Verdict::unknown(format!("nothing to check: {why}"))
+                    .fix("run the preflight with the values of the release whose components use Redis (the management plane, or the add-ons with their Redis on), or leave this release out of the gate")
+            } else {
+                Verdict::skip(format!("skipped: {why}"))
+            };
+        }
         let verdict = if issues.is_empty() && subject.facts.no_redis_values {
             return Verdict::pass(format!(
                 "the values set no Redis key: the chart's built-in Redis at {BUILTIN} is assumed"
@@ -187,6 +196,26 @@ mod tests {
             !fix.contains("default"),
             "nothing fell back to a default: {fix}"
         );
+    }
+
+    #[test]
+    fn a_release_without_a_redis_client_skips_but_never_passes_a_ci_gate() {
+        let mut f = facts(vec![]);
+        f.no_redis_client = Some("the release enables no Gloo component that uses Redis".into());
+        let judge = |f: &crate::facts::Facts| {
+            ValuesSchema.judge(Subject {
+                facts: f,
+                target: None,
+            })
+        };
+        let v = judge(&f);
+        assert_eq!(v.outcome, Outcome::Skip);
+        assert!(v.message.contains("enables no Gloo component"), "{}", v.message);
+        f.profile = "ci".into();
+        assert_eq!(judge(&f).outcome, Outcome::Unknown);
+        // What the values get wrong is still told.
+        f.values_issues = vec![issue(Severity::Error, "redis.adress", "unknown key")];
+        assert_eq!(judge(&f).outcome, Outcome::Fail);
     }
 
     #[test]
