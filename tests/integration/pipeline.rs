@@ -69,7 +69,7 @@ fn exit(out: &std::process::Output, code: i32) -> Result<(), Failed> {
 fn waivers(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("waivers");
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
     );
     write(&dir, "values.yaml", &values)?;
     let good = "waivers:\n\
@@ -229,7 +229,7 @@ fn wait_for_replica() -> Result<(), Failed> {
     let primary_port = free_port();
     let _primary = Server::start(primary_port, &[])?;
     let values = format!(
-        "redis: {{address: \"127.0.0.1:{primary_port}\", deployment: {{enabled: false}}}}\n"
+        "glooMgmtServer: {{enabled: true}}\nredis: {{address: \"127.0.0.1:{primary_port}\", deployment: {{enabled: false}}}}\n"
     );
     write(&dir, "values.yaml", &values)?;
     let run = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
@@ -267,7 +267,7 @@ fn wait_for_replica() -> Result<(), Failed> {
 fn wait_gives_up(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("wait-deadline");
     let values = lab.substitute(
-        "redis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:${NOAUTH_PORT}\", deployment: {enabled: false}}\n",
     );
     write(&dir, "values.yaml", &values)?;
     let started = Instant::now();
@@ -308,7 +308,7 @@ fn wait_unchanging() -> Result<(), Failed> {
     write(
         &dir,
         "values.yaml",
-        "redis: {address: \"127.0.0.1:1\", deployment: {enabled: false}, auth: {enabled: true}}\n",
+        "glooMgmtServer: {enabled: true}\nredis: {address: \"127.0.0.1:1\", deployment: {enabled: false}, auth: {enabled: true}}\n",
     )?;
     write(&dir, "secrets.yaml", "")?;
     let out = tool::run(
