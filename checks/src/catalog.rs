@@ -17,6 +17,7 @@ macro_rules! catalog {
 catalog! {
     auth_login::AuthLogin,
     auth_secret::AuthSecret,
+    auth_write::AuthWrite,
     data_snapshot::DataSnapshot,
     data_write_probe::DataWriteProbe,
     layout_policy::LayoutPolicy,
@@ -98,6 +99,7 @@ mod tests {
         "redis.persistence",
         "redis.failover",
         "redis.multikey",
+        "auth.write",
     ];
 
     #[test]

@@ -546,6 +546,35 @@ pub enum Reply {
     },
 }
 
+impl Reply {
+    /// The reply for a message: the server's error as it sent it, or what happened instead.
+    pub fn describe(&self) -> String {
+        match self {
+            Reply::Ok => "OK".into(),
+            Reply::Error { code, message } => format!("{code} {message}"),
+            Reply::Timeout { after_ms } => format!(
+                "no answer within readTimeout {}",
+                crate::duration::go_duration(*after_ms)
+            ),
+            Reply::Broken { error } => error.clone(),
+            Reply::TooLarge { error } => format!("reply too large ({error})"),
+        }
+    }
+
+    /// An error reply by its code and first sentence (`MISCONF (Redis is configured to save
+    /// RDB snapshots, but it's currently unable to persist to disk)`), for a message that
+    /// goes on after it; any other reply as [`Reply::describe`] gives it.
+    pub fn brief(&self) -> String {
+        match self {
+            Reply::Error { code, message } => {
+                let first = message.split(". ").next().unwrap_or_default();
+                format!("{code} ({})", first.trim_end_matches('.'))
+            }
+            other => other.describe(),
+        }
+    }
+}
+
 /// The Redis session: how login went and what the server told about itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -572,6 +601,9 @@ pub struct Session {
     pub snapshot: Observed<SnapshotKeys>,
     /// `SET` / `GET` / `DEL` of one uniquely named key with a short expiry (`--allow-write` only).
     pub write_probe: Observed<WriteProbe>,
+    /// The zero-effect writes sent in every run: may a write run here, as this user?
+    #[serde(default = "write_access_not_probed")]
+    pub write_access: Observed<WriteAccess>,
     /// What the field checks read: PING round trips, `INFO latencystats`, the multi-key probe.
     #[serde(default)]
     pub field: FieldFacts,
@@ -659,6 +691,73 @@ pub struct WriteProbe {
     pub read_back: bool,
     /// The reply to `DEL key`.
     pub del: Reply,
+}
+
+fn write_access_not_probed() -> Observed<WriteAccess> {
+    Observed::not_attempted("not probed (facts saved before the write check)")
+}
+
+/// Writes that change nothing: each names the tool's own key with an argument Redis refuses
+/// only once the command has passed its ACL, `maxmemory`, failed-save and read-only-replica
+/// checks (`SET <key> x EX 0` → `ERR invalid expire time`). The refusal that comes first
+/// tells whether a component's write of that kind would run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WriteAccess {
+    /// The key every command names; never created.
+    pub key: String,
+    /// One command per family the components write with, in the order sent.
+    pub attempts: Vec<WriteAttempt>,
+}
+
+impl WriteAccess {
+    /// The attempt of `command` (`SET`, `HSET` …).
+    pub fn attempt(&self, command: &str) -> Option<&WriteAttempt> {
+        self.attempts.iter().find(|a| a.command == command)
+    }
+
+    /// The first attempt that met `kind`.
+    pub fn met(&self, kind: WriteKind) -> Option<&WriteAttempt> {
+        self.attempts.iter().find(|a| a.kind == kind)
+    }
+}
+
+/// One zero-effect write.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WriteAttempt {
+    /// The command's name, upper case: `SET`, `HSET`, `XADD`, `INCRBY`, `EXPIRE`.
+    pub command: String,
+    /// The whole command as sent: `SET redis-preflight:write-check x EX 0`.
+    pub sent: String,
+    /// The server's reply.
+    pub reply: Reply,
+    /// What the reply means, as the probe classified it.
+    pub kind: WriteKind,
+}
+
+/// What a zero-effect write met, in the order Redis checks a command: its ACL (command,
+/// then keys), `maxmemory`, a failed save, `min-replicas-to-write`, a read-only replica, and
+/// last the command's own argument check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteKind {
+    /// The command's own argument error: every check before it passed, so a real write of
+    /// this kind would run.
+    Allowed,
+    /// `NOPERM` for the command: the user may not run it at all.
+    CommandDenied,
+    /// `NOPERM` for the key: the user's key patterns leave out the probe's key.
+    KeyDenied,
+    /// `OOM`: memory is past `maxmemory` and the policy evicts nothing.
+    Oom,
+    /// `MISCONF`: a failed RDB save or AOF write stops every write.
+    Misconf,
+    /// `NOREPLICAS`: fewer good replicas than `min-replicas-to-write`.
+    NoReplicas,
+    /// `READONLY`: a read-only replica.
+    ReadOnly,
+    /// Anything else: another error (an unknown command, a cluster redirect), no answer, a
+    /// broken connection, or a reply that is not the refusal expected.
+    Other,
 }
 
 /// One login attempt.

@@ -169,6 +169,37 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                         del: Reply::Ok,
                     },
                 },
+                write_access: Observed::Ok {
+                    value: WriteAccess {
+                        key: "redis-preflight:write-check".into(),
+                        attempts: [
+                            ("SET", "x EX 0", "invalid expire time in 'set' command"),
+                            (
+                                "HSET",
+                                "f v f",
+                                "wrong number of arguments for 'hset' command",
+                            ),
+                            (
+                                "XADD",
+                                "MAXLEN -1 * f v",
+                                "The MAXLEN argument must be >= 0.",
+                            ),
+                            ("INCRBY", "x", "value is not an integer or out of range"),
+                            ("EXPIRE", "x", "value is not an integer or out of range"),
+                        ]
+                        .into_iter()
+                        .map(|(command, args, message)| WriteAttempt {
+                            command: command.into(),
+                            sent: format!("{command} redis-preflight:write-check {args}"),
+                            reply: Reply::Error {
+                                code: "ERR".into(),
+                                message: message.into(),
+                            },
+                            kind: WriteKind::Allowed,
+                        })
+                        .collect(),
+                    },
+                },
                 field: FieldFacts {
                     pings: Observed::Ok {
                         value: Pings {
@@ -230,6 +261,20 @@ pub fn set_info(target: &mut TargetFacts, field: &str, value: Option<&str>) {
             None => fields.remove(field),
         };
         *info = fields.into_iter().collect();
+    }
+}
+
+/// Makes every zero-effect write of a target built by [`healthy_target`] meet `code message`
+/// (classified as `kind`), as a server in that state answers them all.
+pub fn set_writes(target: &mut TargetFacts, kind: WriteKind, code: &str, message: &str) {
+    if let Observed::Ok { value } = &mut session(target).write_access {
+        for a in &mut value.attempts {
+            a.kind = kind;
+            a.reply = Reply::Error {
+                code: code.into(),
+                message: message.into(),
+            };
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod session;
 pub mod target;
 pub mod tcp;
 pub mod tls;
+pub mod write_access;
 
 use std::time::Instant;
 

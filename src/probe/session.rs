@@ -152,6 +152,7 @@ where
         info_sections: BTreeMap::new(),
         snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
         write_probe: Observed::not_attempted("writes need --allow-write"),
+        write_access: Observed::not_attempted("not admitted"),
         field: Default::default(),
         duration_ms: 0.0,
         refusal,
@@ -250,6 +251,7 @@ fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
     })
 }
 /// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
+/// On an admitted session the zero-effect writes (`write_access.rs`) go with them.
 async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras: Extras) {
     let hello = redis::cmd("HELLO").arg(2).clone();
     let info = redis::cmd("INFO").clone();
@@ -270,14 +272,26 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
         .iter()
         .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
         .collect();
-    let (hello, info, role, configs, field) = tokio::join!(
+    let admitted = session.admitted();
+    let (hello, info, role, configs, field, write_access) = tokio::join!(
         send(conn, &hello, read),
         send(conn, &info, read),
         send(conn, &role, read),
         send_all(conn, &gets, read),
         super::field::reads(conn, read),
+        async {
+            // Not as the user everybody is: the question is what the components' user may do.
+            if admitted {
+                Some(super::write_access::probe(conn, read).await)
+            } else {
+                None
+            }
+        },
     );
     field.apply(session);
+    if let Some(w) = write_access {
+        session.write_access = w;
+    }
     // A reply of the wrong shape (a confused server answering PONG to everything) is no
     // observation: an empty INFO must never pass a check.
     session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
@@ -304,11 +318,18 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
     // In the order sent: the first read the closed connection broke is where the server
     // closed it (the earlier ones were answered).
     let closed = |o: Option<FailureKind>| o == Some(FailureKind::Reset);
+    let write_closed = session.write_access.ok().and_then(|w| {
+        w.attempts
+            .iter()
+            .find(|a| matches!(a.reply, Reply::Broken { .. }))
+            .map(|a| a.command.as_str())
+    });
     session.dropped_at = [
         ("HELLO", closed(session.hello.failure())),
         ("INFO", closed(session.info.failure())),
         ("ROLE", closed(session.role.failure())),
         ("CONFIG GET", config_closed),
+        (write_closed.unwrap_or_default(), write_closed.is_some()),
     ]
     .into_iter()
     .find(|(_, closed)| *closed)

@@ -93,6 +93,50 @@ const READING: &[&str] = &[
     "exec",
 ];
 
+/// The zero-effect writes of the write check (`src/probe/write_access.rs`), argument for
+/// argument: each is refused by Redis before it changes anything. No other form of these
+/// commands may reach the server.
+const ZERO_EFFECT: &[&[&str]] = &[
+    &["set", "redis-preflight:write-check", "x", "EX", "0"],
+    &["hset", "redis-preflight:write-check", "f", "v", "f"],
+    &[
+        "xadd",
+        "redis-preflight:write-check",
+        "MAXLEN",
+        "-1",
+        "*",
+        "f",
+        "v",
+    ],
+    &["incrby", "redis-preflight:write-check", "x"],
+    &["expire", "redis-preflight:write-check", "x"],
+];
+
+/// The arguments of a MONITOR line (`1700000000.1 [0 127.0.0.1:5] "set" "k" "x"`), the
+/// command lower-cased.
+fn monitor_args(line: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut arg = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => arg.extend(chars.next()),
+                '"' => break,
+                c => arg.push(c),
+            }
+        }
+        args.push(arg);
+    }
+    if let Some(first) = args.first_mut() {
+        *first = first.to_lowercase();
+    }
+    args
+}
+
 /// `INFO commandstats` as command → calls. Unlike MONITOR, it also counts admin commands
 /// (MONITOR never shows CONFIG).
 fn command_calls(lab: &Lab) -> Result<std::collections::BTreeMap<String, u64>, Failed> {
@@ -126,10 +170,29 @@ fn command_calls(lab: &Lab) -> Result<std::collections::BTreeMap<String, u64>, F
         .collect())
 }
 
+/// `DBSIZE` of the primary.
+fn dbsize(lab: &Lab) -> Result<String, Failed> {
+    let out = Command::new("redis-cli")
+        .args([
+            "-p",
+            &lab.port("PRIMARY"),
+            "--user",
+            "gloo",
+            "--pass",
+            "gloo-pass",
+            "--no-auth-warning",
+            "dbsize",
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 fn only_reading_commands(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("monitor");
     secrets(&dir, "gloo", "gloo-pass")?;
     let before = command_calls(lab)?;
+    let keys_before = dbsize(lab)?;
     let mut monitor = Command::new("redis-cli")
         .args([
             "-p",
@@ -183,24 +246,35 @@ fn only_reading_commands(lab: &Lab) -> Result<(), Failed> {
         .output()
         .map_err(|e| e.to_string())?;
     let mut seen = Vec::new();
+    let mut writes: Vec<Vec<String>> = Vec::new();
     for line in lines {
         let line = line.map_err(|e| e.to_string())?;
         if line.contains("\"end-of-run\"") {
             break;
         }
-        seen.push(line.split('"').nth(1).unwrap_or("").to_lowercase());
+        let args = monitor_args(&line);
+        let command = args.first().cloned().unwrap_or_default();
+        if !READING.contains(&command.as_str()) {
+            writes.push(args);
+        }
+        seen.push(command);
     }
     let _ = monitor.kill();
     let _ = monitor.wait();
     let after = command_calls(lab)?;
-    // The test's own connections: MONITOR, the marker PING, and the INFO reading the stats.
-    let own: &[&str] = &["monitor", "ping", "info", "auth", "hello"];
+    // The test's own connections: MONITOR, the marker PING, the INFO reading the stats, DBSIZE.
+    let own: &[&str] = &["monitor", "ping", "info", "auth", "hello", "dbsize"];
     let mut counted = Vec::new();
+    let zero_effect = |name: &str| ZERO_EFFECT.iter().any(|form| form[0] == name);
     for (name, calls) in &after {
         let grew = calls - before.get(name).copied().unwrap_or(0);
         if grew > 0 {
             counted.push(name.clone());
-            if !READING.contains(&name.as_str()) && !own.contains(&name.as_str()) {
+            // A write command counts only in its zero-effect form, which MONITOR checks below.
+            if !READING.contains(&name.as_str())
+                && !own.contains(&name.as_str())
+                && !zero_effect(name)
+            {
                 return Err(format!(
                     "INFO commandstats: `{name}` ran {grew} time(s) during a read-only run"
                 )
@@ -208,12 +282,27 @@ fn only_reading_commands(lab: &Lab) -> Result<(), Failed> {
             }
         }
     }
-    let written: Vec<&String> = seen
+    // Exactly the zero-effect forms, each once, and nothing else that writes.
+    let written: Vec<&Vec<String>> = writes
         .iter()
-        .filter(|c| !READING.contains(&c.as_str()))
+        .filter(|args| !ZERO_EFFECT.iter().any(|form| *form == args.as_slice()))
         .collect();
     if !written.is_empty() {
         return Err(format!("MONITOR saw non-reading commands: {written:?}").into());
+    }
+    for form in ZERO_EFFECT {
+        let times = writes
+            .iter()
+            .filter(|args| *form == args.as_slice())
+            .count();
+        if times != 1 {
+            return Err(
+                format!("MONITOR saw the zero-effect {form:?} {times} time(s), not once").into(),
+            );
+        }
+    }
+    if dbsize(lab)? != keys_before {
+        return Err("the number of keys changed during a read-only run".into());
     }
     // The run did read: an empty trace would prove nothing.
     for expected in ["info", "role", "hello", "srandmember"] {

@@ -1,7 +1,7 @@
 use reports::Outcome;
 
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{Observed, RefusalKind, Session, TargetFacts};
+use crate::facts::{Observed, RefusalKind, Session, TargetFacts, WriteKind};
 
 crate::check! {
     /// ## What it checks
@@ -67,6 +67,26 @@ impl Check for RedisCapacity {
         if !s.admitted() {
             return Verdict::skip("skipped: the server did not admit the session (see auth.login)")
                 .with("blocked_by", "auth.login");
+        }
+        // What a write meets is the verdict, whatever the percentages say (Redis counts memory
+        // for maxmemory without its replication and AOF buffers, which INFO includes).
+        if let Some(oom) = s.write_access.ok().and_then(|w| w.met(WriteKind::Oom)) {
+            let num = |field: &str| s.info_field(field).and_then(|v| v.parse::<u64>().ok());
+            let memory = match (num("used_memory"), num("maxmemory")) {
+                (Some(used), Some(max)) if max > 0 => {
+                    format!(" ({} used of maxmemory {})", mib(used), mib(max))
+                }
+                _ => String::new(),
+            };
+            let policy = s.info_field("maxmemory_policy").unwrap_or("noeviction");
+            return Verdict::fail(format!(
+                "the server refuses writes: a zero-effect {} met {}; memory is at maxmemory{memory} and the policy ({policy}) frees nothing, so every Gloo write fails",
+                oom.command,
+                oom.reply.brief()
+            ))
+            .with("write_reply", oom.reply.describe())
+            .with("maxmemory_policy", policy)
+            .fix("raise maxmemory or the node size (or delete data Gloo does not need); keep maxmemory-policy noeviction");
         }
         if s.info.ok().is_none() {
             let how = s.info.why_not("INFO").unwrap_or_default();
@@ -262,6 +282,28 @@ mod tests {
             "reply too large: over 1 MiB",
         );
         assert!(judge(&t).message.contains("reply too large"));
+    }
+
+    #[test]
+    fn a_write_that_meets_oom_fails_whatever_the_percentage() {
+        let mut t = healthy_target("s");
+        set_info(&mut t, "maxmemory", Some("1048576"));
+        set_info(&mut t, "used_memory", Some("734003"));
+        assert_eq!(judge(&t).outcome, Outcome::Pass, "70 %");
+        crate::testing::set_writes(
+            &mut t,
+            WriteKind::Oom,
+            "OOM",
+            "command not allowed when used memory > 'maxmemory'.",
+        );
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("a zero-effect SET met OOM (command not allowed")
+                && v.message.contains("(0.7 MiB used of maxmemory 1.0 MiB)"),
+            "{}",
+            v.message
+        );
     }
 
     #[test]

@@ -92,11 +92,19 @@ impl Check for RedisLatency {
                     go_duration(*after_ms)
                 ))
                 .fix("find why Redis stalls (SLOWLOG GET, INFO commandstats, the network path), or raise connection.readTimeout"),
+                // A server that cannot persist refuses PING with the writes.
+                Reply::Error { code, .. } if code == "MISCONF" => Verdict::unknown(format!(
+                    "PING {} of {} was refused with {}: a server that cannot persist refuses PING as well as writes, so go-redis fails at its first PING; the round trip could not be measured",
+                    answered + 1,
+                    pings.asked,
+                    reply.brief()
+                ))
+                .fix("fix the failing save first (see redis.persistence), then run the preflight again"),
                 other => Verdict::unknown(format!(
                     "PING {} of {} failed ({}); the round trip could not be measured",
                     answered + 1,
                     pings.asked,
-                    describe(other)
+                    other.describe()
                 ))
                 .fix("verify by hand with redis-cli --latency from the component's namespace"),
             };
@@ -208,16 +216,6 @@ const SERVER_COMMANDS: &[&str] = &[
     "evalsha", "xadd", "smembers", "sadd",
 ];
 
-fn describe(reply: &Reply) -> String {
-    match reply {
-        Reply::Ok => "OK".into(),
-        Reply::Error { code, message } => format!("{code} {message}"),
-        Reply::Timeout { after_ms } => format!("no answer within {after_ms} ms"),
-        Reply::Broken { error } => error.clone(),
-        Reply::TooLarge { error } => format!("reply too large ({error})"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +306,29 @@ mod tests {
             error: "NOPERM ping".into(),
         };
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn a_ping_refused_with_misconf_names_the_failing_save() {
+        let mut t = healthy_target("snapshot");
+        session(&mut t).field.pings = Observed::Ok {
+            value: crate::facts::Pings {
+                asked: 20,
+                samples_ms: vec![],
+                stopped_by: Some(Reply::Error {
+                    code: "MISCONF".into(),
+                    message: "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled".into(),
+                }),
+            },
+        };
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(
+            v.message.contains("PING 1 of 20 was refused with MISCONF (Redis is configured to save RDB snapshots, but it's currently unable to persist to disk): a server that cannot persist refuses PING as well as writes, so go-redis fails at its first PING"),
+            "{}",
+            v.message
+        );
+        assert!(v.remediation.unwrap().contains("redis.persistence"));
     }
 
     #[test]

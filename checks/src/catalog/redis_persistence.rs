@@ -1,5 +1,6 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::Observed;
+use crate::facts::{Observed, Session, WriteKind};
+use reports::Outcome;
 
 crate::check! {
     /// ## What it checks
@@ -45,6 +46,35 @@ impl Check for RedisPersistence {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
+        let v = from_info(t, s);
+        // A write that met MISCONF settles it, whatever INFO and CONFIG could tell.
+        let Some(misconf) = s.write_access.ok().and_then(|w| w.met(WriteKind::Misconf)) else {
+            return v;
+        };
+        let seen = format!(
+            "a zero-effect {} met MISCONF: Redis refuses every write, and PING too, so go-redis fails at its first PING",
+            misconf.command
+        );
+        let v = v.with("write_reply", misconf.reply.describe());
+        if v.outcome == Outcome::Fail {
+            return Verdict {
+                message: format!("{}; {seen}", v.message),
+                ..v
+            };
+        }
+        Verdict {
+            outcome: Outcome::Fail,
+            message: format!(
+                "the server cannot persist: {seen} ({}); expected writes to be accepted",
+                misconf.reply.brief()
+            ),
+            ..v
+        }
+        .fix("read the server log for the failing save or AOF write, free or grow the disk under dir and fix its permissions (or give Redis memory to fork); a successful BGSAVE then clears it")
+    }
+}
+
+fn from_info(t: &crate::facts::TargetFacts, s: &Session) -> Verdict {
         let Some(info) = s.info.ok() else {
             return Verdict::unknown(format!(
                 "INFO persistence could not be read ({}); verify by hand that the last save and AOF write succeeded",
@@ -123,7 +153,6 @@ impl Check for RedisPersistence {
         evidence(Verdict::pass(format!(
             "the last RDB save is {rdb} and the last AOF write is {aof_write}"
         )))
-    }
 }
 
 #[cfg(test)]
@@ -160,6 +189,34 @@ mod tests {
         assert_eq!(judge(&t).outcome, Outcome::Warn, "no save points: writes go on");
         config(&mut t, "save", refused("config|get"));
         assert_eq!(judge(&t).outcome, Outcome::Unknown, "managed: never a false fail");
+    }
+
+    #[test]
+    fn a_write_that_meets_misconf_fails_even_where_info_and_config_are_refused() {
+        let misconf = |t: &mut TargetFacts| {
+            crate::testing::set_writes(
+                t,
+                WriteKind::Misconf,
+                "MISCONF",
+                "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.",
+            )
+        };
+        let mut t = healthy_target("snapshot");
+        set_info(&mut t, "rdb_last_bgsave_status", Some("err"));
+        misconf(&mut t);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("a zero-effect SET met MISCONF: Redis refuses every write, and PING too, so go-redis fails at its first PING"),
+            "{}",
+            v.message
+        );
+        let mut managed = healthy_target("snapshot");
+        misconf(&mut managed);
+        session(&mut managed).info = refused("info");
+        let v = judge(&managed);
+        assert_eq!(v.outcome, Outcome::Fail, "{}", v.message);
+        assert!(v.message.starts_with("the server cannot persist"), "{}", v.message);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::Observed;
+use crate::facts::{Observed, WriteKind};
 
 crate::check! {
     /// ## What it checks
@@ -49,6 +49,8 @@ impl Check for RedisRole {
             .with("primaries", sentinel.masters.join(", "))
             .fix(sentinel.fix(&t.address_key));
         }
+        // What a write met: READONLY is a read-only replica, whatever the reads could tell.
+        let readonly = s.write_access.ok().and_then(|w| w.met(WriteKind::ReadOnly));
         let (role, source) =
             if let Some(r) = s.role.ok().and_then(|r| r.first()) {
                 (r.as_str(), "ROLE")
@@ -56,6 +58,15 @@ impl Check for RedisRole {
                 (r, "HELLO")
             } else if let Some(r) = s.info_field("role") {
                 (r, "INFO replication")
+            } else if let Some(w) = readonly {
+                return Verdict::fail(format!(
+                    "{} is a read-only replica: a zero-effect {} met {} (ROLE, HELLO and INFO could not tell the role); Gloo's writes would fail with READONLY",
+                    t.address,
+                    w.command,
+                    w.reply.brief()
+                ))
+                .with("write_reply", w.reply.describe())
+                .fix(format!("set {} to the primary endpoint", t.address_key));
             } else {
                 let how = match s.role.failure() {
                     Some(_) => "could not be read",
@@ -104,8 +115,9 @@ impl Check for RedisRole {
                     .with("slave_read_only", "0")
                 } else {
                     Verdict::fail(format!(
-                        "{} is a read-only replica{primary} (role {role}, per {source}){link_note}; Gloo's writes would fail with READONLY",
-                        t.address
+                        "{} is a read-only replica{primary} (role {role}, per {source}){link_note}; Gloo's writes would fail with READONLY{}",
+                        t.address,
+                        readonly.map(|w| format!(", as a zero-effect {} did", w.command)).unwrap_or_default()
                     ))
                 });
                 if let Some(m) = &master {
@@ -227,8 +239,24 @@ mod tests {
         assert!(v.message.contains("per HELLO"));
 
         session(&mut restricted).hello = refused("hello");
-        let v = judge(restricted);
+        let v = judge(restricted.clone());
         assert_eq!(v.outcome, Outcome::Unknown);
         assert!(v.message.contains("verify by hand"));
+
+        // Nothing tells the role, but a write meets READONLY.
+        crate::testing::set_writes(
+            &mut restricted,
+            WriteKind::ReadOnly,
+            "READONLY",
+            "You can't write against a read only replica.",
+        );
+        let v = judge(restricted);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .contains("is a read-only replica: a zero-effect SET met READONLY (You can't write"),
+            "{}",
+            v.message
+        );
     }
 }
