@@ -403,7 +403,7 @@ fn deps_on_a_fresh_machine() -> Result<(), Failed> {
     let expected_tail = [
         format!("python3 -m venv --clear {}", venv.display()),
         format!(
-            "{}/bin/python -m pip install -q --disable-pip-version-check jsonschema junitparser pyyaml",
+            "{}/bin/python -m pip install -q --disable-pip-version-check jsonschema junitparser pyyaml kubernetes-validate",
             venv.display()
         ),
     ];
@@ -423,6 +423,7 @@ fn deps_on_a_fresh_machine() -> Result<(), Failed> {
                     "cmark-gfm",
                     "iptables",
                     "iproute2",
+                    "busybox",
                     "python3-venv",
                 ],
             "the Debian packages: kubectl from kubernetes-client, python3-venv for the venv",

@@ -5,6 +5,7 @@
 
 mod gate;
 mod hostile;
+mod job;
 mod kube;
 mod lab;
 mod leaks;
@@ -29,6 +30,7 @@ fn main() {
     trials.extend(gate::trials(&lab));
     trials.extend(leaks::trials(&lab));
     trials.extend(pipeline::trials(&lab));
+    trials.extend(job::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();
