@@ -311,7 +311,7 @@ pub fn with_tls(target: &mut TargetFacts) {
         handshake: Some(Handshake {
             completed: true,
             error: None,
-            version: Some("TLSv1_3".into()),
+            version: Some("TLS 1.3".into()),
             chain: vec![cert(
                 "CN=redis.example",
                 "CN=lab CA",

@@ -157,7 +157,7 @@ mod tests {
         let h = t.tls_facts.handshake.as_mut().unwrap();
         h.completed = false;
         h.chain.clear();
-        h.error = Some("the server sent TLS alert HandshakeFailure".into());
+        h.error = Some("the server sent TLS alert handshake_failure".into());
         let mut judged = |hello: GoHello| {
             t.tls_facts.handshake.as_mut().unwrap().go_hello = Some(hello);
             judge(&t)
