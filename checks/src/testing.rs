@@ -295,6 +295,7 @@ pub fn cert(subject: &str, issuer: &str, days_left: i64, sans: &[&str], is_ca: b
         sans: sans.iter().map(|s| s.to_string()).collect(),
         is_ca,
         version: 3,
+        negative_serial: false,
     }
 }
 

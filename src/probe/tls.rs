@@ -359,7 +359,7 @@ fn verify_apart(
                     UNSUPPORTED_ALGORITHM.to_string(),
                     TrustFailure::UnsupportedAlgorithm,
                 ),
-                Some(id) if is_sha1(id) => (SHA1_SIGNATURE.to_string(), TrustFailure::Other),
+                Some(id) if is_sha1(id) => (SHA1_SIGNATURE.to_string(), TrustFailure::Sha1),
                 _ => (e.to_string(), kind),
             })
         })
@@ -380,7 +380,7 @@ fn webpki_says(e: &rustls::Error, reason: webpki::Error) -> bool {
 
 /// webpki's reason for a chain signed with SHA-1, which Go (1.18 on) rejects as well.
 const SHA1_SIGNATURE: &str =
-    "InsecureSignatureAlgorithm (the chain is signed with SHA-1, which Go rejects too)";
+    "a certificate of the chain is signed with SHA-1, an insecure signature algorithm";
 
 /// The DER of the signature algorithm OIDs Go's crypto/x509 verifies: ECDSA and RSA PKCS#1
 /// with SHA-256/384/512, RSASSA-PSS, Ed25519.
@@ -608,6 +608,7 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
         is_ca: x.is_ca(),
         // The field holds the version minus one.
         version: x.version().0 + 1,
+        negative_serial: x.raw_serial().first().is_some_and(|b| b & 0x80 != 0),
     })
 }
 
