@@ -696,7 +696,7 @@ pub struct WriteProbe {
 }
 
 fn write_access_not_probed() -> Observed<WriteAccess> {
-    Observed::not_attempted("not probed (facts saved before the write check)")
+    Observed::not_attempted("the facts were saved before the write check existed")
 }
 
 /// Writes that change nothing: each names the tool's own key with an argument Redis refuses
