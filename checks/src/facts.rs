@@ -434,6 +434,10 @@ pub struct CertInfo {
     /// without `-extfile`), which can name no host.
     #[serde(default = "x509_v3")]
     pub version: u32,
+    /// The serial number is negative (its DER integer's top bit is set): Go refuses to parse
+    /// such a certificate since Go 1.23 ("x509: negative serial number"); webpki accepts it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub negative_serial: bool,
 }
 
 fn x509_v3() -> u32 {
@@ -487,6 +491,9 @@ pub enum TrustFailure {
     /// The server certificate's extended key usage leaves out server authentication (Go:
     /// "certificate specifies an incompatible key usage").
     NotForServers,
+    /// A certificate of the chain is signed with SHA-1, which Go (1.18 on) refuses as
+    /// webpki does: "x509: cannot verify signature: insecure algorithm".
+    Sha1,
     /// Anything else (the reason is in `chain_trust`).
     Other,
 }
@@ -694,7 +701,7 @@ pub struct WriteProbe {
 }
 
 fn write_access_not_probed() -> Observed<WriteAccess> {
-    Observed::not_attempted("not probed (facts saved before the write check)")
+    Observed::not_attempted("the facts were saved before the write check existed")
 }
 
 /// Writes that change nothing: each names the tool's own key with an argument Redis refuses
@@ -781,7 +788,18 @@ impl Session {
     pub fn admitted(&self) -> bool {
         match &self.login {
             Some(login) => login.reply == Reply::Ok,
-            None => self.unauthenticated_ping == Reply::Ok,
+            None => self.lets_anybody_in(),
+        }
+    }
+
+    /// Whether `PING` before any `AUTH` got past the server's authentication: `PONG`, or
+    /// `MISCONF`, which Redis answers PING with (after its authentication check) while it
+    /// cannot persist. go-redis then fails at its first PING, but the session is open.
+    pub fn lets_anybody_in(&self) -> bool {
+        match &self.unauthenticated_ping {
+            Reply::Ok => true,
+            Reply::Error { code, .. } => code == "MISCONF",
+            _ => false,
         }
     }
 

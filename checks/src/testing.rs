@@ -296,6 +296,7 @@ pub fn cert(subject: &str, issuer: &str, days_left: i64, sans: &[&str], is_ca: b
         sans: sans.iter().map(|s| s.to_string()).collect(),
         is_ca,
         version: 3,
+        negative_serial: false,
     }
 }
 
@@ -312,7 +313,7 @@ pub fn with_tls(target: &mut TargetFacts) {
         handshake: Some(Handshake {
             completed: true,
             error: None,
-            version: Some("TLSv1_3".into()),
+            version: Some("TLS 1.3".into()),
             chain: vec![cert(
                 "CN=redis.example",
                 "CN=lab CA",

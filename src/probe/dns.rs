@@ -97,7 +97,10 @@ impl Dialer {
 }
 
 fn timeout_message(deadline: Duration) -> String {
-    format!("no answer from the resolver within {:?}", deadline)
+    format!(
+        "no answer from the resolver within {}",
+        checks::duration::go_duration(deadline.as_millis() as u64)
+    )
 }
 
 fn describe(e: &NetError, deadline: Duration) -> (FailureKind, String) {

@@ -87,7 +87,8 @@ pub async fn fetch(
                 }
                 Ok(Err(e)) => Fetched::Unavailable(format!("the Kubernetes API server {server} ({describe}) is unreachable: {e}")),
                 Err(_) => Fetched::Unavailable(format!(
-                    "no answer from the Kubernetes API server {server} ({describe}) within {deadline:?}"
+                    "no answer from the Kubernetes API server {server} ({describe}) within {}",
+                    checks::duration::go_duration(deadline.as_millis() as u64)
                 )),
             };
             ((ns.clone(), name.clone()), fetched)

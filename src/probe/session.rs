@@ -181,7 +181,7 @@ where
         // Last: the PINGs must not queue behind other replies (see field.rs).
         super::field::round_trips(conn, read, &mut session).await;
     } else {
-        if session.unauthenticated_ping == Reply::Ok {
+        if session.lets_anybody_in() {
             // The login failed, but the server lets anybody in: what it says it is (a
             // Sentinel, say) names the cause. Reads only, as the user everybody is.
             read_server(conn, read, &mut session, extras).await;

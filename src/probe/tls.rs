@@ -213,11 +213,10 @@ async fn connect(
     let stream = match result {
         Ok(Ok(stream)) => {
             facts.completed = true;
-            facts.version = stream
-                .get_ref()
-                .1
-                .protocol_version()
-                .map(|v| format!("{v:?}"));
+            facts.version = stream.get_ref().1.protocol_version().map(|v| {
+                let [major, minor] = u16::from(v).to_be_bytes();
+                super::go_hello::version_name(major, minor)
+            });
             Some(stream)
         }
         Ok(Err(e)) => {
@@ -233,7 +232,8 @@ async fn connect(
         }
         Err(_) => {
             facts.error = Some(format!(
-                "no answer to the TLS handshake within {deadline:?}"
+                "no answer to the TLS handshake within {}",
+                checks::duration::go_duration(deadline.as_millis() as u64)
             ));
             None
         }
@@ -359,7 +359,7 @@ fn verify_apart(
                     UNSUPPORTED_ALGORITHM.to_string(),
                     TrustFailure::UnsupportedAlgorithm,
                 ),
-                Some(id) if is_sha1(id) => (SHA1_SIGNATURE.to_string(), TrustFailure::Other),
+                Some(id) if is_sha1(id) => (SHA1_SIGNATURE.to_string(), TrustFailure::Sha1),
                 _ => (e.to_string(), kind),
             })
         })
@@ -380,7 +380,7 @@ fn webpki_says(e: &rustls::Error, reason: webpki::Error) -> bool {
 
 /// webpki's reason for a chain signed with SHA-1, which Go (1.18 on) rejects as well.
 const SHA1_SIGNATURE: &str =
-    "InsecureSignatureAlgorithm (the chain is signed with SHA-1, which Go rejects too)";
+    "a certificate of the chain is signed with SHA-1, an insecure signature algorithm";
 
 /// The DER of the signature algorithm OIDs Go's crypto/x509 verifies: ECDSA and RSA PKCS#1
 /// with SHA-256/384/512, RSASSA-PSS, Ed25519.
@@ -525,6 +525,24 @@ fn refused_offer(e: &std::io::Error) -> bool {
     )
 }
 
+/// A rustls reason (a variant name such as `NoCipherSuitesInCommon`) as words: "no cipher
+/// suites in common". A reason that carries data keeps only its name.
+fn words(name: &str) -> String {
+    let name = name.split(['(', ' ', '{']).next().unwrap_or_default();
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        let starts_word = c.is_uppercase()
+            && i > 0
+            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
+        if starts_word {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 /// A rustls failure in a user's words.
 fn describe(e: &std::io::Error) -> String {
     match e
@@ -532,9 +550,23 @@ fn describe(e: &std::io::Error) -> String {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
         Some(rustls::Error::InvalidMessage(m)) => {
-            format!("the server did not answer with TLS ({m:?})")
+            format!(
+                "the server did not answer with TLS ({})",
+                words(&format!("{m:?}"))
+            )
         }
-        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent TLS alert {alert:?}"),
+        Some(rustls::Error::AlertReceived(alert)) => format!(
+            "the server sent TLS alert {}",
+            super::go_hello::alert_name(u8::from(*alert))
+        ),
+        Some(rustls::Error::PeerIncompatible(p)) => format!(
+            "the server is incompatible with the handshake offered: {}",
+            words(&format!("{p:?}"))
+        ),
+        Some(rustls::Error::PeerMisbehaved(p)) => format!(
+            "the server broke the TLS protocol: {}",
+            words(&format!("{p:?}"))
+        ),
         Some(other) => other.to_string(),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the server closed the connection during the handshake".into()
@@ -576,12 +608,35 @@ pub fn cert_info(der: &[u8]) -> Option<CertInfo> {
         is_ca: x.is_ca(),
         // The field holds the version minus one.
         version: x.version().0 + 1,
+        negative_serial: x.raw_serial().first().is_some_and(|b| b & 0x80 != 0),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rustls_reasons_are_told_in_words_never_as_rust_debug_output() {
+        assert_eq!(
+            words("NoCipherSuitesInCommon"),
+            "no cipher suites in common"
+        );
+        assert_eq!(words("InvalidContentType"), "invalid content type");
+        assert_eq!(words("UnknownCA"), "unknown ca");
+        assert_eq!(
+            words("ServerSentHelloRetryRequestWithUnknownExtension"),
+            "server sent hello retry request with unknown extension"
+        );
+        assert_eq!(words("Other(x)"), "other");
+        let alert = std::io::Error::other(rustls::Error::AlertReceived(
+            rustls::AlertDescription::HandshakeFailure,
+        ));
+        assert_eq!(
+            describe(&alert),
+            "the server sent TLS alert handshake_failure"
+        );
+    }
 
     #[test]
     fn signature_algorithms_go_verifies_and_sha1_which_it_rejects() {

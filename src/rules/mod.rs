@@ -411,7 +411,7 @@ pub(crate) fn render(expr: &IdedExpr) -> Option<String> {
         Expr::Select(s) => Some(format!("{}.{}", render(&s.operand)?, s.field)),
         Expr::Call(c) if c.func_name == operators::INDEX => {
             let key = match &c.args[1].expr {
-                Expr::Literal(LiteralValue::String(s)) => format!("{:?}", s.inner()),
+                Expr::Literal(LiteralValue::String(s)) => quoted(s.inner()),
                 Expr::Literal(LiteralValue::Int(i)) => format!("{}", i.inner()),
                 _ => return None,
             };
@@ -483,7 +483,7 @@ fn bounded(text: &str) -> String {
 /// A CEL value as evidence: JSON-like, bounded.
 fn shown(value: &cel::Value) -> String {
     let text = match value {
-        cel::Value::String(s) => format!("{:?}", s.as_str()),
+        cel::Value::String(s) => quoted(s.as_str()),
         cel::Value::Int(i) => i.to_string(),
         cel::Value::UInt(u) => format!("{u}u"),
         cel::Value::Float(f) => f.to_string(),
@@ -502,14 +502,21 @@ fn shown(value: &cel::Value) -> String {
             entries.sort();
             format!("{{{}}}", entries.join(", "))
         }
-        other => format!("{other:?}"),
+        cel::Value::Bytes(b) => format!("{} bytes", b.len()),
+        cel::Value::Function(name, _) => format!("function {name}"),
+        _ => "a value of another type".into(),
     };
     bounded(&text)
 }
 
+/// A string as a quoted literal with JSON's escapes (CEL's and JSON's agree on these).
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
 fn key_text(k: &cel::objects::Key) -> String {
     match k {
-        cel::objects::Key::String(s) => format!("{:?}", s.as_str()),
+        cel::objects::Key::String(s) => quoted(s.as_str()),
         cel::objects::Key::Int(i) => i.to_string(),
         cel::objects::Key::Uint(u) => format!("{u}u"),
         cel::objects::Key::Bool(b) => b.to_string(),

@@ -18,10 +18,11 @@ impl Lab {
     pub fn start() -> Lab {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let dir = std::env::temp_dir().join(format!("redis-preflight-lab-{}", std::process::id()));
-        // Far from the demo lab's 17000, and 40 ports apart per process so parallel runs do not meet.
-        // Below the ephemeral range (32768 and up), where an outgoing connection may hold a
-        // port; Redis cluster mode needs its port + 10000 free too.
-        let base = 20000 + (std::process::id() % 300) * 40;
+        // Far from the demo lab's 17000, and 48 ports apart per process so parallel runs do not
+        // meet (the lab uses 39). Below the ephemeral range (32768 and up), where an outgoing
+        // connection may hold a port: 20000 + 249 × 48 + 47 = 31999. Redis cluster mode needs
+        // its port + 10000 free too.
+        let base = 20000 + (std::process::id() % 250) * 48;
         let status = Command::new(root.join("ci/lab"))
             .args(["start", dir.to_str().unwrap(), &base.to_string()])
             .status()

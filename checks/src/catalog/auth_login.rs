@@ -110,7 +110,7 @@ impl Check for AuthLogin {
             };
         }
         match &session.login {
-            None => match &session.unauthenticated_ping {
+            None => match if session.lets_anybody_in() { &Reply::Ok } else { &session.unauthenticated_ping } {
                 // The legacy ext auth and portal blocks have no auth setting at all: the fix
                 // cannot be "turn on auth in the values" there.
                 Reply::Ok if t.auth.enabled_key.ends_with(LEGACY_NO_AUTH) => Verdict::warn(format!(
@@ -132,7 +132,7 @@ impl Check for AuthLogin {
                 other => reply_failure(t, other),
             },
             Some(login) => match &login.reply {
-                Reply::Ok if session.unauthenticated_ping == Reply::Ok => Verdict::warn(
+                Reply::Ok if session.lets_anybody_in() => Verdict::warn(
                     "the credentials are accepted, but the server needs none: anyone who reaches it can read and change Gloo's data",
                 )
                 .fix("require a password for every user (ACL `user default off`, or requirepass)"),
@@ -148,7 +148,7 @@ impl Check for AuthLogin {
                         format!("the components log in as the default user (the secret has no username), which has no password on this server: put the name of the ACL user meant for Gloo under {} in {secret}, or remove auth from the values if the server is meant to be open", t.auth.username_key)
                     } else if no_password {
                         "the server has no password: remove auth from the values, or configure the password on the server".to_string()
-                    } else if session.unauthenticated_ping == Reply::Ok {
+                    } else if session.lets_anybody_in() {
                         format!("check the username and password in {secret} (are they swapped?) and that the ACL user exists and is `on`; note that the server also lets anybody in without credentials (the default user has no password)")
                     } else if login.with_username && server.acl_users == Some(false) {
                         format!("{} has no ACL users (it predates Redis 6): remove the username from the secret (the password alone logs in), or upgrade Redis", server.label())
@@ -337,6 +337,21 @@ mod tests {
         let fix = v.remediation.unwrap();
         assert!(!fix.contains("turn on auth in the values"), "{fix}");
         assert!(fix.contains("redisStore.extAuthService.client"), "{fix}");
+    }
+
+    #[test]
+    fn a_server_that_cannot_persist_answers_ping_with_misconf_and_still_lets_anybody_in() {
+        let mut t = healthy_target("snapshot");
+        let s = session(&mut t);
+        s.login = None;
+        s.unauthenticated_ping = Reply::Error {
+            code: "MISCONF".into(),
+            message: "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.".into(),
+        };
+        assert!(s.admitted());
+        let v = judge(t);
+        assert_eq!(v.outcome, Outcome::Warn, "{}", v.message);
+        assert!(v.message.contains("accepts connections without credentials"), "{}", v.message);
     }
 
     #[test]

@@ -68,10 +68,20 @@ impl Check for DataWriteProbe {
                 probe.key
             ))
             .fix("point the address at the primary, not a caching proxy or replica"),
-            (set, _, del) => Verdict::fail(format!(
-                "the write probe did not complete: SET {set:?}, DEL {del:?}"
+            (Reply::Ok, true, del) => Verdict::fail(format!(
+                "{} was written and read back, but DEL got {} (the key expires by itself within 10 s)",
+                probe.key,
+                del.describe()
             ))
-            .fix("check the server's reply and logs"),
+            .fix("grant the user DEL on Gloo's keys (+del, or +@write)"),
+            // No answer is no refusal: the connection may have been closed at an earlier
+            // command (the session's cause is added by the engine).
+            (set, _, _) => Verdict::unknown(format!(
+                "SET {} was not answered ({}): whether the credentials can write is not known",
+                probe.key,
+                set.describe()
+            ))
+            .fix("run the preflight again; if it persists, check the server's log and what sits at the address"),
         };
         v.with("key", probe.key.clone())
     }
@@ -110,6 +120,15 @@ mod tests {
         assert_eq!(
             v.remediation.as_deref(),
             Some("point the address at the primary endpoint")
+        );
+        probe(&mut t).set = Reply::Broken {
+            error: "broken pipe".into(),
+        };
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert_eq!(
+            v.message,
+            "SET redis-preflight:write-probe:1 was not answered (broken pipe): whether the credentials can write is not known"
         );
         session(&mut t).write_probe = Observed::not_attempted("no --allow-write");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);

@@ -1,5 +1,6 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::Observed;
+use crate::facts::{Observed, WriteKind};
+use reports::Outcome;
 
 crate::check! {
     /// ## What it checks
@@ -85,7 +86,25 @@ impl Check for RedisHaReplica {
                     .fix("add at least one replica and wait for state=online (on ElastiCache: a replica with Multi-AZ failover)")
             }
         };
-        v.with("replicas", listed)
+        let v = v.with("replicas", listed);
+        // NOREPLICAS settles it: replicas may be online yet lag past min-replicas-max-lag.
+        match s.write_access.ok().and_then(|w| w.met(WriteKind::NoReplicas)) {
+            Some(w) if v.outcome == Outcome::Fail => Verdict {
+                message: format!("{}, as a zero-effect {} did", v.message, w.command),
+                ..v
+            },
+            Some(w) => Verdict {
+                outcome: Outcome::Fail,
+                message: format!(
+                    "a zero-effect {} met {}: fewer replicas are online and within min-replicas-max-lag than min-replicas-to-write asks, so the primary refuses every write",
+                    w.command,
+                    w.reply.brief()
+                ),
+                ..v
+            }
+            .fix("bring the replicas back in sync (check their lag in INFO replication), or lower min-replicas-to-write"),
+            None => v,
+        }
     }
 }
 
@@ -164,5 +183,26 @@ mod tests {
         assert_eq!(judge(&t).outcome, Outcome::Pass);
         session(&mut t).role = refused("role");
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn a_write_that_meets_noreplicas_fails_even_with_replicas_online() {
+        let mut t = healthy_target("snapshot");
+        assert_eq!(judge(&t).outcome, Outcome::Pass);
+        crate::testing::set_writes(
+            &mut t,
+            WriteKind::NoReplicas,
+            "NOREPLICAS",
+            "Not enough good replicas to write.",
+        );
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message
+                .starts_with("a zero-effect SET met NOREPLICAS (Not enough good replicas to write)"),
+            "{}",
+            v.message
+        );
+        assert!(v.remediation.unwrap().contains("bring the replicas back in sync"));
     }
 }

@@ -64,7 +64,7 @@ impl Check for RedisIdleTimeout {
                     .cloned()
                     .unwrap_or_default();
                 return Verdict::unknown(format!(
-                    "CONFIG GET timeout answered {said:?}, not a number of seconds; verify by hand that the server's idle timeout is 0 or above idleTimeout {client}"
+                    "CONFIG GET timeout answered \"{said}\", not a number of seconds; verify by hand that the server's idle timeout is 0 or above idleTimeout {client}"
                 ))
                 .with("timeout", said)
                 .fix("check the timeout parameter in the provider's console or parameter group");

@@ -88,6 +88,15 @@ impl Check for TlsCaTrust {
             Err(why) => return Verdict::skip(why),
         };
         let leaf = &h.chain[0];
+        // webpki accepts it; Go's parser refuses it (1.23 on), before any chain is built.
+        if let Some(c) = h.chain.iter().find(|c| c.negative_serial) {
+            return Verdict::fail(format!(
+                "the server sends a certificate with a negative serial number ({}, issuer {}): Go refuses to parse it since Go 1.23 (\"x509: negative serial number\"), so components built with Go 1.23 or later cannot connect (Go 1.22 and earlier accept it; these verdicts follow Go 1.23)",
+                c.subject, c.issuer
+            ))
+            .with("negative_serial", c.subject.clone())
+            .fix("reissue the certificate with a positive serial number (openssl's random serials are positive; -set_serial takes a positive number)");
+        }
         let v = match &h.chain_trust {
             Some(Ok(())) => Verdict::pass(format!(
                 "the chain of {} (issuer {}) verifies against {}",
@@ -116,7 +125,14 @@ impl Check for TlsCaTrust {
                     CaStatus::Loaded { certs } => certs.iter().any(|c| c.subject == leaf.issuer),
                     _ => false,
                 };
-                if h.trust_failure == Some(TrustFailure::NotForServers) {
+                if h.trust_failure == Some(TrustFailure::Sha1) {
+                    // The CA may well be the right one: the signature's hash is the cause.
+                    Verdict::fail(format!(
+                        "the server's certificate ({}, issuer {}) is signed with SHA-1, which Go refuses (since Go 1.18: \"x509: cannot verify signature: insecure algorithm\"), whatever CA signed it: {why}",
+                        leaf.subject, leaf.issuer
+                    ))
+                    .fix("reissue the server's certificate (and any intermediate CA sent along) signed with SHA-256 or stronger (openssl ca -md sha256, openssl x509 -req -sha256)")
+                } else if h.trust_failure == Some(TrustFailure::NotForServers) {
                     Verdict::fail(format!(
                         "the server's certificate ({}) is not for server authentication: its extended key usage leaves it out, and the components (Go) refuse it (\"certificate specifies an incompatible key usage\"): {why}",
                         leaf.subject
@@ -240,6 +256,37 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(v.message.contains("is not for server authentication"), "{}", v.message);
         assert!(v.remediation.unwrap().contains("extendedKeyUsage serverAuth"));
+    }
+
+    #[test]
+    fn a_negative_serial_number_fails_as_go_1_23_refuses_it() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        t.tls_facts.handshake.as_mut().unwrap().chain[0].negative_serial = true;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("negative serial number (CN=redis.example, issuer CN=lab CA): Go refuses to parse it since Go 1.23")
+                && v.message.contains("Go 1.22 and earlier accept it"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
+    fn a_certificate_signed_with_sha1_is_named_not_as_another_ca() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain_trust = Some(Err(
+            "a certificate of the chain is signed with SHA-1, an insecure signature algorithm".into(),
+        ));
+        h.trust_failure = Some(TrustFailure::Sha1);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.message.contains("is signed with SHA-1, which Go refuses"), "{}", v.message);
+        assert!(!v.message.contains("does not chain to"), "{}", v.message);
+        assert!(v.remediation.unwrap().contains("SHA-256"));
     }
 
     #[test]

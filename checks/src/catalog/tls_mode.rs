@@ -122,7 +122,7 @@ fn refused_offer(h: &Handshake, error: &str, address: &str) -> Option<Verdict> {
         ))
         .fix(format!("{ALLOW}: Go and this tool both speak those; until then verify by hand with redis-cli --tls")),
         GoHello::Alert { description } => Verdict::fail(format!(
-            "the server refuses the TLS versions and cipher suites the components (Go) offer: {error} to this tool, {description} to TLS 1.2 with Go's default suites"
+            "the server refuses the TLS versions and cipher suites the components (Go) offer: {error} to this tool, {description} to TLS 1.2 with Go 1.23's default suites (ECDHE only: a server that speaks only RSA key exchange let components built with Go 1.21 or earlier in, and refuses Go 1.22 on)"
         ))
         .fix(ALLOW),
         // Go's offer differs from this tool's in its curves and signature schemes too (P-521).
@@ -132,7 +132,7 @@ fn refused_offer(h: &Handshake, error: &str, address: &str) -> Option<Verdict> {
             version_ok: true,
             cbc: false,
         } => Verdict::unknown(format!(
-            "the server accepts what the components (Go) offer ({version}, {cipher_suite}) but refused this tool's handshake ({error}): most likely its certificate has a key this tool's TLS library cannot use (ECDSA over P-521, say), so nothing behind TLS could be checked"
+            "the server accepts Go's TLS 1.2 offer ({version}, {cipher_suite}; Go itself negotiates TLS 1.3 where the server speaks it) but refused this tool's handshake ({error}): most likely its certificate has a key this tool's TLS library cannot use (ECDSA over P-521, say), so nothing behind TLS could be checked"
         ))
         .fix(format!("verify by hand: openssl s_client -connect {address} shows the server's key; a P-256 or P-384 ECDSA or an RSA key serves both Go and this tool")),
         GoHello::Nothing => return None,
@@ -157,7 +157,7 @@ mod tests {
         let h = t.tls_facts.handshake.as_mut().unwrap();
         h.completed = false;
         h.chain.clear();
-        h.error = Some("the server sent TLS alert HandshakeFailure".into());
+        h.error = Some("the server sent TLS alert handshake_failure".into());
         let mut judged = |hello: GoHello| {
             t.tls_facts.handshake.as_mut().unwrap().go_hello = Some(hello);
             judge(&t)
