@@ -168,6 +168,9 @@ fn info(s: &Session) -> BTreeMap<String, BTreeMap<String, String>> {
 /// The CEL value of an environment part (numbers as CEL `int` where they fit, so
 /// `values.redis.db == 1` compares as written).
 pub fn to_cel(value: &Value) -> cel::Value {
+    // The cost estimate of a rule (`cost.rs`) counts on these bounds: a longer string, list or
+    // map reaches rules cut to its first `ENV_LEN` bytes or entries.
+    const MAX: usize = super::cost::ENV_LEN as usize;
     match value {
         Value::Null => cel::Value::Null,
         Value::Bool(b) => cel::Value::Bool(*b),
@@ -176,14 +179,31 @@ pub fn to_cel(value: &Value) -> cel::Value {
             (None, Some(u)) => cel::Value::UInt(u),
             _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
-        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::String(s) => cel::Value::String(Arc::new(cut(s, MAX).to_string())),
+        Value::Array(items) => {
+            cel::Value::List(Arc::new(items.iter().take(MAX).map(to_cel).collect()))
+        }
         Value::Object(map) => {
-            let map: HashMap<String, cel::Value> =
-                map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            let map: HashMap<String, cel::Value> = map
+                .iter()
+                .take(MAX)
+                .map(|(k, v)| (cut(k, MAX).to_string(), to_cel(v)))
+                .collect();
             cel::Value::from(map)
         }
     }
+}
+
+/// The longest start of `text` of at most `max` bytes that ends on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The JSON Schema of the rule environment.

@@ -38,6 +38,11 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         t("replies_of_the_wrong_shape_pass_nothing", flood),
         t("a_line_without_end_is_too_large", endless_line),
         t("a_20_mb_info_is_too_large", big_info),
+        t("an_info_of_70000_fields_is_kept_within_bounds", wide_info),
+        t(
+            "a_rule_that_could_cost_a_gigabyte_is_refused_at_load",
+            costly_rules,
+        ),
         t("one_byte_per_second_meets_the_read_timeout", drip),
         t("an_error_then_close_is_named_every_time", error_close),
         t("loading_is_unknown_until_the_dataset_is_loaded", loading),
@@ -263,6 +268,16 @@ fn measured(dir: &Path, args: &[&str]) -> Result<Run, Failed> {
             format!("the tool died by a signal (status {status}); stderr: {stderr}").into(),
         );
     };
+    // Exit 2 writes no report.
+    if stdout.is_empty() && exit == 2 {
+        return Ok(Run {
+            exit,
+            verdicts: Vec::new(),
+            report: serde_json::Value::Null,
+            max_rss_kib: usage.ru_maxrss,
+            stderr,
+        });
+    }
     let report: serde_json::Value = serde_json::from_slice(&stdout)
         .map_err(|e| format!("stdout is not JSON ({e}); stderr: {stderr}"))?;
     Ok(Run {
@@ -386,6 +401,133 @@ fn big_info() -> Result<(), Failed> {
     run.expect("auth.login", "warn", "without credentials")?;
     if run.exit != 3 && run.exit != 4 {
         return Err(format!("exit {}", run.exit).into());
+    }
+    Ok(())
+}
+
+// See: issue 18, items 4 and 5.
+fn wide_info() -> Result<(), Failed> {
+    let dir = tool::scratch("wide-info-rules");
+    let rules = dir.join("rules.yaml");
+    let list: Vec<String> = (1..=60).map(|i| i.to_string()).collect();
+    std::fs::write(
+        &rules,
+        format!(
+            "rules:\n  - id: org.info-read\n    title: INFO is read\n    fix: none\n    when: 'info.stats.exists(k, k == \"f00001\")'\n\
+             \x20 - id: org.loops\n    title: loops\n    fix: none\n    when: 'info.stats.all(a, [{}].all(x, a != \"\"))'\n",
+            list.join(",")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let facts = dir.join("facts.json");
+    let (run, ..) = against(
+        "wide-info",
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--save-facts",
+            facts.to_str().unwrap(),
+        ],
+    )?;
+    run.expect("org.info-read", "pass", "holds")?;
+    run.expect("org.loops", "pass", "holds")?;
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&facts).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let info = &saved["targets"][0]["session"]["value"]["info"]["value"];
+    let kept = info.as_object().map_or(0, |m| m.len());
+    if kept != 1024 || info.get("long_value").is_some() {
+        return Err(format!("INFO kept {kept} fields (expected 1024, without long_value)").into());
+    }
+    // The saved facts are judged again within the same bounds.
+    let replay = measured(
+        &dir,
+        &[
+            "run",
+            "--facts",
+            facts.to_str().unwrap(),
+            "--format",
+            "json",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+    )?;
+    replay.bounded()?;
+    replay.expect("org.info-read", "pass", "holds")?;
+    // A facts file with more than a run keeps is refused, naming it.
+    let more = std::fs::read_to_string(&facts)
+        .map_err(|e| e.to_string())?
+        .replacen("\"f00000\"", "\"extra\": \"1\", \"f00000\"", 1);
+    std::fs::write(dir.join("more.json"), more).map_err(|e| e.to_string())?;
+    let refused = measured(&dir, &["run", "--facts", "more.json", "--format", "json"])?;
+    refused.exit(2)?;
+    if !refused.stderr.contains("INFO has more than 1024 fields") {
+        return Err(format!("stderr: {}", refused.stderr).into());
+    }
+    Ok(())
+}
+
+/// Rules of about 1.3 KB that would build a gigabyte, or loop past any budget, are refused when
+/// loaded, naming the file, the rule and the position; no memory is spent on them.
+fn costly_rules() -> Result<(), Failed> {
+    let dir = tool::scratch("costly-rules");
+    let list = format!(
+        "[{}]",
+        (0..100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let text = "a".repeat(200);
+    for (name, when, fragment) in [
+        (
+            "nested-lists",
+            format!("{list}.map(x, {list}.map(y, {list}.map(z, \"{text}\"))).size() > 0"),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "repeated-strings",
+            format!(
+                "{list}.map(x, {list}.map(y, {list}.map(z, \"{text}\" + \"{text}\" + \"{text}\"))).size() > 0"
+            ),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "replaced",
+            format!(
+                "\"{text}\".replace(\"a\", \"{text}\").replace(\"a\", \"{text}\").replace(\"a\", \"{text}\").size() > 0"
+            ),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "quadratic-info",
+            "info.stats.all(a, info.stats.all(b, a + b != \"\"))".to_string(),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "deep",
+            "[1].all(a, [1].all(b, [1].all(c, [1].all(d, true))))".to_string(),
+            "comprehensions nested more than 3 deep",
+        ),
+    ] {
+        let path = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &path,
+            format!("rules:\n  - id: org.{name}\n    title: t\n    fix: f\n    when: '{when}'\n"),
+        )
+        .map_err(|e| e.to_string())?;
+        let run = measured(
+            &dir,
+            &["run", "--rules", path.to_str().unwrap(), "--format", "json"],
+        )?;
+        run.exit(2).map_err(|e| format!("{name}: {e:?}"))?;
+        run.bounded()?;
+        let wanted = format!("{name}.yaml:5: rule org.{name}: `when` line 1, column ");
+        if !run.stderr.contains(&wanted) || !run.stderr.contains(fragment) {
+            return Err(
+                format!("{name}: wanted {wanted}…{fragment}; stderr: {}", run.stderr).into(),
+            );
+        }
     }
     Ok(())
 }
