@@ -103,10 +103,16 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     // the report.
     drop(facts);
     // Verdicts are moved into the rows, not copied: at hundreds of targets that is thousands.
+    // Each verdict found by check and target at once, not by a walk over all of them.
+    let by_key: std::collections::HashMap<(&str, &str), &Judged> = judged
+        .iter()
+        .map(|j| ((j.meta.id, j.target.as_str()), j))
+        .collect();
     let blockers: Vec<_> = judged
         .iter()
-        .map(|j| unselected_blocker(j, &judged, &request))
+        .map(|j| unselected_blocker(j, &by_key, &request))
         .collect();
+    drop(by_key);
     report.results = Vec::with_capacity(judged.len());
     report.results.extend(
         judged
@@ -485,13 +491,16 @@ fn one_line(text: String) -> String {
 /// A selected check skipped because an unselected prerequisite did not pass: the report
 /// does not show the cause, so the check counts as undetermined rather than a harmless skip
 /// (an `--only auth.login` run against a closed port must not exit 0).
-fn unselected_blocker(j: &Judged, all: &[Judged], request: &Request) -> Option<Option<String>> {
+fn unselected_blocker(
+    j: &Judged,
+    all: &std::collections::HashMap<(&str, &str), &Judged>,
+    request: &Request,
+) -> Option<Option<String>> {
     let blocker = j.verdict.evidence.get("blocked_by")?.as_str()?;
     if selected(request, blocker) {
         return None;
     }
-    all.iter()
-        .find(|o| o.meta.id == blocker && o.target == j.target)
+    all.get(&(blocker, j.target.as_str()))
         .map(|cause| cause.verdict.remediation.clone())
 }
 

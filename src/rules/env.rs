@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use checks::facts::{Facts, Reply, Session, TargetFacts};
+use checks::facts::{Reply, Session, TargetFacts};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -95,7 +95,7 @@ pub struct ServerEnv {
 }
 
 /// The environment of `target` within `facts`; `None` without a Redis session.
-pub fn build(facts: &Facts, target: &TargetFacts) -> Option<RuleEnv> {
+pub fn build(target: &TargetFacts) -> Option<RuleEnv> {
     let s = target.session.ok()?;
     Some(RuleEnv {
         target: TargetEnv {
@@ -119,7 +119,8 @@ pub fn build(facts: &Facts, target: &TargetFacts) -> Option<RuleEnv> {
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), v.ok()?.clone())))
             .collect(),
-        values: facts.values.clone(),
+        // The same for every target: the judge adds it once, shared (`rules::context`).
+        values: Value::Null,
     })
 }
 
@@ -241,7 +242,7 @@ mod tests {
         let mut t = checks::testing::healthy_target("snapshot");
         let s = checks::testing::session(&mut t);
         s.info_sections = [("memory".to_string(), vec!["maxmemory_policy".to_string()])].into();
-        let env = build(&checks::testing::facts(vec![]), &t).unwrap();
+        let env = build(&t).unwrap();
         assert_eq!(env.info["memory"]["maxmemory_policy"], "noeviction");
         assert_eq!(env.server.version_parts, Some(vec![7, 2, 4]));
         assert_eq!(env.server.flavor.as_deref(), Some("redis"));

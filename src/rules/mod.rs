@@ -215,11 +215,15 @@ impl RuleSet {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let mut logins: std::collections::HashMap<&str, &Judged> = std::collections::HashMap::new();
+        for j in judged.iter().filter(|j| j.meta.id == PREREQUISITE) {
+            logins.entry(j.target.as_str()).or_insert(j);
+        }
+        // The values are the same for every target: converted once, shared.
+        let values = env::to_cel(&facts.values);
         for target in &facts.targets {
-            let login = judged
-                .iter()
-                .find(|j| j.meta.id == PREREQUISITE && j.target == target.name);
-            let context = env::build(facts, target).map(|e| (context(env, &e), e));
+            let login = logins.get(target.name.as_str()).copied();
+            let context = env::build(target).map(|e| (context(env, &e, &values), e));
             for rule in self.rules.iter().filter(|r| r.applies_to(target)) {
                 let verdict = match (login, &context) {
                     (Some(l), _) if !matches!(l.verdict.outcome, Outcome::Pass | Outcome::Warn) => {
@@ -255,7 +259,11 @@ fn blocked(login: &Verdict) -> Verdict {
         .with("blocked_by", PREREQUISITE)
 }
 
-fn context(env: &Arc<cel::Env>, e: &env::RuleEnv) -> cel::Context<'static, 'static> {
+fn context(
+    env: &Arc<cel::Env>,
+    e: &env::RuleEnv,
+    values: &cel::Value,
+) -> cel::Context<'static, 'static> {
     let mut ctx = cel::Context::with_env(env.clone());
     ctx.add_function(cost::STEP, cost::step)
         .expect("no overload is named @step");
@@ -265,6 +273,7 @@ fn context(env: &Arc<cel::Env>, e: &env::RuleEnv) -> cel::Context<'static, 'stat
             ctx.add_variable_from_value(name, env::to_cel(&value));
         }
     }
+    ctx.add_variable_from_value("values", values.clone());
     ctx
 }
 
