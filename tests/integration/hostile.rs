@@ -75,6 +75,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             "errors_to_the_multikey_probe_are_unknown_naming_them",
             multikey_errors,
         ),
+        t(
+            "a_certificate_message_over_64_kib_is_tls_not_plaintext",
+            big_certificate,
+        ),
         Trial::test(
             "hostile::silence_after_a_tls_handshake_names_what_is_behind_tls",
             move || tls_silent(&lab),
@@ -949,6 +953,87 @@ fn multikey_errors() -> Result<(), Failed> {
         "was refused (ERR this command is not served here); multi-key support could not be tested",
     )?;
     Ok(())
+}
+
+// See: issue 18, item 8. A certificate of 6,000 SANs (about 230 KB) is over rustls' 64 KiB and
+// under Go's 256 KiB: the server speaks TLS, and the verdict says so instead of "not TLS".
+fn big_certificate() -> Result<(), Failed> {
+    let dir = tool::scratch("big-certificate");
+    let sans: Vec<String> = (0..6000)
+        .map(|i| format!("DNS:host-{i:05}.example.internal"))
+        .collect();
+    std::fs::write(
+        dir.join("openssl.cnf"),
+        format!(
+            "[req]\ndistinguished_name=dn\n[dn]\n[v3]\nsubjectAltName=DNS:localhost,{}\n",
+            sans.join(",")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let made = Command::new("openssl")
+        .current_dir(&dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-nodes", "-keyout", "big.key", "-out", "big.crt", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-config",
+            "openssl.cnf",
+            "-extensions",
+            "v3",
+        ])
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    if !made.status.success() {
+        return Err(format!("openssl req: {}", String::from_utf8_lossy(&made.stderr)).into());
+    }
+    let port = free_port();
+    let child = Command::new("openssl")
+        .current_dir(&dir)
+        .args(["s_server", "-quiet", "-accept", &port.to_string()])
+        .args(["-cert", "big.crt", "-key", "big.key"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("openssl: {e}"))?;
+    let _server = Process(child);
+    if !(0..100).any(|_| {
+        let up = TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if !up {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        up
+    }) {
+        return Err("openssl s_server did not listen".into());
+    }
+    std::fs::write(
+        dir.join("values.yaml"),
+        format!(
+            "redis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true}}\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let run = measured(&dir, &["run", "-f", "values.yaml", "--format", "json"])?;
+    run.bounded()?;
+    run.expect("tls.mode", "unknown", "the server speaks TLS, but the server's handshake message (its certificates) is over 64 KiB")?;
+    if run
+        .get("tls.mode")?
+        .message
+        .contains("did not answer with TLS")
+    {
+        return Err("tls.mode says the server did not answer with TLS".into());
+    }
+    run.exit(4)
 }
 
 fn tls_silent(lab: &Lab) -> Result<(), Failed> {
