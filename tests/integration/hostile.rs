@@ -40,6 +40,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         t("a_20_mb_info_is_too_large", big_info),
         t("an_info_of_70000_fields_is_kept_within_bounds", wide_info),
         t(
+            "only_over_5000_targets_ends_inside_the_deadline",
+            many_targets,
+        ),
+        t(
             "a_rule_that_could_cost_a_gigabyte_is_refused_at_load",
             costly_rules,
         ),
@@ -467,6 +471,84 @@ fn wide_info() -> Result<(), Failed> {
     refused.exit(2)?;
     if !refused.stderr.contains("INFO has more than 1024 fields") {
         return Err(format!("stderr: {}", refused.stderr).into());
+    }
+    Ok(())
+}
+
+// See: issue 18, item 7. Selection and report writing were quadratic in the targets: `--only`
+// over 5,000 ran past `--timeout`. The bound is four times the deadline (speed itself is for
+// `ci/bench`).
+fn many_targets() -> Result<(), Failed> {
+    let dir = tool::scratch("many-targets");
+    let mut values = String::from(
+        "redis: {address: \"127.0.0.1:9\", deployment: {enabled: false}}\ntelemetryGatewayCustomization:\n  extraExporters:\n",
+    );
+    for i in 0..5000 {
+        values.push_str(&format!(
+            "    redisstream/e{i:04}: {{endpoint: \"127.0.0.{}:{}\"}}\n",
+            i % 200 + 1,
+            10 + i / 200
+        ));
+    }
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--only",
+            "net.tcp",
+            "--timeout",
+            "10s",
+            "--format",
+            "json",
+        ],
+    )?;
+    let took = started.elapsed();
+    if took > std::time::Duration::from_secs(40) {
+        return Err(format!("the run took {took:?}, past four times its 10 s deadline").into());
+    }
+    let tcp = run.verdicts.iter().filter(|v| v.check == "net.tcp").count();
+    if tcp != 5001 || run.verdicts.len() != tcp {
+        return Err(format!(
+            "{tcp} net.tcp rows of {} (expected 5001 of 5001)",
+            run.verdicts.len()
+        )
+        .into());
+    }
+    run.exit(3)?;
+    // Every report file, every check: the writers are linear too.
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
+        .args(["run", "-f", "values.yaml", "--timeout", "10s", "-o", "out"])
+        .current_dir(&dir)
+        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    if took > std::time::Duration::from_secs(40) {
+        return Err(format!(
+            "writing every report took {took:?}, past four times its 10 s deadline"
+        )
+        .into());
+    }
+    if out.status.code() != Some(3) {
+        return Err(format!(
+            "exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    for file in ["report.json", "junit.xml", "report.md"] {
+        if !dir.join("out").join(file).is_file() {
+            return Err(format!("no {file}").into());
+        }
     }
     Ok(())
 }
