@@ -10,6 +10,8 @@ Modes:
   flood          answers the first command with +PONG, then sends PONGs nobody asked for, forever
   endless-line   answers with a simple string that never ends
   big-info       a Redis without a password whose INFO is 20 MB
+  wide-info      a Redis without a password whose INFO is just under the 1 MiB reply bound:
+                 70,000 short fields in one `# Stats` section, then a 2 KB value
   drip           answers +PONG one byte per second
   error-close    writes -ERR max number of clients reached and closes, as Redis at maxclients
   loading        answers every command with -LOADING, as Redis loading its dataset
@@ -194,6 +196,14 @@ def big_info(args, state):
     return ordinary(args, state)
 
 
+def wide_info(args, state):
+    if args and args[0].upper() == b"INFO":
+        fields = b"\r\n".join(b"f%05d:%d" % (i, i) for i in range(70000))
+        body = info_body(b"# Stats\r\n" + fields + b"\r\nlong_value:" + b"v" * 2048)
+        return bulk(body)
+    return ordinary(args, state)
+
+
 def endless(header, unit):
     def answer(args, state):
         def stream():
@@ -206,6 +216,7 @@ def endless(header, unit):
 
 HANDLERS = {
     "garbage": lambda args, state: b"\x00\xffHTTP/1.1 400 Bad Request\r\n\r\n",
+    "wide-info": wide_info,
     "endless-bulk": endless(b"$1073741824\r\n", b"a" * 65536),
     "huge-array": endless(b"*100000000\r\n", b":1\r\n" * 16384),
     "deep": lambda args, state: b"*1\r\n" * 100000 + b":1\r\n",

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use checks::{CATALOG, Meta};
+use reports::escape::controls;
 use reports::exit_codes;
 
 use crate::cli::ListFormat;
@@ -55,7 +56,9 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> Result<i32, InputErro
         return Ok(exit_codes::OK);
     }
     let id = metas.iter().map(|m| m.id.len()).max().unwrap_or(0).max(20);
-    let title = metas.iter().map(|m| m.title.len()).max().unwrap_or(0);
+    // A rule's title is the file's text: shown, never acted on by the terminal.
+    let shown = |m: &Meta| controls(m.title).into_owned();
+    let title = metas.iter().map(|m| shown(m).len()).max().unwrap_or(0);
     let mut text = format!(
         "{:<id$} {:<title$} {:<40} REQUIRES\n",
         "ID", "TITLE", "PROFILES"
@@ -72,7 +75,7 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> Result<i32, InputErro
             text,
             "{:<id$} {:<title$} {:<40} {}",
             m.id,
-            m.title,
+            shown(m),
             profiles,
             m.requires.join(",")
         );
@@ -100,10 +103,10 @@ pub fn explain(id: &str, rule_files: &[PathBuf]) -> Result<i32, InputError> {
             nearest,
         });
     };
-    let mut text = format!("{} — {}\n\n", m.id, m.title);
-    // `///` lines keep the space after the slashes.
+    let mut text = format!("{} — {}\n\n", m.id, controls(m.title));
+    // `///` lines keep the space after the slashes. A rule's lines are the file's text.
     for line in m.explain.trim_end().lines() {
-        let _ = writeln!(text, "{}", line.strip_prefix(' ').unwrap_or(line));
+        let _ = writeln!(text, "{}", controls(line.strip_prefix(' ').unwrap_or(line)));
     }
     if !m.requires.is_empty() {
         let _ = write!(text, "\n## Prerequisites\n{}\n", m.requires.join(", "));

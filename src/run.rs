@@ -36,6 +36,10 @@ use crate::waivers::Waivers;
 const MAX_TARGETS_AT_ONCE: usize = 64;
 
 /// How long reading secrets from the cluster may take, at most.
+/// The most targets a facts file may hold: the supported scale (see the README).
+const MAX_FACTS_TARGETS: usize = 10_000;
+/// The most CONFIG parameters a target's facts may hold: the built-in ones and the rules'.
+const MAX_FACTS_CONFIG: usize = 128;
 const KUBE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// What the user asked for, checked before any probe runs.
@@ -69,7 +73,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
                 waivers.given,
             )?;
             // Rules are judged from the same facts, after the checks whose verdicts they need.
-            let judged = rules.beside(&facts, checks::evaluate(&facts));
+            let judged = rules.beside(&facts, checks::evaluate(&facts), clock + request.timeout);
             (facts, judged, None)
         }
         None => {
@@ -87,11 +91,19 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             match request.wait {
                 None => {
                     let facts = observe().await?;
-                    let judged = rules.beside(&facts, checks::evaluate(&facts));
+                    let judged =
+                        rules.beside(&facts, checks::evaluate(&facts), clock + request.timeout);
                     (facts, judged, None)
                 }
                 Some(deadline) => {
-                    let judge = |facts: &Facts| rules.beside(facts, checks::evaluate(facts));
+                    // Each round's judging is bounded by --timeout, as its probing is.
+                    let judge = |facts: &Facts| {
+                        rules.beside(
+                            facts,
+                            checks::evaluate(facts),
+                            Instant::now() + request.timeout,
+                        )
+                    };
                     let pending = |j: &Judged| {
                         selected(&request, j.meta.id)
                             && waivers
@@ -154,10 +166,16 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     // the report.
     drop(facts);
     // Verdicts are moved into the rows, not copied: at hundreds of targets that is thousands.
+    // Each verdict found by check and target at once, not by a walk over all of them.
+    let by_key: std::collections::HashMap<(&str, &str), &Judged> = judged
+        .iter()
+        .map(|j| ((j.meta.id, j.target.as_str()), j))
+        .collect();
     let blockers: Vec<_> = judged
         .iter()
-        .map(|j| unselected_blocker(j, &judged, &request))
+        .map(|j| unselected_blocker(j, &by_key, &request))
         .collect();
+    drop(by_key);
     report.results = Vec::with_capacity(judged.len());
     report.results.extend(
         judged
@@ -267,17 +285,18 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
         path: path.to_path_buf(),
         source,
     };
-    let tree: Value = serde_json::from_str(&text).map_err(not_facts)?;
-    drop(text);
     // A time no clock gives would reach the writers (JUnit's durations) as it stands.
-    if let Some((key, found)) = bad_time(&tree, "", false) {
+    if let Some((key, found)) = crate::inputs::times::first_bad(&text) {
         return Err(InputError::FactsTime {
             path: path.to_path_buf(),
             key,
             found,
         });
     }
-    let facts: Facts = serde_json::from_value(tree).map_err(not_facts)?;
+    // Read straight into the facts (INFO refuses more than a live run keeps), never into a
+    // tree of the whole file.
+    let facts: Facts = serde_json::from_str(&text).map_err(not_facts)?;
+    drop(text);
     // The fields that decide how the facts are judged are checked before any is used: a file
     // of another format, or a profile this build does not have, is refused naming the key.
     let shown = |text: &str| -> String {
@@ -319,6 +338,34 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
             });
         }
     }
+    // A facts file holds no more than a live run observes (INFO is bounded as it is read).
+    let fields = |t: &TargetFacts| {
+        t.session.ok().map_or((0, 0), |s| {
+            (s.info_sections.values().map(Vec::len).sum(), s.config.len())
+        })
+    };
+    let over = if facts.targets.len() > MAX_FACTS_TARGETS {
+        Some(("targets", facts.targets.len(), MAX_FACTS_TARGETS))
+    } else {
+        facts.targets.iter().find_map(|t| {
+            let (sections, config) = fields(t);
+            if sections > checks::info::MAX_FIELDS {
+                Some(("session.info_sections", sections, checks::info::MAX_FIELDS))
+            } else if config > MAX_FACTS_CONFIG {
+                Some(("session.config", config, MAX_FACTS_CONFIG))
+            } else {
+                None
+            }
+        })
+    };
+    if let Some((key, found, max)) = over {
+        return Err(InputError::FactsField {
+            path: path.to_path_buf(),
+            key,
+            found: format!("{found} entries"),
+            expected: format!("is more than {max}, the most a run observes"),
+        });
+    }
     // A facts file is untrusted text too: its control characters are escaped, and whatever
     // credential its values hold (a file written by hand, or by another tool) is redacted
     // there and removed from every other text of it.
@@ -330,31 +377,6 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
         values: clean.values(crate::scrub::values::redacted(&facts.values)),
         ..facts
     })
-}
-
-/// The first time in milliseconds (a field named `…_ms`, or a number in a list of them) that
-/// is negative or past Go's longest duration (int64 nanoseconds): its path and value.
-fn bad_time(value: &Value, path: &str, timed: bool) -> Option<(String, String)> {
-    const MAX_MS: f64 = i64::MAX as f64 / 1e6;
-    match value {
-        Value::Number(n) if timed => {
-            let ms = n.as_f64().unwrap_or(f64::NAN);
-            (!(0.0..=MAX_MS).contains(&ms)).then(|| (path.to_string(), n.to_string()))
-        }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| bad_time(v, &format!("{path}[{i}]"), timed)),
-        Value::Object(map) => map.iter().find_map(|(k, v)| {
-            let path = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            bad_time(v, &path, k.ends_with("_ms"))
-        }),
-        _ => None,
-    }
 }
 
 fn validate(args: &RunArgs) -> Result<Request, InputError> {
@@ -554,13 +576,16 @@ fn one_line(text: String) -> String {
 /// A selected check skipped because an unselected prerequisite did not pass: the report
 /// does not show the cause, so the check counts as undetermined rather than a harmless skip
 /// (an `--only auth.login` run against a closed port must not exit 0).
-fn unselected_blocker(j: &Judged, all: &[Judged], request: &Request) -> Option<Option<String>> {
+fn unselected_blocker(
+    j: &Judged,
+    all: &std::collections::HashMap<(&str, &str), &Judged>,
+    request: &Request,
+) -> Option<Option<String>> {
     let blocker = j.verdict.evidence.get("blocked_by")?.as_str()?;
     if selected(request, blocker) {
         return None;
     }
-    all.iter()
-        .find(|o| o.meta.id == blocker && o.target == j.target)
+    all.get(&(blocker, j.target.as_str()))
         .map(|cause| cause.verdict.remediation.clone())
 }
 

@@ -474,6 +474,11 @@ pub struct Handshake {
     /// Why `chain_trust` failed, for the checks to tell causes apart (never by the text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust_failure: Option<TrustFailure>,
+    /// The server sent a handshake message (its certificates) over 64 KiB, the most rustls
+    /// reads: Go reads a certificate message of up to 256 KiB, so the server does speak TLS
+    /// and the components may well connect.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub message_too_large: bool,
 }
 
 /// Why a chain did not verify against the trusted CAs.

@@ -6,11 +6,25 @@
 //! memory (see the README's Benchmark). It reads, prints and serialises as the map it stands
 //! for: `{"redis_version": "7.2.4", …}`, fields in name order.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The most fields an INFO keeps (a Redis sends about 180; keyspace, replica and error lines
+/// add a few dozen): what a server sends beyond is not kept, so neither a live run nor a
+/// facts file holds more.
+pub const MAX_FIELDS: usize = 1024;
+/// The longest field name kept, in bytes…
+pub const MAX_NAME: usize = 128;
+/// …and the longest value: a longer field is left out (absent, never cut: a cut value would
+/// be judged as if the server had said it).
+pub const MAX_VALUE: usize = 512;
+
+/// Whether a field of this name and value is kept.
+pub fn keeps(name: &str, value: &str) -> bool {
+    name.len() <= MAX_NAME && value.len() <= MAX_VALUE
+}
 
 /// INFO's fields by name, read-only: build one with [`Info::parse`] or by collecting pairs.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -25,11 +39,14 @@ pub struct Info {
 impl Info {
     /// The `field:value` lines of an INFO reply; section headers, blanks and lines without a
     /// colon are skipped, names and values trimmed. Of a name given twice the last counts.
+    /// At most [`MAX_FIELDS`] fields are kept, the first ones [`keeps`] takes.
     pub fn parse(body: &str) -> Info {
         body.lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim(), v.trim()))
+            .filter(|(k, v)| keeps(k, v))
+            .take(MAX_FIELDS)
             .collect()
     }
 
@@ -125,16 +142,46 @@ impl Serialize for Info {
 }
 
 impl<'de> Deserialize<'de> for Info {
+    /// A facts file holds no more than a live run keeps: more fields, or a longer name or
+    /// value, is an error at the place it is found (and nothing past it is read).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Info, D::Error> {
-        Ok(BTreeMap::<String, String>::deserialize(deserializer)?
-            .into_iter()
-            .collect())
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Vec<(String, String)>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a map of at most {MAX_FIELDS} INFO fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    if out.len() == MAX_FIELDS {
+                        return Err(serde::de::Error::custom(format!(
+                            "INFO has more than {MAX_FIELDS} fields, the most a run keeps"
+                        )));
+                    }
+                    if !keeps(&k, &v) {
+                        return Err(serde::de::Error::custom(format!(
+                            "INFO field of {} + {} bytes, over the {MAX_NAME} + {MAX_VALUE} a run keeps",
+                            k.len(),
+                            v.len()
+                        )));
+                    }
+                    out.push((k, v));
+                }
+                Ok(out)
+            }
+        }
+        Ok(deserializer.deserialize_map(Fields)?.into_iter().collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     const BODY: &str = "# Server\r\nredis_version:7.2.4\r\nrun_id:abc\r\n\r\n# Replication\r\n\
                         role:master\r\nslave0:ip=10.0.0.2,port=6379,state=online\r\nno colon\r\n\
@@ -155,6 +202,31 @@ mod tests {
         assert_eq!(info.len(), 4);
         let names: Vec<&str> = info.iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["redis_version", "role", "run_id", "slave0"]);
+    }
+
+    #[test]
+    fn what_a_server_sends_is_kept_within_bounds() {
+        let many: String = (0..5000).map(|i| format!("f{i}:{i}\r\n")).collect();
+        assert_eq!(Info::parse(&many).len(), MAX_FIELDS);
+        let long = format!(
+            "a:{}\r\nb:{}\r\n{}:x\r\n",
+            "v".repeat(MAX_VALUE + 1),
+            "v".repeat(MAX_VALUE),
+            "n".repeat(MAX_NAME + 1)
+        );
+        let info = Info::parse(&long);
+        assert_eq!(
+            (info.get("a"), info.get("b").map(str::len), info.len()),
+            (None, Some(MAX_VALUE), 1)
+        );
+        let json = serde_json::to_string(&Info::parse(&many)).unwrap();
+        let more = json.replacen('{', "{\"extra\":\"1\",", 1);
+        let e = serde_json::from_str::<Info>(&more).unwrap_err().to_string();
+        assert!(e.contains("more than 1024 fields"), "{e}");
+        let e = serde_json::from_str::<Info>(&format!("{{\"a\":\"{}\"}}", "v".repeat(600)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("over the 128 + 512 a run keeps"), "{e}");
     }
 
     #[test]

@@ -325,6 +325,7 @@ pub fn with_tls(target: &mut TargetFacts) {
             name_match: Some(Ok(())),
             client_cert_requested: false,
             client_cert_rejection: None,
+            message_too_large: false,
             duration_ms: 1.0,
             go_hello: None,
             trust_failure: None,

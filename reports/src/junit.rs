@@ -20,11 +20,11 @@ pub const INSTALL_SUITE: &str = "install";
 pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let mut junit = JUnit::new("redis-preflight");
     junit.set_time(seconds(report.duration_ms));
-    for name in report.target_names() {
-        let suite_name = xml(suite_name(name));
+    for group in report.by_target() {
+        let suite_name = xml(suite_name(group.name));
         let suite_name = suite_name.as_str();
         let mut suite = TestSuite::new(suite_name);
-        for row in report.rows_of(name) {
+        for row in group.rows {
             suite.add_test_case(case(row, suite_name, report.strict));
         }
         junit.add_test_suite(suite);

@@ -80,9 +80,10 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         "| target | address | components | pass | warn | fail | skip | unknown |"
     )?;
     writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|")?;
-    for name in report.target_names() {
-        let t = report.targets.iter().find(|t| t.name == name);
-        let counts = crate::model::Summary::of(report.rows_of(name));
+    let groups = report.by_target();
+    for group in &groups {
+        let (name, t) = (group.name, group.info);
+        let counts = crate::model::Summary::of(group.rows.iter().copied());
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -97,8 +98,8 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    for name in report.target_names() {
-        let rows: Vec<&Row> = report.rows_of(name).collect();
+    for group in &groups {
+        let (name, rows) = (group.name, &group.rows);
         let clean = rows
             .iter()
             .all(|r| r.waiver.is_none() && matches!(r.outcome, Outcome::Pass | Outcome::Skip));
@@ -115,7 +116,7 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         }
         writeln!(out, "| check | outcome | message |")?;
         writeln!(out, "|---|---|---|")?;
-        for r in &rows {
+        for r in rows {
             match &r.waiver {
                 Some(w) => writeln!(
                     out,

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 use crate::Evidence;
 
@@ -272,19 +273,53 @@ impl Report {
 
     /// Target names in report order: every probed target, then `*` when a row has it.
     pub fn target_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
-        for row in &self.results {
-            if !names.contains(&row.target.as_str()) {
-                names.push(&row.target);
-            }
+        self.by_target().into_iter().map(|g| g.name).collect()
+    }
+
+    /// Each target in report order (every probed target, then any other a row names: `*`)
+    /// with what is known of it and its rows in report order. One pass over the rows, so
+    /// that writing a report of ten thousand targets stays linear.
+    pub fn by_target(&self) -> Vec<TargetRows<'_>> {
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(self.targets.len() + 1);
+        let mut out: Vec<TargetRows<'_>> = Vec::with_capacity(self.targets.len() + 1);
+        for t in &self.targets {
+            index.entry(t.name.as_str()).or_insert_with(|| {
+                out.push(TargetRows {
+                    name: &t.name,
+                    info: Some(t),
+                    rows: Vec::new(),
+                });
+                out.len() - 1
+            });
         }
-        names
+        for row in &self.results {
+            let i = *index.entry(row.target.as_str()).or_insert_with(|| {
+                out.push(TargetRows {
+                    name: &row.target,
+                    info: None,
+                    rows: Vec::new(),
+                });
+                out.len() - 1
+            });
+            out[i].rows.push(row);
+        }
+        out
     }
 
     /// The rows of one target, in report order.
     pub fn rows_of<'a>(&'a self, target: &'a str) -> impl Iterator<Item = &'a Row> + 'a {
         self.results.iter().filter(move |r| r.target == target)
     }
+}
+
+/// One target of a report with its rows: see [`Report::by_target`].
+pub struct TargetRows<'a> {
+    /// The target's name (`*` for the install-wide checks).
+    pub name: &'a str,
+    /// What is known of the target (none for `*`).
+    pub info: Option<&'a TargetInfo>,
+    /// Its rows, in report order.
+    pub rows: Vec<&'a Row>,
 }
 
 #[cfg(test)]

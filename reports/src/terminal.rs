@@ -44,8 +44,9 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
         .map(|r| r.check.len())
         .max()
         .unwrap_or(0);
-    for name in report.target_names() {
-        let heading = match report.targets.iter().find(|t| t.name == name) {
+    for group in report.by_target() {
+        let name = group.name;
+        let heading = match group.info {
             Some(t) => {
                 // What the server said about itself, as given (e.g. `version 7.2.4, role master`).
                 let server = t.server.as_ref().and_then(|m| {
@@ -71,7 +72,7 @@ pub fn write_styled(report: &Report, out: &mut dyn io::Write, color: bool) -> io
             None => "install  (checks over the whole values)".to_string(),
         };
         writeln!(out, "{}", paint(Style::new().bold(), &heading))?;
-        let rows: Vec<&Row> = report.rows_of(name).collect();
+        let rows = group.rows;
         for (i, row) in rows.iter().enumerate() {
             // Skips that share a reason are one line: the report stays readable when TLS is
             // off or a prerequisite failed. JSON and JUnit keep every row.

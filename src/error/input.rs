@@ -308,6 +308,9 @@ pub enum RuleProblem {
     /// An empty `title` or `fix`.
     #[error("`title` and `fix` must not be empty")]
     EmptyText,
+    /// A `title` or `fix` longer than its bound.
+    #[error("`{field}` is longer than {max} bytes; keep it short and link to the details")]
+    TextTooLong { field: &'static str, max: usize },
     /// A `targets` entry that is not a glob.
     #[error("target \"{glob}\" is not a glob: {error}")]
     TargetNotAGlob {
@@ -370,6 +373,14 @@ pub enum WhenProblem {
     ConfigPattern { name: String },
     #[error("config[\"{name}\"] holds a credential; rules may not read it")]
     ConfigCredential { name: String },
+    /// An estimated cost over the budget (see `rules/cost.rs`).
+    #[error(
+        "estimated cost is over the budget of {max} (a comprehension costs its body times the size of its range; the environment's strings and lists count as {env} long); iterate over less, or split the rule"
+    )]
+    TooCostly { max: u64, env: u64 },
+    /// Comprehensions nested too deep.
+    #[error("comprehensions nested more than {max} deep")]
+    LoopsTooDeep { max: usize },
 }
 
 #[cfg(test)]

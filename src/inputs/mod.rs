@@ -3,6 +3,7 @@
 pub mod duration;
 mod file;
 pub mod secrets;
+pub mod times;
 pub mod values;
 pub mod yaml;
 

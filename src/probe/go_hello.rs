@@ -38,18 +38,13 @@ pub async fn ask(peer: SocketAddr, host: &str, deadline: Duration) -> GoHello {
     let attempt = async {
         let mut tcp = TcpStream::connect(peer).await.ok()?;
         tcp.write_all(&client_hello(host)).await.ok()?;
-        // A ServerHello's head fits in the first few hundred bytes; the rest is not needed.
-        let mut answer = vec![0u8; 512];
+        // A ServerHello fits in a few hundred bytes; what follows it is not needed.
+        let mut answer = vec![0u8; MAX_ANSWER];
         let mut len = 0;
         loop {
             let n = tcp.read(&mut answer[len..]).await.ok()?;
             len += n;
-            // Until the first record is whole, or its first 64 bytes are here.
-            let record = answer
-                .get(3..5)
-                .filter(|_| len >= 5)
-                .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])));
-            if n == 0 || record.is_some_and(|r| len >= r.min(64)) {
+            if n == 0 || len == answer.len() || first_message_read(&answer[..len]) {
                 break;
             }
         }
@@ -117,37 +112,88 @@ fn u16_len(data: &[u8]) -> Vec<u8> {
 }
 
 /// The version and suite of a ServerHello, or the alert, at the start of `bytes`.
-fn read_answer(bytes: &[u8]) -> GoHello {
+/// The most of the answer read: a ServerHello is a few hundred bytes.
+const MAX_ANSWER: usize = 2048;
+/// The longest TLS record Go reads (crypto/tls `maxCiphertext`, 2^14 + 2048).
+const MAX_RECORD: usize = 16384 + 2048;
+
+/// Whether the first record's first message (an alert, or a handshake message) is all here.
+fn first_message_read(bytes: &[u8]) -> bool {
     match bytes {
-        // An alert record: level, description.
-        [0x15, 0x03, _, _, _, _level, description, ..] => GoHello::Alert {
+        [0x15, _, _, _, _, _, _, ..] => true,
+        [0x16, _, _, _, _, _, a, b, c, rest @ ..] => {
+            rest.len() >= u32::from_be_bytes([0, *a, *b, *c]) as usize
+        }
+        _ => false,
+    }
+}
+
+/// The server's first answer, read as strictly as Go reads it: an alert record, or a handshake
+/// record whose first message is a well-formed ServerHello choosing one of the suites offered,
+/// with no compression and well-formed extensions. Anything else (a session ID longer than
+/// 32 bytes, lengths that disagree, a suite not offered) Go refuses, so it is `Nothing`, never
+/// an acceptance.
+fn read_answer(bytes: &[u8]) -> GoHello {
+    let Some((&[kind, major, _, l1, l2], record)) = bytes.split_first_chunk::<5>() else {
+        return GoHello::Nothing;
+    };
+    let record_len = usize::from(u16::from_be_bytes([l1, l2]));
+    if major != 3 || record_len == 0 || record_len > MAX_RECORD {
+        return GoHello::Nothing;
+    }
+    let record = &record[..record.len().min(record_len)];
+    match (kind, record) {
+        (0x15, [level @ (1 | 2), description]) if record_len == 2 && *level > 0 => GoHello::Alert {
             description: alert_name(*description),
         },
-        // A handshake record holding a ServerHello: version, random, session id, suite.
-        [0x16, 0x03, _, _, _, 0x02, _, _, _, v1, v2, rest @ ..] => {
-            let Some(&id_len) = rest.get(32) else {
+        (0x16, [0x02, a, b, c, message @ ..]) => {
+            let len = u32::from_be_bytes([0, *a, *b, *c]) as usize;
+            if len + 4 > record_len {
                 return GoHello::Nothing;
-            };
-            let at = 33 + usize::from(id_len);
-            let Some(suite) = rest.get(at..at + 2) else {
-                return GoHello::Nothing;
-            };
-            let suite = u16::from_be_bytes([suite[0], suite[1]]);
-            let (name, cbc) = GO_SUITES
-                .iter()
-                .find(|(code, _, _)| *code == suite)
-                .map_or((format!("0x{suite:04x}"), false), |(_, name, cbc)| {
-                    (name.to_string(), *cbc)
-                });
-            GoHello::Chose {
-                version: version_name(*v1, *v2),
-                version_ok: (*v1, *v2) >= (3, 3),
-                cipher_suite: name,
-                cbc,
             }
+            message
+                .get(..len)
+                .and_then(server_hello)
+                .unwrap_or(GoHello::Nothing)
         }
         _ => GoHello::Nothing,
     }
+}
+
+/// A ServerHello's body, or `None` where Go's `serverHelloMsg.unmarshal` or its check of the
+/// suite would fail.
+fn server_hello(body: &[u8]) -> Option<GoHello> {
+    let (&[v1, v2], rest) = body.split_first_chunk::<2>()?;
+    let rest = rest.get(32..)?; // the random
+    let (&id_len, rest) = rest.split_first()?;
+    if id_len > 32 {
+        return None;
+    }
+    let rest = rest.get(usize::from(id_len)..)?;
+    let (&[s1, s2, compression], mut extensions) = rest.split_first_chunk::<3>()?;
+    if compression != 0 {
+        return None;
+    }
+    if !extensions.is_empty() {
+        let (&[e1, e2], list) = extensions.split_first_chunk::<2>()?;
+        if usize::from(u16::from_be_bytes([e1, e2])) != list.len() {
+            return None;
+        }
+        extensions = list;
+        while !extensions.is_empty() {
+            let (&[_, _, n1, n2], data) = extensions.split_first_chunk::<4>()?;
+            extensions = data.get(usize::from(u16::from_be_bytes([n1, n2]))..)?;
+        }
+    }
+    let suite = u16::from_be_bytes([s1, s2]);
+    // Go refuses a suite it did not offer ("server chose an unconfigured cipher suite").
+    let (_, name, cbc) = GO_SUITES.iter().find(|(code, _, _)| *code == suite)?;
+    Some(GoHello::Chose {
+        version: version_name(v1, v2),
+        version_ok: (v1, v2) >= (3, 3),
+        cipher_suite: name.to_string(),
+        cbc: *cbc,
+    })
 }
 
 pub(super) fn version_name(major: u8, minor: u8) -> String {
@@ -197,7 +243,7 @@ mod tests {
     #[test]
     fn reads_a_server_hello_and_an_alert() {
         let mut hello = vec![
-            0x16, 0x03, 0x03, 0x00, 0x4a, 0x02, 0x00, 0x00, 0x46, 0x03, 0x03,
+            0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
         ];
         hello.extend([7; 32]);
         hello.push(0);
@@ -223,6 +269,74 @@ mod tests {
         );
         assert_eq!(read_answer(b"-ERR garbage\r\n"), GoHello::Nothing);
         assert_eq!(read_answer(&hello[..40]), GoHello::Nothing);
+    }
+
+    /// A ServerHello record around `body` (the message after its type and length).
+    fn record(body: &[u8]) -> Vec<u8> {
+        let len = body.len() as u32;
+        let mut message = vec![0x02];
+        message.extend(&len.to_be_bytes()[1..]);
+        message.extend(body);
+        let mut out = vec![0x16, 0x03, 0x03];
+        out.extend((message.len() as u16).to_be_bytes());
+        out.extend(message);
+        out
+    }
+
+    fn body(id_len: u8, id: &[u8], suite: [u8; 2], tail: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x03, 0x03];
+        b.extend([7; 32]);
+        b.push(id_len);
+        b.extend(id);
+        b.extend(suite);
+        b.push(0);
+        b.extend(tail);
+        b
+    }
+
+    // See: issue 18, item 8.
+    #[test]
+    fn a_malformed_server_hello_is_no_acceptance() {
+        let good = record(&body(32, &[1; 32], [0xc0, 0x2f], &[0, 4, 0xff, 0x01, 0, 0]));
+        assert!(
+            matches!(read_answer(&good), GoHello::Chose { .. }),
+            "{good:?}"
+        );
+        for (what, answer) in [
+            (
+                "an absurd session-id length",
+                record(&body(200, &[1; 32], [0xc0, 0x2f], &[])),
+            ),
+            (
+                "a session id of 33 bytes",
+                record(&body(33, &[1; 33], [0xc0, 0x2f], &[])),
+            ),
+            (
+                "a suite not offered",
+                record(&body(0, &[], [0x00, 0x2f], &[])),
+            ),
+            (
+                "extensions of the wrong length",
+                record(&body(0, &[], [0xc0, 0x2f], &[0, 9, 0xff, 0x01, 0, 0])),
+            ),
+            (
+                "an extension past the end",
+                record(&body(0, &[], [0xc0, 0x2f], &[0, 4, 0xff, 0x01, 0, 9])),
+            ),
+            ("a message longer than its record", {
+                let mut r = record(&body(0, &[], [0xc0, 0x2f], &[]));
+                r[8] += 1;
+                r
+            }),
+            ("compression", {
+                let mut b = body(0, &[], [0xc0, 0x2f], &[]);
+                let last = b.len() - 1;
+                b[last] = 1;
+                record(&b)
+            }),
+        ] {
+            assert_eq!(read_answer(&answer), GoHello::Nothing, "{what}");
+        }
     }
 
     #[test]

@@ -531,14 +531,25 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
-/// The fields of each INFO section (`# Memory` → `memory`), in the order INFO gives them.
+/// The fields of each INFO section (`# Memory` → `memory`), in the order INFO gives them:
+/// those [`Info::parse`] keeps, no more.
 pub fn info_sections(body: &str) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut section = String::new();
+    let mut kept = 0;
     for line in body.lines() {
+        if kept == checks::info::MAX_FIELDS {
+            break;
+        }
         if let Some(name) = line.strip_prefix('#') {
             section = name.trim().to_ascii_lowercase();
-        } else if let Some((field, _)) = line.split_once(':') {
+            while section.len() > checks::info::MAX_NAME {
+                section.pop();
+            }
+        } else if let Some((field, value)) = line.split_once(':')
+            && checks::info::keeps(field.trim(), value.trim())
+        {
+            kept += 1;
             out.entry(section.clone())
                 .or_default()
                 .push(field.trim().to_string());

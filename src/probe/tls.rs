@@ -180,6 +180,7 @@ async fn connect(
         name_match: None,
         client_cert_requested: false,
         client_cert_rejection: None,
+        message_too_large: false,
         duration_ms: 0.0,
         go_hello: None,
         trust_failure: None,
@@ -221,6 +222,7 @@ async fn connect(
         }
         Ok(Err(e)) => {
             facts.error = Some(describe(&e));
+            facts.message_too_large = too_large(&e);
             // Refused for its versions or suites: would Go's be refused too?
             let nothing_presented = recorder.chain.lock().expect("recorder").is_empty();
             let ask = compare_with_go && nothing_presented && refused_offer(&e);
@@ -543,8 +545,23 @@ fn words(name: &str) -> String {
     out
 }
 
+/// The server sent a handshake message over rustls' 64 KiB (a long chain, thousands of SANs).
+fn too_large(e: &std::io::Error) -> bool {
+    use rustls::InvalidMessage::{HandshakePayloadTooLarge, MessageTooLarge};
+    matches!(
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        Some(rustls::Error::InvalidMessage(
+            HandshakePayloadTooLarge | MessageTooLarge
+        ))
+    )
+}
+
 /// A rustls failure in a user's words.
 fn describe(e: &std::io::Error) -> String {
+    if too_large(e) {
+        return "the server's handshake message (its certificates) is over 64 KiB, the most this tool's TLS library reads".into();
+    }
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use checks::facts::{Facts, Reply, Session, TargetFacts};
+use checks::facts::{Reply, Session, TargetFacts};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -95,7 +95,7 @@ pub struct ServerEnv {
 }
 
 /// The environment of `target` within `facts`; `None` without a Redis session.
-pub fn build(facts: &Facts, target: &TargetFacts) -> Option<RuleEnv> {
+pub fn build(target: &TargetFacts) -> Option<RuleEnv> {
     let s = target.session.ok()?;
     Some(RuleEnv {
         target: TargetEnv {
@@ -119,7 +119,8 @@ pub fn build(facts: &Facts, target: &TargetFacts) -> Option<RuleEnv> {
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), v.ok()?.clone())))
             .collect(),
-        values: facts.values.clone(),
+        // The same for every target: the judge adds it once, shared (`rules::context`).
+        values: Value::Null,
     })
 }
 
@@ -168,6 +169,9 @@ fn info(s: &Session) -> BTreeMap<String, BTreeMap<String, String>> {
 /// The CEL value of an environment part (numbers as CEL `int` where they fit, so
 /// `values.redis.db == 1` compares as written).
 pub fn to_cel(value: &Value) -> cel::Value {
+    // The cost estimate of a rule (`cost.rs`) counts on these bounds: a longer string, list or
+    // map reaches rules cut to its first `ENV_LEN` bytes or entries.
+    const MAX: usize = super::cost::ENV_LEN as usize;
     match value {
         Value::Null => cel::Value::Null,
         Value::Bool(b) => cel::Value::Bool(*b),
@@ -176,14 +180,31 @@ pub fn to_cel(value: &Value) -> cel::Value {
             (None, Some(u)) => cel::Value::UInt(u),
             _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
-        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::String(s) => cel::Value::String(Arc::new(cut(s, MAX).to_string())),
+        Value::Array(items) => {
+            cel::Value::List(Arc::new(items.iter().take(MAX).map(to_cel).collect()))
+        }
         Value::Object(map) => {
-            let map: HashMap<String, cel::Value> =
-                map.iter().map(|(k, v)| (k.clone(), to_cel(v))).collect();
+            let map: HashMap<String, cel::Value> = map
+                .iter()
+                .take(MAX)
+                .map(|(k, v)| (cut(k, MAX).to_string(), to_cel(v)))
+                .collect();
             cel::Value::from(map)
         }
     }
+}
+
+/// The longest start of `text` of at most `max` bytes that ends on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// The JSON Schema of the rule environment.
@@ -221,7 +242,7 @@ mod tests {
         let mut t = checks::testing::healthy_target("snapshot");
         let s = checks::testing::session(&mut t);
         s.info_sections = [("memory".to_string(), vec!["maxmemory_policy".to_string()])].into();
-        let env = build(&checks::testing::facts(vec![]), &t).unwrap();
+        let env = build(&t).unwrap();
         assert_eq!(env.info["memory"]["maxmemory_policy"], "noeviction");
         assert_eq!(env.server.version_parts, Some(vec![7, 2, 4]));
         assert_eq!(env.server.flavor.as_deref(), Some("redis"));

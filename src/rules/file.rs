@@ -31,6 +31,10 @@ const TYPE_NAMES: [&str; 11] = [
     "optional",
 ];
 
+/// A `title` has at most this many bytes, a `fix` this many: they are printed in every report.
+const MAX_TITLE: usize = 512;
+const MAX_FIX: usize = 4096;
+
 /// A `when` has at most this many characters…
 const MAX_WHEN: usize = 4096;
 /// …and nests brackets at most this deep.
@@ -112,6 +116,11 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
     if raw.title.trim().is_empty() || raw.fix.trim().is_empty() {
         return Err(bad(RuleProblem::EmptyText));
     }
+    for (field, text, max) in [("title", &raw.title, MAX_TITLE), ("fix", &raw.fix, MAX_FIX)] {
+        if text.trim().len() > max {
+            return Err(bad(RuleProblem::TextTooLong { field, max }));
+        }
+    }
     let target_globs = raw
         .targets
         .iter()
@@ -173,6 +182,11 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
     };
     scan.walk(program.expression(), &mut Vec::new());
     if let Some((offset, problem)) = scan.error.take() {
+        return Err(bad_when(offset.map(|o| line_col(&when, o)), problem));
+    }
+    // Bounded like Kubernetes' CEL: what could cost too much is refused before any probe runs.
+    let estimate = super::cost::Estimate::of(program.expression(), program.source_info());
+    if let Some((offset, problem)) = estimate.error {
         return Err(bad_when(offset.map(|o| line_col(&when, o)), problem));
     }
     let config: Vec<String> = scan.config.into_iter().collect();

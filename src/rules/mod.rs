@@ -6,12 +6,14 @@
 //! crate stays free of CEL: rules are judged here, after [`checks::evaluate`], from the same
 //! facts and the verdicts of `auth.login`.
 
+pub mod cost;
 pub mod env;
 pub mod file;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue, operators};
 use checks::facts::{Facts, Observed, TargetFacts};
@@ -42,6 +44,8 @@ pub struct Rule {
     pub targets: Vec<String>,
     target_globs: Vec<glob::Pattern>,
     program: cel::Program,
+    /// The expression with every comprehension step metered (see `cost.rs`).
+    metered: IdedExpr,
 }
 
 /// Every rule of every `--rules` file.
@@ -156,6 +160,7 @@ impl RuleSet {
                     severity: parsed.severity,
                     targets: parsed.targets,
                     target_globs: parsed.target_globs,
+                    metered: cost::instrument(parsed.program.expression()),
                     program: parsed.program,
                 });
             }
@@ -179,9 +184,10 @@ impl RuleSet {
     }
 
     /// The built-in verdicts with the rules' beside them: each target's rules after its
-    /// checks, the install-wide checks last, as every writer expects.
-    pub fn beside(&self, facts: &Facts, mut judged: Vec<Judged>) -> Vec<Judged> {
-        let ours = self.judge(facts, &judged);
+    /// checks, the install-wide checks last, as every writer expects. A rule still running at
+    /// `deadline` stops, `unknown`.
+    pub fn beside(&self, facts: &Facts, mut judged: Vec<Judged>, deadline: Instant) -> Vec<Judged> {
+        let ours = self.judge(facts, &judged, deadline);
         if ours.is_empty() {
             return judged;
         }
@@ -204,16 +210,20 @@ impl RuleSet {
 
     /// Judges every rule on every target it applies to, after the built-in checks (`judged`)
     /// have run: rows per target in facts order, rules in file order.
-    pub fn judge(&self, facts: &Facts, judged: &[Judged]) -> Vec<Judged> {
+    pub fn judge(&self, facts: &Facts, judged: &[Judged], deadline: Instant) -> Vec<Judged> {
         let Some(env) = &self.env else {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let mut logins: std::collections::HashMap<&str, &Judged> = std::collections::HashMap::new();
+        for j in judged.iter().filter(|j| j.meta.id == PREREQUISITE) {
+            logins.entry(j.target.as_str()).or_insert(j);
+        }
+        // The values are the same for every target: converted once, shared.
+        let values = env::to_cel(&facts.values);
         for target in &facts.targets {
-            let login = judged
-                .iter()
-                .find(|j| j.meta.id == PREREQUISITE && j.target == target.name);
-            let context = env::build(facts, target).map(|e| (context(env, &e), e));
+            let login = logins.get(target.name.as_str()).copied();
+            let context = env::build(target).map(|e| (context(env, &e, &values), e));
             for rule in self.rules.iter().filter(|r| r.applies_to(target)) {
                 let verdict = match (login, &context) {
                     (Some(l), _) if !matches!(l.verdict.outcome, Outcome::Pass | Outcome::Warn) => {
@@ -222,7 +232,7 @@ impl RuleSet {
                     (None, _) | (_, None) => Verdict::skip(format!(
                         "skipped: no Redis session ({PREREQUISITE} did not run)"
                     )),
-                    (Some(_), Some((ctx, _))) => rule.judge(ctx, target),
+                    (Some(_), Some((ctx, _))) => rule.judge(ctx, target, deadline),
                 };
                 out.push(Judged {
                     meta: rule.meta,
@@ -249,14 +259,21 @@ fn blocked(login: &Verdict) -> Verdict {
         .with("blocked_by", PREREQUISITE)
 }
 
-fn context(env: &Arc<cel::Env>, e: &env::RuleEnv) -> cel::Context<'static, 'static> {
+fn context(
+    env: &Arc<cel::Env>,
+    e: &env::RuleEnv,
+    values: &cel::Value,
+) -> cel::Context<'static, 'static> {
     let mut ctx = cel::Context::with_env(env.clone());
+    ctx.add_function(cost::STEP, cost::step)
+        .expect("no overload is named @step");
     let parts = serde_json::to_value(e).expect("the environment serialises");
     if let Value::Object(map) = parts {
         for (name, value) in map {
             ctx.add_variable_from_value(name, env::to_cel(&value));
         }
     }
+    ctx.add_variable_from_value("values", values.clone());
     ctx
 }
 
@@ -269,8 +286,33 @@ impl Rule {
                 .any(|g| g.matches(&target.name) || g.matches(&target.use_case))
     }
 
-    fn judge(&self, ctx: &cel::Context<'_, '_>, target: &TargetFacts) -> Verdict {
+    fn judge(
+        &self,
+        ctx: &cel::Context<'_, '_>,
+        target: &TargetFacts,
+        deadline: Instant,
+    ) -> Verdict {
         let when = bounded(&self.when);
+        let result = match cost::metered(cost::MAX_COST, deadline, || {
+            cel::Value::resolve(&self.metered, ctx)
+        }) {
+            Ok(result) => result,
+            Err(stop) => {
+                let why = match stop {
+                    cost::Stop::Deadline => "run deadline reached".to_string(),
+                    cost::Stop::Budget => format!(
+                        "stopped after {} evaluation steps, the budget of a rule",
+                        cost::MAX_COST
+                    ),
+                };
+                return Verdict::unknown(format!("cannot tell whether `{when}` holds: {why}")).fix(
+                    format!(
+                        "verify by hand that `{when}` holds on this server; if not: {}",
+                        self.fix
+                    ),
+                );
+            }
+        };
         let paths = self.paths(ctx);
         let mut evidence = reports::Evidence::new();
         for (text, value) in &paths {
@@ -285,7 +327,7 @@ impl Rule {
             .map(|(k, v)| format!("{k} is {}", v.as_str().unwrap_or_default()))
             .collect::<Vec<_>>()
             .join(", ");
-        let verdict = match self.program.execute(ctx) {
+        let verdict = match result {
             Ok(cel::Value::Bool(true)) => Verdict::pass(if observed.is_empty() {
                 format!("holds: {}", when)
             } else {
@@ -543,7 +585,11 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let facts = facts(vec![target]);
         let judged = checks::evaluate(&facts);
-        let all = set.beside(&facts, judged);
+        let all = set.beside(
+            &facts,
+            judged,
+            Instant::now() + std::time::Duration::from_secs(60),
+        );
         all.into_iter()
             .find(|j| j.meta.id == "org.t")
             .unwrap()

@@ -38,6 +38,15 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         t("replies_of_the_wrong_shape_pass_nothing", flood),
         t("a_line_without_end_is_too_large", endless_line),
         t("a_20_mb_info_is_too_large", big_info),
+        t("an_info_of_70000_fields_is_kept_within_bounds", wide_info),
+        t(
+            "only_over_5000_targets_ends_inside_the_deadline",
+            many_targets,
+        ),
+        t(
+            "a_rule_that_could_cost_a_gigabyte_is_refused_at_load",
+            costly_rules,
+        ),
         t("one_byte_per_second_meets_the_read_timeout", drip),
         t("an_error_then_close_is_named_every_time", error_close),
         t("loading_is_unknown_until_the_dataset_is_loaded", loading),
@@ -69,6 +78,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         t(
             "errors_to_the_multikey_probe_are_unknown_naming_them",
             multikey_errors,
+        ),
+        t(
+            "a_certificate_message_over_64_kib_is_tls_not_plaintext",
+            big_certificate,
         ),
         Trial::test(
             "hostile::silence_after_a_tls_handshake_names_what_is_behind_tls",
@@ -263,6 +276,16 @@ fn measured(dir: &Path, args: &[&str]) -> Result<Run, Failed> {
             format!("the tool died by a signal (status {status}); stderr: {stderr}").into(),
         );
     };
+    // Exit 2 writes no report.
+    if stdout.is_empty() && exit == 2 {
+        return Ok(Run {
+            exit,
+            verdicts: Vec::new(),
+            report: serde_json::Value::Null,
+            max_rss_kib: usage.ru_maxrss,
+            stderr,
+        });
+    }
     let report: serde_json::Value = serde_json::from_slice(&stdout)
         .map_err(|e| format!("stdout is not JSON ({e}); stderr: {stderr}"))?;
     Ok(Run {
@@ -386,6 +409,218 @@ fn big_info() -> Result<(), Failed> {
     run.expect("auth.login", "warn", "without credentials")?;
     if run.exit != 3 && run.exit != 4 {
         return Err(format!("exit {}", run.exit).into());
+    }
+    Ok(())
+}
+
+// See: issue 18, items 4 and 5.
+fn wide_info() -> Result<(), Failed> {
+    let dir = tool::scratch("wide-info-rules");
+    let rules = dir.join("rules.yaml");
+    let list: Vec<String> = (1..=60).map(|i| i.to_string()).collect();
+    std::fs::write(
+        &rules,
+        format!(
+            "rules:\n  - id: org.info-read\n    title: INFO is read\n    fix: none\n    when: 'info.stats.exists(k, k == \"f00001\")'\n\
+             \x20 - id: org.loops\n    title: loops\n    fix: none\n    when: 'info.stats.all(a, [{}].all(x, a != \"\"))'\n",
+            list.join(",")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let facts = dir.join("facts.json");
+    let (run, ..) = against(
+        "wide-info",
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--save-facts",
+            facts.to_str().unwrap(),
+        ],
+    )?;
+    run.expect("org.info-read", "pass", "holds")?;
+    run.expect("org.loops", "pass", "holds")?;
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&facts).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let info = &saved["targets"][0]["session"]["value"]["info"]["value"];
+    let kept = info.as_object().map_or(0, |m| m.len());
+    if kept != 1024 || info.get("long_value").is_some() {
+        return Err(format!("INFO kept {kept} fields (expected 1024, without long_value)").into());
+    }
+    // The saved facts are judged again within the same bounds.
+    let replay = measured(
+        &dir,
+        &[
+            "run",
+            "--facts",
+            facts.to_str().unwrap(),
+            "--format",
+            "json",
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+    )?;
+    replay.bounded()?;
+    replay.expect("org.info-read", "pass", "holds")?;
+    // A facts file with more than a run keeps is refused, naming it.
+    let more = std::fs::read_to_string(&facts)
+        .map_err(|e| e.to_string())?
+        .replacen("\"f00000\"", "\"extra\": \"1\", \"f00000\"", 1);
+    std::fs::write(dir.join("more.json"), more).map_err(|e| e.to_string())?;
+    let refused = measured(&dir, &["run", "--facts", "more.json", "--format", "json"])?;
+    refused.exit(2)?;
+    if !refused.stderr.contains("INFO has more than 1024 fields") {
+        return Err(format!("stderr: {}", refused.stderr).into());
+    }
+    Ok(())
+}
+
+// See: issue 18, item 7. Selection and report writing were quadratic in the targets: `--only`
+// over 5,000 ran past `--timeout`. The bound is four times the deadline (speed itself is for
+// `ci/bench`).
+fn many_targets() -> Result<(), Failed> {
+    let dir = tool::scratch("many-targets");
+    // The gateway's own default exporters removed, 5,000 of one's own in a pipeline.
+    let mut values = String::from(
+        "glooMgmtServer: {enabled: true}\ntelemetryGateway: {enabled: true}\n\
+         redis: {address: \"127.0.0.1:9\", deployment: {enabled: false}}\n\
+         telemetryGatewayCustomization:\n  extraExporters:\n    redisstream/basic: null\n    redisstream/ui: null\n",
+    );
+    for i in 0..5000 {
+        values.push_str(&format!(
+            "    redisstream/e{i:04}: {{endpoint: \"127.0.0.{}:{}\"}}\n",
+            i % 200 + 1,
+            10 + i / 200
+        ));
+    }
+    values.push_str("  extraPipelines:\n    many:\n      exporters:\n");
+    for i in 0..5000 {
+        values.push_str(&format!("        - redisstream/e{i:04}\n"));
+    }
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--only",
+            "net.tcp",
+            "--timeout",
+            "10s",
+            "--format",
+            "json",
+        ],
+    )?;
+    let took = started.elapsed();
+    if took > std::time::Duration::from_secs(40) {
+        return Err(format!("the run took {took:?}, past four times its 10 s deadline").into());
+    }
+    let tcp = run.verdicts.iter().filter(|v| v.check == "net.tcp").count();
+    if tcp != 5001 || run.verdicts.len() != tcp {
+        return Err(format!(
+            "{tcp} net.tcp rows of {} (expected 5001 of 5001)",
+            run.verdicts.len()
+        )
+        .into());
+    }
+    run.exit(3)?;
+    // Every report file, every check: the writers are linear too.
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
+        .args(["run", "-f", "values.yaml", "--timeout", "10s", "-o", "out"])
+        .current_dir(&dir)
+        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    if took > std::time::Duration::from_secs(40) {
+        return Err(format!(
+            "writing every report took {took:?}, past four times its 10 s deadline"
+        )
+        .into());
+    }
+    if out.status.code() != Some(3) {
+        return Err(format!(
+            "exit {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    for file in ["report.json", "junit.xml", "report.md"] {
+        if !dir.join("out").join(file).is_file() {
+            return Err(format!("no {file}").into());
+        }
+    }
+    Ok(())
+}
+
+/// Rules of about 1.3 KB that would build a gigabyte, or loop past any budget, are refused when
+/// loaded, naming the file, the rule and the position; no memory is spent on them.
+fn costly_rules() -> Result<(), Failed> {
+    let dir = tool::scratch("costly-rules");
+    let list = format!(
+        "[{}]",
+        (0..100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let text = "a".repeat(200);
+    for (name, when, fragment) in [
+        (
+            "nested-lists",
+            format!("{list}.map(x, {list}.map(y, {list}.map(z, \"{text}\"))).size() > 0"),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "repeated-strings",
+            format!(
+                "{list}.map(x, {list}.map(y, {list}.map(z, \"{text}\" + \"{text}\" + \"{text}\"))).size() > 0"
+            ),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "replaced",
+            format!(
+                "\"{text}\".replace(\"a\", \"{text}\").replace(\"a\", \"{text}\").replace(\"a\", \"{text}\").size() > 0"
+            ),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "quadratic-info",
+            "info.stats.all(a, info.stats.all(b, a + b != \"\"))".to_string(),
+            "estimated cost is over the budget of 2000000",
+        ),
+        (
+            "deep",
+            "[1].all(a, [1].all(b, [1].all(c, [1].all(d, true))))".to_string(),
+            "comprehensions nested more than 3 deep",
+        ),
+    ] {
+        let path = dir.join(format!("{name}.yaml"));
+        std::fs::write(
+            &path,
+            format!("rules:\n  - id: org.{name}\n    title: t\n    fix: f\n    when: '{when}'\n"),
+        )
+        .map_err(|e| e.to_string())?;
+        let run = measured(
+            &dir,
+            &["run", "--rules", path.to_str().unwrap(), "--format", "json"],
+        )?;
+        run.exit(2).map_err(|e| format!("{name}: {e:?}"))?;
+        run.bounded()?;
+        let wanted = format!("{name}.yaml:5: rule org.{name}: `when` line 1, column ");
+        if !run.stderr.contains(&wanted) || !run.stderr.contains(fragment) {
+            return Err(
+                format!("{name}: wanted {wanted}…{fragment}; stderr: {}", run.stderr).into(),
+            );
+        }
     }
     Ok(())
 }
@@ -807,6 +1042,87 @@ fn multikey_errors() -> Result<(), Failed> {
         "was refused (ERR this command is not served here); multi-key support could not be tested",
     )?;
     Ok(())
+}
+
+// See: issue 18, item 8. A certificate of 6,000 SANs (about 230 KB) is over rustls' 64 KiB and
+// under Go's 256 KiB: the server speaks TLS, and the verdict says so instead of "not TLS".
+fn big_certificate() -> Result<(), Failed> {
+    let dir = tool::scratch("big-certificate");
+    let sans: Vec<String> = (0..6000)
+        .map(|i| format!("DNS:host-{i:05}.example.internal"))
+        .collect();
+    std::fs::write(
+        dir.join("openssl.cnf"),
+        format!(
+            "[req]\ndistinguished_name=dn\n[dn]\n[v3]\nsubjectAltName=DNS:localhost,{}\n",
+            sans.join(",")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let made = Command::new("openssl")
+        .current_dir(&dir)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-nodes", "-keyout", "big.key", "-out", "big.crt", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-config",
+            "openssl.cnf",
+            "-extensions",
+            "v3",
+        ])
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    if !made.status.success() {
+        return Err(format!("openssl req: {}", String::from_utf8_lossy(&made.stderr)).into());
+    }
+    let port = free_port();
+    let child = Command::new("openssl")
+        .current_dir(&dir)
+        .args(["s_server", "-quiet", "-accept", &port.to_string()])
+        .args(["-cert", "big.crt", "-key", "big.key"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("openssl: {e}"))?;
+    let _server = Process(child);
+    if !(0..100).any(|_| {
+        let up = TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if !up {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        up
+    }) {
+        return Err("openssl s_server did not listen".into());
+    }
+    std::fs::write(
+        dir.join("values.yaml"),
+        format!(
+            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true}}\n"
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let run = measured(&dir, &["run", "-f", "values.yaml", "--format", "json"])?;
+    run.bounded()?;
+    run.expect("tls.mode", "unknown", "the server speaks TLS, but the server's handshake message (its certificates) is over 64 KiB")?;
+    if run
+        .get("tls.mode")?
+        .message
+        .contains("did not answer with TLS")
+    {
+        return Err("tls.mode says the server did not answer with TLS".into());
+    }
+    run.exit(4)
 }
 
 fn tls_silent(lab: &Lab) -> Result<(), Failed> {

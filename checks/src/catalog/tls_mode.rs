@@ -65,6 +65,15 @@ impl Check for TlsMode {
                 return Verdict::pass(format!("the server speaks TLS{version}, as the values say"));
             }
             let error = h.error.clone().unwrap_or_default();
+            if h.message_too_large {
+                // Go reads certificate messages of up to 256 KiB (crypto/tls
+                // maxHandshakeCertificateMsg): the server speaks TLS, and may serve Go.
+                return Verdict::unknown(format!(
+                    "the server speaks TLS, but {error}; the components (Go) read up to 256 KiB, so nothing behind TLS could be checked here"
+                ))
+                .with("handshake_error", error)
+                .fix("keep the certificate chain under 64 KiB (fewer SANs, a shorter subject); until then verify by hand with redis-cli --tls");
+            }
             if let Some(verdict) = refused_offer(h, &error, &t.address) {
                 return verdict.with("handshake_error", error);
             }
@@ -148,6 +157,22 @@ mod tests {
 
     fn judge(t: &TargetFacts) -> Verdict {
         crate::testing::judge(&TlsMode, t)
+    }
+
+    // See: issue 18, item 8.
+    #[test]
+    fn a_certificate_message_over_64_kib_is_unknown_not_plaintext() {
+        let mut t = healthy_target("s");
+        with_tls(&mut t);
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.completed = false;
+        h.chain.clear();
+        h.error = Some("the server's handshake message (its certificates) is over 64 KiB".into());
+        h.message_too_large = true;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.starts_with("the server speaks TLS, but"), "{}", v.message);
+        assert!(v.message.contains("read up to 256 KiB"), "{}", v.message);
     }
 
     #[test]
