@@ -2,6 +2,7 @@
 
 pub mod duration;
 mod file;
+pub mod positions;
 pub mod secrets;
 pub mod times;
 pub mod values;

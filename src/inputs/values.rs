@@ -46,7 +46,11 @@ impl Values {
             Value::Null => Ok(()),
             Value::Object(map) => {
                 let root = self.root.as_object_mut().expect("the root is a map");
-                merge(root, map, "", name, &mut self.sources);
+                let at = Source {
+                    file: name,
+                    positions: super::positions::of(text),
+                };
+                merge(root, map, "", &at, &mut self.sources);
                 Ok(())
             }
             other => Err(InputError::ValuesNotAMapping {
@@ -126,7 +130,8 @@ impl Values {
             .try_fold(&self.root, |node, key| node.get(key))
     }
 
-    /// Where a key was set, for messages.
+    /// Where a key was set, for messages: `file:line:column` of the last values file that set
+    /// it, or `--set`.
     pub fn source(&self, path: &str) -> Option<String> {
         self.sources.get(path).cloned()
     }
@@ -173,11 +178,27 @@ fn ensure_map(node: &mut Value) -> &mut Map<String, Value> {
     node.as_object_mut().expect("just made a map")
 }
 
+/// A values file being merged: its name, and where each of its keys stands.
+struct Source<'a> {
+    file: &'a str,
+    positions: super::positions::Positions,
+}
+
+impl Source<'_> {
+    /// `file:line:column` of the key at `path`, or the file alone.
+    fn of(&self, path: &str) -> String {
+        match self.positions.get(path) {
+            Some((line, column)) => format!("{}:{line}:{column}", self.file),
+            None => self.file.to_string(),
+        }
+    }
+}
+
 fn merge(
     into: &mut Map<String, Value>,
     from: Map<String, Value>,
     prefix: &str,
-    source: &str,
+    source: &Source<'_>,
     sources: &mut BTreeMap<String, String>,
 ) {
     for (key, value) in from {
@@ -198,8 +219,8 @@ fn merge(
     }
 }
 
-fn record(value: &Value, path: &str, source: &str, sources: &mut BTreeMap<String, String>) {
-    sources.insert(path.to_string(), source.to_string());
+fn record(value: &Value, path: &str, source: &Source<'_>, sources: &mut BTreeMap<String, String>) {
+    sources.insert(path.to_string(), source.of(path));
     if let Value::Object(map) = value {
         for (k, v) in map {
             record(v, &format!("{path}.{k}"), source, sources);
@@ -270,8 +291,9 @@ mod tests {
         assert_eq!(v.get("redis.address").unwrap(), "a:1");
         assert_eq!(v.get("redis.auth.enabled").unwrap(), true);
         assert_eq!(v.get("redis.auth.secretName").unwrap(), "t");
-        assert_eq!(v.source("redis.auth.secretName").unwrap(), "b.yaml");
-        assert_eq!(v.source("redis.address").unwrap(), "a.yaml");
+        // The last file that set a key, at the key's line and column.
+        assert_eq!(v.source("redis.auth.secretName").unwrap(), "b.yaml:2:10");
+        assert_eq!(v.source("redis.address").unwrap(), "a.yaml:2:3");
     }
 
     #[test]

@@ -432,7 +432,8 @@ mod tests {
         );
         assert!(found[1].message.contains("`enabled`"));
         assert!(found[2].message.contains("`readTimeout`"));
-        assert_eq!(found[0].source.as_deref(), Some("values.yaml"));
+        assert_eq!(found[0].source.as_deref(), Some("values.yaml:2:3"));
+        assert_eq!(found[1].source.as_deref(), Some("values.yaml:3:10"));
     }
 
     #[test]
