@@ -246,6 +246,8 @@ pub enum FormatArg {
     Json,
     Junit,
     Markdown,
+    /// SARIF 2.1.0: the values findings at the line and column of their keys.
+    Sarif,
 }
 
 impl FormatArg {
@@ -255,6 +257,7 @@ impl FormatArg {
             FormatArg::Json => reports::Format::Json,
             FormatArg::Junit => reports::Format::Junit,
             FormatArg::Markdown => reports::Format::Markdown,
+            FormatArg::Sarif => reports::Format::Sarif,
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct ValuesIssue {
     pub severity: Severity,
     /// The values file that set the key (or `--set`), when known.
     pub source: Option<String>,
+    /// Line and column of the key in that file, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<(u64, u64)>,
     /// Dotted key path, e.g. `redis.connection.dialTimeout`.
     pub key: String,
     /// What was found and what was expected.

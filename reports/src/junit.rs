@@ -100,7 +100,11 @@ fn failure(message: &str, kind: &str, details: &str) -> TestCaseStatus {
 /// The evidence and the fix, as plain text lines (each line XML-safe).
 fn details(row: &Row) -> String {
     let mut text = String::new();
-    for (key, value) in &row.evidence {
+    for (key, value) in row
+        .evidence
+        .iter()
+        .filter(|(k, _)| *k != crate::sarif::LOCATIONS)
+    {
         let shown = match value {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),

@@ -21,6 +21,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod sarif;
 pub mod terminal;
 
 pub use evidence::Evidence;
@@ -39,6 +40,9 @@ pub enum Format {
     Junit,
     /// `report.md` for pull-request comments and job summaries.
     Markdown,
+    /// `report.sarif` (SARIF 2.1.0): the values findings on the lines of their keys, for
+    /// code scanning. Written only when asked for.
+    Sarif,
 }
 
 impl Format {
@@ -52,6 +56,7 @@ impl Format {
             Format::Json => Some("report.json"),
             Format::Junit => Some("junit.xml"),
             Format::Markdown => Some("report.md"),
+            Format::Sarif => Some("report.sarif"),
         }
     }
 
@@ -62,6 +67,7 @@ impl Format {
             Format::Json => json::write(report, out),
             Format::Junit => junit::write(report, out),
             Format::Markdown => markdown::write(report, out),
+            Format::Sarif => sarif::write(report, out),
         }
     }
 }

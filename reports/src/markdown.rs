@@ -161,7 +161,12 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         writeln!(out, "{}\n", prose(&r.message))?;
         if !r.evidence.is_empty() {
             writeln!(out, "<details><summary>Evidence</summary>\n")?;
-            for (key, value) in &r.evidence {
+            // Where each finding stands is for code scanning (SARIF); `issues` lists them.
+            for (key, value) in r
+                .evidence
+                .iter()
+                .filter(|(k, _)| *k != crate::sarif::LOCATIONS)
+            {
                 match value {
                     // A list (the values findings, a certificate chain) reads as a list.
                     serde_json::Value::Array(items) if !items.is_empty() => {

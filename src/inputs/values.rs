@@ -11,9 +11,12 @@ use crate::error::InputError;
 #[derive(Debug)]
 pub struct Values {
     pub root: Value,
-    /// Dotted key path → the file that set it.
-    pub sources: BTreeMap<String, String>,
+    /// Dotted key path → the file that set it (or `--set`), and where the key stands in it.
+    pub sources: Sources,
 }
+
+/// Dotted key path → the file that set it (or `--set`), and the key's line and column there.
+pub type Sources = BTreeMap<String, (String, Option<(u64, u64)>)>;
 
 impl Default for Values {
     fn default() -> Values {
@@ -119,7 +122,8 @@ impl Values {
                 }
             }
             *node = typed(raw);
-            self.sources.insert(keys.join("."), "--set".to_string());
+            self.sources
+                .insert(keys.join("."), ("--set".to_string(), None));
         }
         Ok(())
     }
@@ -130,10 +134,14 @@ impl Values {
             .try_fold(&self.root, |node, key| node.get(key))
     }
 
-    /// Where a key was set, for messages: `file:line:column` of the last values file that set
-    /// it, or `--set`.
+    /// The last values file that set a key, or `--set`.
     pub fn source(&self, path: &str) -> Option<String> {
-        self.sources.get(path).cloned()
+        self.sources.get(path).map(|(file, _)| file.clone())
+    }
+
+    /// Line and column of a key in the last values file that set it.
+    pub fn position(&self, path: &str) -> Option<(u64, u64)> {
+        self.sources.get(path).and_then(|(_, at)| *at)
     }
 }
 
@@ -185,12 +193,9 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// `file:line:column` of the key at `path`, or the file alone.
-    fn of(&self, path: &str) -> String {
-        match self.positions.get(path) {
-            Some((line, column)) => format!("{}:{line}:{column}", self.file),
-            None => self.file.to_string(),
-        }
+    /// The file, and where the key at `path` stands in it.
+    fn of(&self, path: &str) -> (String, Option<(u64, u64)>) {
+        (self.file.to_string(), self.positions.get(path).copied())
     }
 }
 
@@ -199,7 +204,7 @@ fn merge(
     from: Map<String, Value>,
     prefix: &str,
     source: &Source<'_>,
-    sources: &mut BTreeMap<String, String>,
+    sources: &mut Sources,
 ) {
     for (key, value) in from {
         let path = if prefix.is_empty() {
@@ -219,7 +224,7 @@ fn merge(
     }
 }
 
-fn record(value: &Value, path: &str, source: &Source<'_>, sources: &mut BTreeMap<String, String>) {
+fn record(value: &Value, path: &str, source: &Source<'_>, sources: &mut Sources) {
     sources.insert(path.to_string(), source.of(path));
     if let Value::Object(map) = value {
         for (k, v) in map {
@@ -292,8 +297,10 @@ mod tests {
         assert_eq!(v.get("redis.auth.enabled").unwrap(), true);
         assert_eq!(v.get("redis.auth.secretName").unwrap(), "t");
         // The last file that set a key, at the key's line and column.
-        assert_eq!(v.source("redis.auth.secretName").unwrap(), "b.yaml:2:10");
-        assert_eq!(v.source("redis.address").unwrap(), "a.yaml:2:3");
+        assert_eq!(v.source("redis.auth.secretName").unwrap(), "b.yaml");
+        assert_eq!(v.position("redis.auth.secretName"), Some((2, 10)));
+        assert_eq!(v.source("redis.address").unwrap(), "a.yaml");
+        assert_eq!(v.position("redis.address"), Some((2, 3)));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
                 issues.push(ValuesIssue {
                     severity: Severity::Warning,
                     source: values.source(key),
+ at: values.position(key),
                     key: key.clone(),
                     message: format!(
                         "belongs to the older {chart} chart, not gloo-platform: no targets are derived from it (this tool reads gloo-platform values); judge such a release from its rendered objects"
@@ -59,6 +60,7 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
                 issues.push(ValuesIssue {
                     severity: Severity::Error,
                     source: values.source(key),
+ at: values.position(key),
                     key: key.clone(),
                     message: format!(
                         "unknown top-level key (did you mean `{name}`?): Helm drops the whole block, so the chart's defaults apply (for `redis`, the built-in Redis at gloo-mesh-redis.gloo-mesh:6379)"
@@ -97,6 +99,7 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
             issues.push(ValuesIssue {
                 severity: Severity::Warning,
                 source: values.source(socket),
+ at: values.position(socket),
                 key: socket.to_string(),
                 message: format!(
                     "\"{kind}\" disagrees with {certs}: {on}; TLS is on when either says so, check which one you meant"
@@ -112,6 +115,7 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
         issues.push(ValuesIssue {
             severity,
             source: values.source(path),
+            at: values.position(path),
             key: path.to_string(),
             message,
         })
@@ -135,6 +139,7 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
                         issues.push(ValuesIssue {
                             severity,
                             source: values.source(&child_path),
+                            at: values.position(&child_path),
                             key: child_path,
                             message,
                         })
@@ -224,6 +229,7 @@ fn chart_wiring(values: &Values, issues: &mut Vec<ValuesIssue>) {
         issues.push(ValuesIssue {
             severity,
             source: values.source(key),
+            at: values.position(key),
             key: key.to_string(),
             message,
         })
@@ -432,8 +438,9 @@ mod tests {
         );
         assert!(found[1].message.contains("`enabled`"));
         assert!(found[2].message.contains("`readTimeout`"));
-        assert_eq!(found[0].source.as_deref(), Some("values.yaml:2:3"));
-        assert_eq!(found[1].source.as_deref(), Some("values.yaml:3:10"));
+        assert_eq!(found[0].source.as_deref(), Some("values.yaml"));
+        assert_eq!(found[0].at, Some((2, 3)));
+        assert_eq!(found[1].at, Some((3, 10)));
     }
 
     #[test]

@@ -424,6 +424,7 @@ fn deps_on_a_fresh_machine() -> Result<(), Failed> {
                     "iptables",
                     "iproute2",
                     "busybox",
+                    "npm",
                     "python3-venv",
                 ],
             "the Debian packages: kubectl from kubernetes-client, python3-venv for the venv",

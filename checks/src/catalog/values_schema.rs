@@ -46,9 +46,12 @@ impl Check for ValuesSchema {
         let issues = &subject.facts.values_issues;
         let lines: Vec<String> = issues
             .iter()
-            .map(|i| match &i.source {
-                Some(src) => format!("{src}: {}: {}", i.key, i.message),
-                None => format!("{}: {}", i.key, i.message),
+            .map(|i| match (&i.source, i.at) {
+                (Some(src), Some((line, column))) => {
+                    format!("{src}:{line}:{column}: {}: {}", i.key, i.message)
+                }
+                (Some(src), None) => format!("{src}: {}: {}", i.key, i.message),
+                _ => format!("{}: {}", i.key, i.message),
             })
             .collect();
         let errors = issues
@@ -91,7 +94,26 @@ impl Check for ValuesSchema {
                 "check the spelling of each key listed; Helm ignores keys the chart does not read",
             )
         };
-        verdict.with("issues", lines)
+        // Where each finding stands, for annotations on the file (SARIF).
+        let locations: Vec<serde_json::Value> = issues
+            .iter()
+            .map(|i| {
+                let mut at = serde_json::json!({
+                    "file": i.source.as_deref().unwrap_or("--set"),
+                    "key": i.key,
+                    "message": i.message,
+                    "level": if i.severity == Severity::Error { "error" } else { "warning" },
+                });
+                if let Some((line, column)) = i.at {
+                    at["line"] = line.into();
+                    at["column"] = column.into();
+                }
+                at
+            })
+            .collect();
+        verdict
+            .with("issues", lines)
+            .with(reports::sarif::LOCATIONS, locations)
     }
 }
 
@@ -142,6 +164,7 @@ mod tests {
         ValuesIssue {
             severity,
             source: Some("values.yaml".into()),
+            at: Some((3, 5)),
             key: key.into(),
             message: message.into(),
         }
@@ -159,7 +182,7 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Warn);
         assert!(
             v.message
-                .contains("values.yaml: redis.adress: unknown key (did you mean `address`?)")
+                .contains("values.yaml:3:5: redis.adress: unknown key (did you mean `address`?)")
         );
         let bad = issue(
             Severity::Error,
@@ -170,7 +193,7 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Fail);
         assert!(
             v.message
-                .starts_with("values.yaml: redis.connection.dialTimeout"),
+                .starts_with("values.yaml:3:5: redis.connection.dialTimeout"),
             "{}",
             v.message
         );
