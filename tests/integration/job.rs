@@ -21,7 +21,79 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             shape()
         }),
         with("the_reports_sidecar_hands_over_every_ending", endings),
+        with("kubectl_runs_it_as_a_plugin", |_| plugin()),
     ]
+}
+
+/// `kubectl-redis_preflight` on the PATH is `kubectl redis-preflight`, kubectl's own flags
+/// passed through.
+fn plugin() -> Result<(), Failed> {
+    let dir = tool::scratch("kubectl-plugin");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).map_err(|e| e.to_string())?;
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_redis-preflight"),
+        bin.join("kubectl-redis_preflight"),
+    )
+    .map_err(|e| e.to_string())?;
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("kubectl")
+        .args(["redis-preflight", "explain", "values.waivers"])
+        .env("PATH", &path)
+        .output()
+        .map_err(|e| format!("kubectl: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !stdout.starts_with("values.waivers — ") {
+        return Err(format!(
+            "kubectl redis-preflight explain: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    // kubectl's --context reaches the tool: an unknown one is the tool's exit 2, naming it.
+    std::fs::write(
+        dir.join("kubeconfig"),
+        "apiVersion: v1
+kind: Config
+contexts: []
+",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("values.yaml"),
+        "glooMgmtServer: {enabled: true}
+redis: {auth: {enabled: true}}
+",
+    )
+    .map_err(|e| e.to_string())?;
+    let out = Command::new("kubectl")
+        .args([
+            "redis-preflight",
+            "run",
+            "-f",
+            "values.yaml",
+            "--context",
+            "no-such-context",
+        ])
+        .arg("--kubeconfig")
+        .arg(dir.join("kubeconfig"))
+        .current_dir(&dir)
+        .env("PATH", &path)
+        .output()
+        .map_err(|e| format!("kubectl: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2) || !stderr.contains("no-such-context") {
+        return Err(format!(
+            "kubectl redis-preflight run --context: {:?} {stderr}",
+            out.status.code()
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn k8s(file: &str) -> PathBuf {
