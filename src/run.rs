@@ -64,7 +64,12 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let (facts, judged, wait) = match &args.facts {
         // A saved observation judged again (an air-gapped site, a support case): no probe runs.
         Some(path) => {
-            let facts = load_facts(path)?;
+            let mut facts = load_facts(path)?;
+            // `--profile ci` judges preflight facts as the gate does (ci is preflight, strict):
+            // nothing checked is then `unknown`, never a pass.
+            if args.profile == Profile::Ci && facts.profile == "preflight" {
+                facts.profile = "ci".to_string();
+            }
             ensure_selection(
                 &request,
                 &facts.profile,
@@ -371,7 +376,14 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
     // there and removed from every other text of it.
     let mut clean = Scrubber::default();
     clean.credentials_of(&facts.values);
+    // No target and no word why (a file emptied by hand): judged as a release with no Redis
+    // client is, so a gate never passes on nothing.
+    let no_redis_client = match (&facts.no_redis_client, facts.targets.is_empty()) {
+        (None, true) => Some("the facts file holds no target".to_string()),
+        (why, _) => why.clone(),
+    };
     Ok(Facts {
+        no_redis_client,
         values_issues: clean.values_issues(facts.values_issues),
         targets: facts.targets.into_iter().map(|t| clean.target(t)).collect(),
         values: clean.values(crate::scrub::values::redacted(&facts.values)),

@@ -295,6 +295,38 @@ fn tampered_facts(lab: &Lab) -> Result<(), Failed> {
             &format!("tampered.json: {key}: {value} is not a time in milliseconds"),
         )?;
     }
+    // No target at all: never a pass under ci, a gate must not pass on nothing.
+    let mut empty = saved.clone();
+    empty["targets"] = serde_json::json!([]);
+    if let Some(map) = empty.as_object_mut() {
+        map.remove("no_redis_client");
+    }
+    std::fs::write(dir.join("empty.json"), empty.to_string()).map_err(|e| e.to_string())?;
+    let out = tool::run(
+        &dir,
+        [
+            "run",
+            "--facts",
+            "empty.json",
+            "--profile",
+            "ci",
+            "--format",
+            "json",
+        ],
+    );
+    let verdicts = tool::verdicts(&out.stdout)?;
+    let schema = verdicts.iter().find(|v| v.check == "values.schema");
+    if out.status.code() != Some(3)
+        || !schema.is_some_and(|v| {
+            v.outcome == "unknown" && v.message.contains("the facts file holds no target")
+        })
+    {
+        return Err(format!(
+            "a facts file with no target under ci: exit {:?}, {schema:?}",
+            out.status.code()
+        )
+        .into());
+    }
     for (key, value, fragment) in cases {
         let mut tampered = saved.clone();
         tampered[key] = value;
