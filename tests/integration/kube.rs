@@ -381,7 +381,7 @@ assert subject["namespace"] == job["metadata"]["namespace"] == "gloo-mesh-addons
 labels = job["spec"]["template"]["metadata"]["labels"]
 assert "sidecar.istio.io/inject" in labels or "istio.io/rev" in labels, "with the injection label"
 "#;
-    let mut child = Command::new("python3")
+    let mut child = Command::new(tool::python())
         .args(["-c", check])
         .arg(k8s.join("job-vantage.yaml"))
         .stdin(std::process::Stdio::piped())
