@@ -78,7 +78,7 @@ fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
     let port = free_port();
     let log = dir.join("api.log");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/kube_api.py");
-    let child = Command::new("python3")
+    let child = Command::new(tool::python())
         .arg(script)
         .arg(port.to_string())
         .arg(dir.join("api-secrets.json"))
