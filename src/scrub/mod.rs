@@ -42,6 +42,10 @@ pub const REDACTED: &str = "<redacted>";
 /// Values at least this long are removed wherever they occur; shorter ones as whole tokens.
 pub const MIN_ANYWHERE: usize = 4;
 
+/// A credential in the values (not one the tool sends) shorter than this is redacted by its
+/// key only, not removed from every text: a short one is most likely a placeholder word.
+const MIN_VALUES_CREDENTIAL: usize = 6;
+
 /// No piece of a credential this long may show: Redis cuts what it echoes (`ERR unknown
 /// command 'AUTH', with args beginning with: …` keeps 128 characters), so a long password or
 /// token comes back cut, and the whole-value match misses it.
@@ -138,6 +142,14 @@ impl Scrubber {
         let mut found = Vec::new();
         values::credentials(root, &mut found);
         for (username, text) in found {
+            // These are never sent to a Redis (what is sent is added apart, whatever its
+            // length); they are redacted by key where they stand, and removed elsewhere only
+            // when they cannot be a common word: the chart's own values carry `password:
+            // default` (its ClickHouse exporter), which would blank every "default".
+            if text.chars().count() < MIN_VALUES_CREDENTIAL || text.eq_ignore_ascii_case("default")
+            {
+                continue;
+            }
             if username {
                 self.username(&text);
             } else {
@@ -614,6 +626,25 @@ mod tests {
         }
         // Short credentials keep their whole-value rules: nothing else is taken.
         assert_eq!(scrubber(&[], &["gloo-pass"]).text("gloo-pas"), "gloo-pas");
+    }
+
+    #[test]
+    fn values_credentials_go_everywhere_but_placeholders_stay_words() {
+        let values = serde_json::json!({
+            "licensing": {"glooMeshLicenseKey": "Lic3nse-key-a1b2c3"},
+            "telemetryGatewayCustomization": {"extraExporters": {"clickhouse": {
+                "username": "default", "password": "default"}}},
+            "glooPortalServer": {"apiKeyStorage": {"secretKey": "k3y"}},
+        });
+        let mut s = Scrubber::default();
+        s.credentials_of(&values);
+        assert_eq!(s.text("key 'Lic3nse-key-a1b2c3'"), "key '<redacted>'");
+        // The chart's own placeholder, and a short value: redacted by key, not blanked
+        // from every message.
+        assert_eq!(
+            s.text("so `address` keeps the chart's default: k3y"),
+            "so `address` keeps the chart's default: k3y"
+        );
     }
 
     #[test]
