@@ -57,6 +57,9 @@ pub enum Command {
   # Secrets from the current kube context, or from exported manifests
   redis-preflight run -f gloo-values.yaml
   redis-preflight run -f gloo-values.yaml --secrets secrets.yaml
+  # What is installed: the release's objects, compared with its values (values.rendered)
+  helm get manifest gloo-platform -n gloo-mesh > release.yaml
+  helm get values gloo-platform -n gloo-mesh -a -o yaml | redis-preflight run -f - --manifests release.yaml
   # A CI gate: the terminal report, plus report.json, junit.xml and report.md
   redis-preflight run -f gloo-values.yaml --profile ci -o reports
   # After helm upgrade: is the management server writing its snapshot?
@@ -64,12 +67,17 @@ pub enum Command {
 
 Exit codes: 0 passed, 3 a check failed, 4 warnings or unknowns, 2 invalid input, 1 internal error")]
 pub struct RunArgs {
-    /// Helm values file; repeatable, merged in order as Helm does.
+    /// Helm values file (`-` for stdin); repeatable, merged in order as Helm does.
     #[arg(short = 'f', long = "values", value_name = "FILE")]
     pub values: Vec<PathBuf>,
     /// Helm-style override PATH=VALUE; repeatable.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    /// Rendered objects (`helm template`, `helm get manifest`, `kubectl get
+    /// deploy,daemonset,configmap,secret -o yaml`; `-` for stdin): the targets come from what
+    /// each component is given; repeatable.
+    #[arg(long = "manifests", value_name = "FILE")]
+    pub manifests: Vec<PathBuf>,
     /// Kubernetes Secret manifests to read secrets from; repeatable.
     #[arg(long = "secrets", value_name = "FILE")]
     pub secrets: Vec<PathBuf>,
@@ -122,7 +130,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub save_facts: Option<PathBuf>,
     /// Judge a saved facts file instead of probing (values, secrets and probe flags are ignored).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets", "manifests"])]
     pub facts: Option<PathBuf>,
     /// Allow the write probe (data.write-probe): SET, GET and DEL of one uniquely named key
     /// with a 10-second expiry. Nothing else is ever written.

@@ -18,6 +18,13 @@ pub enum SecretSource {
     Files(SecretFiles),
     /// Read from the live cluster before probing, by name.
     Cluster(BTreeMap<(String, String), Fetched>),
+    /// The Secrets of rendered objects (`--manifests`) that hold data, before `rest`: the
+    /// chart copies live secrets with `lookup`, so `helm get manifest` carries them; an
+    /// offline `helm template` renders them empty, and those yield to `rest`.
+    Rendered {
+        objects: SecretFiles,
+        rest: Box<SecretSource>,
+    },
 }
 
 /// A secret's values by key, or why there are none.
@@ -31,6 +38,10 @@ impl SecretSource {
     /// One secret's data.
     pub fn get(&self, namespace: &str, name: &str) -> Lookup<'_> {
         match self {
+            SecretSource::Rendered { objects, rest } => match objects.get(namespace, name) {
+                Some(secret) if holds_data(secret) => Lookup::Found(&secret.data),
+                _ => rest.get(namespace, name),
+            },
             SecretSource::Cluster(fetched) => {
                 match fetched.get(&(namespace.to_string(), name.to_string())) {
                     Some(Fetched::Found(data)) => Lookup::Found(data),
@@ -134,6 +145,11 @@ impl SecretSource {
             .map(|password| Credentials { username, password });
         (facts, credentials)
     }
+}
+
+/// Whether a rendered Secret holds a value: the ones Helm renders offline are empty.
+pub fn holds_data(secret: &crate::inputs::secrets::Secret) -> bool {
+    secret.data.values().any(|v| !v.is_empty())
 }
 
 /// Every secret the targets need, by `(namespace, name)`: auth secrets and CA secrets.

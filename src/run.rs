@@ -14,6 +14,7 @@ use crate::cli::{Profile, RunArgs};
 use crate::credentials::{self, SecretSource};
 use crate::error::{Error, InputError, InternalError};
 use crate::inputs::duration;
+use crate::inputs::manifests::Manifests;
 use crate::inputs::secrets::SecretFiles;
 use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces, TargetPlan};
@@ -238,20 +239,67 @@ async fn observe(
     rule_config: &'static [String],
     info_sections: bool,
 ) -> Result<Facts, InputError> {
+    let stdin: Vec<&str> = [("-f", &args.values), ("--manifests", &args.manifests)]
+        .iter()
+        .flat_map(|(flag, paths)| paths.iter().filter(|p| p.as_os_str() == "-").map(|_| *flag))
+        .collect();
+    if stdin.len() > 1 {
+        return Err(InputError::StdinTwice {
+            flags: stdin
+                .iter()
+                .map(|f| format!("{f} -"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        });
+    }
     let values = Values::load(&args.values, &args.set)?;
+    let manifests = Manifests::load(&args.manifests)?;
     let namespaces =
         Namespaces::resolve(&values, &args.namespace, args.addons_namespace.as_deref());
-    let plans = plan::targets(&values, &namespaces);
+    let from_values = plan::targets(&values, &namespaces);
+    let mut values_issues = values_check::validate(&values);
+    // With rendered objects, the targets are what the components are given; the values, when
+    // given too, are compared with them (values.rendered).
+    let (plans, no_redis_client, rendered) = if manifests.is_empty() {
+        let why = plan::no_client_reason(&values, &from_values);
+        (from_values, why, None)
+    } else {
+        let (plans, issues) = plan::rendered::targets(&manifests, &args.namespace);
+        values_issues.extend(issues);
+        let given_values = !args.values.is_empty() || !args.set.is_empty();
+        let comparison = given_values.then(|| checks::facts::RenderedComparison {
+            values: plan::rendered::clients(&from_values),
+            rendered: plan::rendered::clients(&plans),
+        });
+        let why = plan::rendered::no_client_reason(&manifests, &plans);
+        (plans, why, comparison)
+    };
     // The Kubernetes client is built only when no manifest is given: start-up stays fast.
-    let secrets = if args.secrets.is_empty() {
+    let rest = if args.secrets.is_empty() {
         let access = kube::Access {
             kubeconfig: args.kubeconfig.clone(),
             context: args.context.clone(),
         };
         let deadline = request.timeout.min(KUBE_DEADLINE);
-        SecretSource::Cluster(kube::fetch(&credentials::wanted(&plans), &access, deadline).await?)
+        // Secrets the rendered objects carry with data are not asked for.
+        let mut wanted = credentials::wanted(&plans);
+        wanted.retain(|(ns, name)| {
+            !manifests
+                .secrets
+                .get(ns, name)
+                .is_some_and(credentials::holds_data)
+        });
+        SecretSource::Cluster(kube::fetch(&wanted, &access, deadline).await?)
     } else {
         SecretSource::Files(SecretFiles::load(&args.secrets)?)
+    };
+    let secrets = if manifests.is_empty() {
+        rest
+    } else {
+        SecretSource::Rendered {
+            objects: manifests.secrets,
+            rest: Box::new(rest),
+        }
     };
 
     // Every text a server or the values supply is scrubbed before it enters the facts.
@@ -272,9 +320,10 @@ async fn observe(
         api_key_secret: plan::api_key_match(&values),
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
-        values_issues: scrubber.values_issues(values_check::validate(&values)),
-        no_redis_values: values_check::no_redis_values(&values),
-        no_redis_client: plan::no_client_reason(&values, &plans),
+        values_issues: scrubber.values_issues(values_issues),
+        no_redis_values: args.manifests.is_empty() && values_check::no_redis_values(&values),
+        no_redis_client,
+        rendered,
         targets: with_progress(
             plans.len(),
             probe_all(&plans, &secrets, &options, &scrubber),

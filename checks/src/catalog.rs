@@ -41,6 +41,7 @@ catalog! {
     tls_hostname::TlsHostname,
     tls_mode::TlsMode,
     values_endpoint::ValuesEndpoint,
+    values_rendered::ValuesRendered,
     values_schema::ValuesSchema,
 }
 

@@ -85,7 +85,7 @@ fn judge_with_prerequisites<'m>(
         if let (Some(why), None, false) = (
             &subject.facts.no_redis_client,
             subject.target,
-            id == "values.schema",
+            id == "values.schema" || id == "values.rendered",
         ) {
             let verdict = Verdict::skip(format!("skipped: {why}"));
             memo.insert(
@@ -435,7 +435,10 @@ mod tests {
     fn healthy_facts_pass_everything() {
         let mut targets = vec![healthy_target("snapshot"), healthy_target("telemetry")];
         targets.iter_mut().for_each(crate::testing::with_tls);
-        let judged = evaluate(&facts(targets));
+        let mut f = facts(targets);
+        // values.rendered is judged only with values and rendered objects both given.
+        f.rendered = Some(Default::default());
+        let judged = evaluate(&f);
         for j in &judged {
             assert_eq!(
                 j.verdict.outcome,

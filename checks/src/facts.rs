@@ -40,12 +40,37 @@ pub struct Facts {
     /// under the `ci` profile: a gate never passes on nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_redis_client: Option<String>,
-    /// One entry per Redis endpoint the values point a component at.
+    /// With both values and rendered objects (`-f` and `--manifests`): each Redis client as
+    /// each of them describes it, for `values.rendered`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<RenderedComparison>,
+    /// One entry per Redis endpoint the values (or the rendered objects) point a component at.
     pub targets: Vec<TargetFacts>,
     /// The merged Helm values, credential values replaced by `<redacted>` (what rules read as
     /// `values`).
     #[serde(default)]
     pub values: serde_json::Value,
+}
+
+/// The Redis clients as the values describe them and as the rendered objects do.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RenderedComparison {
+    /// As the values (`-f`, `--set`) describe them.
+    pub values: Vec<ClientRedis>,
+    /// As the rendered objects (`--manifests`) give them.
+    pub rendered: Vec<ClientRedis>,
+}
+
+/// One component's Redis (one exporter's, for telemetry): what it dials and how, as text.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientRedis {
+    /// `management-server`, `telemetry-gateway redisstream/basic`.
+    pub client: String,
+    /// Where its address is set (a values key, or an object and its field).
+    pub key: String,
+    /// `address`, `tls`, `ca`, `auth`, `db`, `dial_timeout`, `read_timeout`, `idle_timeout`,
+    /// each shown as text (never a credential's value).
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// The format of [`Facts`] this build writes and reads.

@@ -22,6 +22,7 @@ pub fn facts(targets: Vec<TargetFacts>) -> Facts {
         values_issues: Vec::new(),
         no_redis_values: false,
         no_redis_client: None,
+        rendered: None,
         targets,
         values: serde_json::Value::Null,
     }

@@ -87,6 +87,20 @@ pub enum InputError {
         item: usize,
         found: String,
     },
+    /// A rendered object (`--manifests`) whose field has the wrong shape.
+    #[error("{file}: document {doc} ({object}): {key} is {found}, expected {expected}")]
+    ManifestField {
+        file: String,
+        doc: usize,
+        /// `Deployment gloo-mesh/gloo-mesh-mgmt-server`.
+        object: String,
+        key: String,
+        found: &'static str,
+        expected: &'static str,
+    },
+    /// Standard input named twice (`-f -` and `--manifests -`): it can be read once.
+    #[error("{flags}: standard input (-) can be read once; save one of them to a file")]
+    StdinTwice { flags: String },
     /// The same Secret given twice with different data: which one the cluster holds is unknown.
     #[error("{at}: also given in {first} with different data; give each secret once")]
     SecretGivenTwice { at: Box<SecretAt>, first: String },

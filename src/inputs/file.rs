@@ -2,7 +2,7 @@
 //! a regular file of at most [`MAX_INPUT_BYTES`], checked before it is read whole.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
 
@@ -50,6 +50,44 @@ pub fn read_capped(path: &Path) -> Result<String, InputError> {
         path: path.to_path_buf(),
         offset: e.utf8_error().valid_up_to(),
     })
+}
+
+/// The text of an input named on the command line: `-` is standard input (a pipe from
+/// `helm get values … -o yaml`), read up to [`MAX_INPUT_BYTES`] as files are; anything else
+/// is a file, read by [`read_capped`].
+pub fn read_input(path: &Path) -> Result<String, InputError> {
+    if path.as_os_str() != "-" {
+        return read_capped(path);
+    }
+    let io = |source| InputError::Unreadable {
+        path: PathBuf::from("stdin"),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge {
+            path: PathBuf::from("stdin"),
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| InputError::NotUtf8 {
+        path: PathBuf::from("stdin"),
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// How an input is named in messages: `-` is `stdin`.
+pub fn input_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    }
 }
 
 #[cfg(test)]

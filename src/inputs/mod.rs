@@ -1,11 +1,12 @@
-//! What the user hands the tool: Helm values and Kubernetes secret manifests.
+//! What the user hands the tool: Helm values, Kubernetes secret manifests and rendered objects.
 
 pub mod duration;
 mod file;
+pub mod manifests;
 pub mod positions;
 pub mod secrets;
 pub mod times;
 pub mod values;
 pub mod yaml;
 
-pub use file::read_capped;
+pub use file::{input_name, read_capped, read_input};

@@ -101,6 +101,15 @@ impl SecretFiles {
         Ok(())
     }
 
+    /// Adds one Secret object of a rendered manifest (`--manifests`), `doc` its document.
+    pub fn add_object(&mut self, file: &str, doc: usize, value: &Value) -> Result<(), InputError> {
+        self.push(file, doc, parse_secret(file, doc, value)?)?;
+        if !self.files.iter().any(|f| f == file) {
+            self.files.push(file.to_string());
+        }
+        Ok(())
+    }
+
     /// Adds one secret. The same secret (name and namespace) given twice with different
     /// data is ambiguous — which one the cluster holds is what the run must judge — so it is
     /// refused naming both places; given twice alike, it is kept once.

@@ -32,8 +32,8 @@ impl Values {
     pub fn load(files: &[PathBuf], sets: &[String]) -> Result<Values, InputError> {
         let mut values = Values::default();
         for path in files {
-            let text = super::read_capped(path)?;
-            let name = path.display().to_string();
+            let text = super::read_input(path)?;
+            let name = super::input_name(path);
             values.merge_yaml(&name, &text)?;
         }
         for arg in sets {

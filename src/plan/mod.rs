@@ -5,6 +5,7 @@
 
 mod addons;
 mod block;
+pub mod rendered;
 mod telemetry;
 
 use std::borrow::Cow;
@@ -332,5 +333,7 @@ fn string_or(values: &Values, key: &str, default: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod rendered_fixtures;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,9 @@ struct Scenario {
     values: Vec<String>,
     #[serde(default)]
     secrets: Option<Secrets>,
+    /// Rendered objects, passed as `--manifests`: paths from the repository root.
+    #[serde(default)]
+    manifests: Vec<String>,
     /// Further flags.
     #[serde(default)]
     args: Vec<String>,
@@ -92,6 +95,10 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
         manifests.extend(secrets.raw.clone());
         std::fs::write(work.join("secrets.yaml"), manifests.join("---\n")).unwrap();
         args.extend(["--secrets".into(), "secrets.yaml".into()]);
+    }
+    for m in &scenario.manifests {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(m);
+        args.extend(["--manifests".into(), path.display().to_string()]);
     }
     args.extend(scenario.args.iter().map(|a| lab.substitute(a)));
     if scenario.expect.exit != 2 && !scenario.args.iter().any(|a| a == "--format") {

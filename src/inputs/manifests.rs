@@ -1,0 +1,434 @@
+//! Rendered objects (`--manifests`): `helm template`, `helm get manifest` or `kubectl get
+//! deploy,daemonset,configmap,secret -o yaml`, one document, several, or a `kind: List`. Only the
+//! workloads (their containers' args, env and mounts, their volumes), ConfigMaps and Secrets are
+//! kept: no other kind holds a Redis client's settings.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::secrets::SecretFiles;
+use super::values::kind;
+use crate::error::InputError;
+
+/// Kinds whose pods may be Redis clients.
+const WORKLOADS: &[&str] = &["Deployment", "DaemonSet", "StatefulSet"];
+
+/// The objects read from every `--manifests` file.
+#[derive(Debug, Default)]
+pub struct Manifests {
+    pub files: Vec<String>,
+    pub workloads: Vec<Workload>,
+    pub config_maps: Vec<ConfigMap>,
+    /// Every Secret, empty ones too (an offline `helm template` renders the copied ones empty).
+    pub secrets: SecretFiles,
+}
+
+/// A Deployment, DaemonSet or StatefulSet, with what its pods are given.
+#[derive(Debug)]
+pub struct Workload {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `file: document N`, for findings.
+    pub origin: String,
+    pub containers: Vec<Container>,
+    pub volumes: BTreeMap<String, Volume>,
+}
+
+#[derive(Debug)]
+pub struct Container {
+    pub name: String,
+    /// `command` then `args`, as the process gets them.
+    pub args: Vec<String>,
+    pub env: Vec<(String, Env)>,
+    /// (volume name, mount path).
+    pub mounts: Vec<(String, String)>,
+}
+
+/// Where an environment variable's value comes from.
+#[derive(Debug, PartialEq)]
+pub enum Env {
+    Value(String),
+    SecretKey {
+        name: String,
+        key: String,
+    },
+    /// Another `valueFrom` (a ConfigMap key, a field): not followed.
+    Other,
+}
+
+/// The source of a volume, as far as a Redis client's settings go.
+#[derive(Debug, PartialEq)]
+pub enum Volume {
+    ConfigMap {
+        name: String,
+        items: Vec<(String, String)>,
+    },
+    Secret {
+        name: String,
+    },
+    /// A projected volume's Secrets, in order.
+    Projected {
+        secrets: Vec<String>,
+    },
+    Other,
+}
+
+#[derive(Debug)]
+pub struct ConfigMap {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub data: BTreeMap<String, String>,
+}
+
+impl Manifests {
+    /// Reads every file of `--manifests` (`-` is standard input).
+    pub fn load(paths: &[PathBuf]) -> Result<Manifests, InputError> {
+        let mut out = Manifests::default();
+        for path in paths {
+            let text = super::read_input(path)?;
+            out.add(&super::input_name(path), &text)?;
+        }
+        Ok(out)
+    }
+
+    /// Adds the objects of one file.
+    pub fn add(&mut self, file: &str, text: &str) -> Result<(), InputError> {
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(text).map_err(|e| InputError::yaml(file, &e))?;
+        for (i, doc) in docs.iter().enumerate() {
+            self.object(file, i + 1, doc, "")?;
+        }
+        self.files.push(file.to_string());
+        Ok(())
+    }
+
+    /// One object; `at` is `items[N].` inside a List.
+    fn object(
+        &mut self,
+        file: &str,
+        doc: usize,
+        value: &Value,
+        at: &str,
+    ) -> Result<(), InputError> {
+        if value.is_null() {
+            return Ok(());
+        }
+        let shape = |key: &str, found: &Value, expected: &'static str| InputError::ManifestField {
+            file: file.to_string(),
+            doc,
+            object: "an object".to_string(),
+            key: format!("{at}{key}"),
+            found: kind(found),
+            expected,
+        };
+        if !value.is_object() {
+            return Err(shape(
+                "the document",
+                value,
+                "a Kubernetes object (a mapping)",
+            ));
+        }
+        let object_kind = match value.get("kind") {
+            Some(Value::String(k)) => k.as_str(),
+            Some(other) => return Err(shape("kind", other, "a string")),
+            None => {
+                return Err(shape(
+                    "kind",
+                    &Value::Null,
+                    "a string (Deployment, ConfigMap, List, ...)",
+                ));
+            }
+        };
+        if object_kind == "List" || object_kind.ends_with("List") {
+            return match value.get("items") {
+                None | Some(Value::Null) => Ok(()),
+                Some(Value::Array(items)) => {
+                    for (n, item) in items.iter().enumerate() {
+                        self.object(file, doc, item, &format!("{at}items[{n}]."))?;
+                    }
+                    Ok(())
+                }
+                Some(other) => Err(shape("items", other, "a list of objects")),
+            };
+        }
+        let origin = format!("{file}: document {doc}");
+        if object_kind == "Secret" {
+            return self.secrets.add_object(file, doc, value);
+        }
+        let is_workload = WORKLOADS.contains(&object_kind);
+        if !is_workload && object_kind != "ConfigMap" {
+            return Ok(());
+        }
+        let mut fields = Fields {
+            file,
+            doc,
+            object: object_kind.to_string(),
+            at,
+        };
+        let meta = fields.map(value, "metadata")?;
+        let name = fields.string_in(meta, "metadata.name")?.unwrap_or_default();
+        let namespace = fields.string_in(meta, "metadata.namespace")?;
+        fields.object = format!(
+            "{object_kind} {}{name}",
+            namespace
+                .as_deref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default()
+        );
+        if name.is_empty() {
+            return Err(fields.wrong("metadata.name", &Value::Null, "a name"));
+        }
+        if object_kind == "ConfigMap" {
+            let mut data = BTreeMap::new();
+            if let Some(map) = fields.map(value, "data")? {
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) => data.insert(k.clone(), s.clone()),
+                        Value::Null => data.insert(k.clone(), String::new()),
+                        other => return Err(fields.wrong(&format!("data.{k}"), other, "a string")),
+                    };
+                }
+            }
+            self.config_maps.push(ConfigMap {
+                namespace,
+                name,
+                data,
+            });
+            return Ok(());
+        }
+        let pod = fields.map(value, "spec.template.spec")?;
+        let mut containers = Vec::new();
+        for (n, c) in fields
+            .list(pod, "spec.template.spec.containers")?
+            .iter()
+            .enumerate()
+        {
+            containers.push(fields.container(c, &format!("spec.template.spec.containers[{n}]"))?);
+        }
+        let mut volumes = BTreeMap::new();
+        for (n, v) in fields
+            .list(pod, "spec.template.spec.volumes")?
+            .iter()
+            .enumerate()
+        {
+            let key = format!("spec.template.spec.volumes[{n}]");
+            let vname = fields.string_in(
+                Some(
+                    v.as_object()
+                        .ok_or_else(|| fields.wrong(&key, v, "a mapping"))?,
+                ),
+                &format!("{key}.name"),
+            )?;
+            volumes.insert(vname.unwrap_or_default(), fields.volume(v, &key)?);
+        }
+        self.workloads.push(Workload {
+            kind: object_kind.to_string(),
+            namespace,
+            name,
+            origin,
+            containers,
+            volumes,
+        });
+        Ok(())
+    }
+
+    /// The ConfigMap `name` in `namespace`; one without a namespace matches any.
+    pub fn config_map(&self, namespace: &str, name: &str) -> Option<&ConfigMap> {
+        self.config_maps
+            .iter()
+            .find(|c| c.name == name && c.namespace.as_deref().is_none_or(|n| n == namespace))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Reads fields of one object, naming the key of any wrong shape.
+struct Fields<'a> {
+    file: &'a str,
+    doc: usize,
+    object: String,
+    at: &'a str,
+}
+
+type Map = serde_json::Map<String, Value>;
+
+impl Fields<'_> {
+    fn wrong(&self, key: &str, found: &Value, expected: &'static str) -> InputError {
+        InputError::ManifestField {
+            file: self.file.to_string(),
+            doc: self.doc,
+            object: self.object.clone(),
+            key: format!("{}{key}", self.at),
+            found: kind(found),
+            expected,
+        }
+    }
+
+    /// The value at the dotted `key` below `value` (the last segment of `key` is looked up).
+    fn get<'v>(&self, map: Option<&'v Map>, key: &str) -> Option<&'v Value> {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        map.and_then(|m| m.get(last)).filter(|v| !v.is_null())
+    }
+
+    /// A mapping at a dotted path from the object's root.
+    fn map<'v>(&self, root: &'v Value, path: &str) -> Result<Option<&'v Map>, InputError> {
+        let mut here = root;
+        let mut walked = String::new();
+        for part in path.split('.') {
+            if !walked.is_empty() {
+                walked.push('.');
+            }
+            walked.push_str(part);
+            match here.get(part) {
+                None | Some(Value::Null) => return Ok(None),
+                Some(v @ Value::Object(_)) => here = v,
+                Some(other) => return Err(self.wrong(&walked, other, "a mapping")),
+            }
+        }
+        Ok(here.as_object())
+    }
+
+    fn string_in(&self, map: Option<&Map>, key: &str) -> Result<Option<String>, InputError> {
+        match self.get(map, key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            // Helm may type `value: 2` as a number: Kubernetes would refuse it, the tool reads it.
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Ok(Some(v.to_string())),
+            Some(other) => Err(self.wrong(key, other, "a string")),
+        }
+    }
+
+    fn list<'v>(&self, map: Option<&'v Map>, key: &str) -> Result<&'v [Value], InputError> {
+        match self.get(map, key) {
+            None => Ok(&[]),
+            Some(Value::Array(a)) => Ok(a),
+            Some(other) => Err(self.wrong(key, other, "a list")),
+        }
+    }
+
+    fn entry<'v>(&self, value: &'v Value, key: &str) -> Result<&'v Map, InputError> {
+        value
+            .as_object()
+            .ok_or_else(|| self.wrong(key, value, "a mapping"))
+    }
+
+    fn container(&self, value: &Value, key: &str) -> Result<Container, InputError> {
+        let c = Some(self.entry(value, key)?);
+        let name = self
+            .string_in(c, &format!("{key}.name"))?
+            .unwrap_or_default();
+        let mut args = Vec::new();
+        for field in ["command", "args"] {
+            for (n, a) in self.list(c, &format!("{key}.{field}"))?.iter().enumerate() {
+                match a {
+                    Value::String(s) => args.push(s.clone()),
+                    other => {
+                        return Err(self.wrong(&format!("{key}.{field}[{n}]"), other, "a string"));
+                    }
+                }
+            }
+        }
+        let mut env = Vec::new();
+        for (n, e) in self.list(c, &format!("{key}.env"))?.iter().enumerate() {
+            let at = format!("{key}.env[{n}]");
+            let e = Some(self.entry(e, &at)?);
+            let name = self
+                .string_in(e, &format!("{at}.name"))?
+                .unwrap_or_default();
+            let from = match self.get(e, "valueFrom") {
+                None => None,
+                Some(v) => Some(self.entry(v, &format!("{at}.valueFrom"))?),
+            };
+            let value = match (self.string_in(e, &format!("{at}.value"))?, from) {
+                (_, Some(from)) => match self.get(Some(from), "secretKeyRef") {
+                    Some(r) => {
+                        let at = format!("{at}.valueFrom.secretKeyRef");
+                        let r = Some(self.entry(r, &at)?);
+                        Env::SecretKey {
+                            name: self
+                                .string_in(r, &format!("{at}.name"))?
+                                .unwrap_or_default(),
+                            key: self.string_in(r, &format!("{at}.key"))?.unwrap_or_default(),
+                        }
+                    }
+                    None => Env::Other,
+                },
+                (v, None) => Env::Value(v.unwrap_or_default()),
+            };
+            env.push((name, value));
+        }
+        let mut mounts = Vec::new();
+        for (n, m) in self
+            .list(c, &format!("{key}.volumeMounts"))?
+            .iter()
+            .enumerate()
+        {
+            let at = format!("{key}.volumeMounts[{n}]");
+            let m = Some(self.entry(m, &at)?);
+            mounts.push((
+                self.string_in(m, &format!("{at}.name"))?
+                    .unwrap_or_default(),
+                self.string_in(m, &format!("{at}.mountPath"))?
+                    .unwrap_or_default(),
+            ));
+        }
+        Ok(Container {
+            name,
+            args,
+            env,
+            mounts,
+        })
+    }
+
+    fn volume(&self, value: &Value, key: &str) -> Result<Volume, InputError> {
+        let v = Some(self.entry(value, key)?);
+        if let Some(cm) = self.get(v, "configMap") {
+            let at = format!("{key}.configMap");
+            let cm = Some(self.entry(cm, &at)?);
+            let mut items = Vec::new();
+            for (n, item) in self.list(cm, &format!("{at}.items"))?.iter().enumerate() {
+                let at = format!("{at}.items[{n}]");
+                let item = Some(self.entry(item, &at)?);
+                items.push((
+                    self.string_in(item, &format!("{at}.key"))?
+                        .unwrap_or_default(),
+                    self.string_in(item, &format!("{at}.path"))?
+                        .unwrap_or_default(),
+                ));
+            }
+            let name = self
+                .string_in(cm, &format!("{at}.name"))?
+                .unwrap_or_default();
+            return Ok(Volume::ConfigMap { name, items });
+        }
+        if let Some(s) = self.get(v, "secret") {
+            let at = format!("{key}.secret");
+            let s = Some(self.entry(s, &at)?);
+            let name = self
+                .string_in(s, &format!("{at}.secretName"))?
+                .unwrap_or_default();
+            return Ok(Volume::Secret { name });
+        }
+        if let Some(p) = self.get(v, "projected") {
+            let at = format!("{key}.projected");
+            let p = Some(self.entry(p, &at)?);
+            let mut secrets = Vec::new();
+            for (n, source) in self.list(p, &format!("{at}.sources"))?.iter().enumerate() {
+                let at = format!("{at}.sources[{n}]");
+                let source = Some(self.entry(source, &at)?);
+                if let Some(s) = self.get(source, "secret") {
+                    let at = format!("{at}.secret");
+                    let s = Some(self.entry(s, &at)?);
+                    secrets.extend(self.string_in(s, &format!("{at}.name"))?);
+                }
+            }
+            return Ok(Volume::Projected { secrets });
+        }
+        Ok(Volume::Other)
+    }
+}
