@@ -687,13 +687,17 @@ impl Default for FieldFacts {
     }
 }
 
-/// Sequential `PING` round trips.
+/// Sequential round trips: the session's own (login, reads), then `PING`s within a time budget.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pings {
-    /// How many were asked for.
+    /// How many `PING`s were sent.
     pub asked: usize,
-    /// Round-trip times of the answered ones, in milliseconds.
+    /// Round-trip times in milliseconds, in order: the session's own round trips first, then
+    /// the answered `PING`s.
     pub samples_ms: Vec<f64>,
+    /// How many of the leading `samples_ms` are the session's own round trips.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub session_round_trips: usize,
     /// The reply that ended the series early (a timeout, an error, a broken connection).
     pub stopped_by: Option<Reply>,
 }
@@ -998,4 +1002,8 @@ pub enum RefusalKind {
     MasterDown,
     /// Any other error followed by the server closing the connection.
     Other,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

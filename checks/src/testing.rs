@@ -206,6 +206,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
                         value: Pings {
                             asked: 20,
                             samples_ms: vec![0.2; 20],
+                            session_round_trips: 0,
                             stopped_by: None,
                         },
                     },
@@ -240,6 +241,7 @@ pub fn set_pings(target: &mut TargetFacts, samples_ms: &[f64]) {
         value: Pings {
             asked: samples_ms.len(),
             samples_ms: samples_ms.to_vec(),
+            session_round_trips: 0,
             stopped_by: None,
         },
     };

@@ -11,8 +11,14 @@ use redis::Value;
 use super::elapsed_ms;
 use super::session::{Conn, classify, config_value, observe, send};
 
-/// How many sequential PINGs `redis.latency` judges.
-pub const PINGS: usize = 20;
+/// The most sequential round trips `redis.latency` judges.
+pub const MAX_SAMPLES: usize = 20;
+/// The fewest: PINGs are added to the session's own round trips until there are this many.
+pub const MIN_SAMPLES: usize = 5;
+/// Past the floor, PINGs go on while the series is within this many first round trips...
+const BUDGET_ROUND_TRIPS: f64 = 4.0;
+/// ...or within this time (ms), so that a fast link still gets every sample.
+const BUDGET_FLOOR_MS: f64 = 25.0;
 /// The persistence parameters `redis.persistence` reads, into the session's `config`.
 const PERSISTENCE_CONFIG: [&str; 3] = ["save", "appendonly", "stop-writes-on-bgsave-error"];
 /// Two keys whose hash tags put them in different hash slots (`{a}` → 15495, `{b}` → 3300).
@@ -68,37 +74,58 @@ impl Reads {
 }
 
 /// Sequential PINGs, then the multi-key probe; after every other command of the session.
-pub async fn round_trips(conn: &Conn, read: Duration, session: &mut Session) {
+/// `earlier` are the session's own sequential round trips, in milliseconds, the first sample.
+pub async fn round_trips(conn: &Conn, read: Duration, earlier: &[f64], session: &mut Session) {
     session.field.pings = Observed::Ok {
-        value: pings(conn, read).await,
+        value: pings(conn, read, earlier).await,
     };
     session.field.multikey = Observed::Ok {
         value: multikey(conn, read).await,
     };
 }
 
-/// [`PINGS`] PINGs, one at a time: each waits for the previous answer, as a component's
-/// request waits for its Redis round trip. The first that fails ends the series.
-async fn pings(conn: &Conn, read: Duration) -> Pings {
+/// PINGs one at a time after the session's `earlier` round trips: each waits for the previous
+/// answer, as a component's request waits for its Redis round trip. They stop at
+/// [`MAX_SAMPLES`], or past [`MIN_SAMPLES`] once the series has lasted its budget: behind a
+/// slow link the verdict then costs a few round trips, not twenty. The first that fails ends
+/// the series.
+async fn pings(conn: &Conn, read: Duration, earlier: &[f64]) -> Pings {
     let ping = redis::cmd("PING");
-    let mut samples_ms = Vec::with_capacity(PINGS);
-    for _ in 0..PINGS {
+    let mut samples_ms = earlier.to_vec();
+    let mut asked = 0;
+    while needs_more(&samples_ms) {
+        asked += 1;
         let start = Instant::now();
         match send(conn, &ping, read).await {
             Ok(_) => samples_ms.push(elapsed_ms(start)),
             Err(reply) => {
                 return Pings {
-                    asked: PINGS,
+                    asked,
                     samples_ms,
+                    session_round_trips: earlier.len(),
                     stopped_by: Some(reply),
                 };
             }
         }
     }
     Pings {
-        asked: PINGS,
+        asked,
         samples_ms,
+        session_round_trips: earlier.len(),
         stopped_by: None,
+    }
+}
+
+/// Whether another PING is worth its round trip: the series so far (the session's own round
+/// trips and the PINGs, back to back) is measured against its budget.
+fn needs_more(samples_ms: &[f64]) -> bool {
+    match samples_ms.len() {
+        n if n < MIN_SAMPLES => true,
+        n if n >= MAX_SAMPLES => false,
+        _ => {
+            let budget = (samples_ms[0] * BUDGET_ROUND_TRIPS).max(BUDGET_FLOOR_MS);
+            samples_ms.iter().sum::<f64>() < budget
+        }
     }
 }
 
@@ -145,5 +172,27 @@ async fn multikey(conn: &Conn, read: Duration) -> MultiKey {
         keys: KEYS.iter().map(|k| k.to_string()).collect(),
         read: read_reply,
         transaction,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(first: f64, len: usize) -> Vec<f64> {
+        vec![first; len]
+    }
+
+    #[test]
+    fn a_slow_link_stops_at_the_floor_and_a_fast_one_takes_every_sample() {
+        // 150 ms a round trip: five samples, two of them the session's own.
+        assert!(needs_more(&series(150.0, 4)));
+        assert!(!needs_more(&series(150.0, 5)));
+        // Loopback: twenty cost well under the time floor.
+        assert!(needs_more(&series(0.1, 19)));
+        assert!(!needs_more(&series(0.1, 20)));
+        // In between: about four first round trips.
+        assert!(needs_more(&[10.0, 5.0, 5.0, 5.0, 5.0]));
+        assert!(!needs_more(&series(10.0, 5)));
     }
 }

@@ -103,12 +103,16 @@ where
     let conn = &Conn { redis, watch };
 
     let ping = redis::cmd("PING");
+    // Each sequential round trip the session makes anyway is a latency sample (field.rs).
+    let mut round_trips = Vec::with_capacity(2);
+    let login_start = Instant::now();
     let (unauthenticated_ping, reply) = tokio::join!(send(conn, &ping, read), async {
         match credentials {
             Some(c) => Some(send(conn, &c.command(), read).await),
             None => None,
         }
     });
+    round_trips.push(elapsed_ms(login_start));
     let mut login = None;
     if let (Some(c), Some(reply)) = (credentials, reply) {
         let reply = expect_ok("AUTH", reply);
@@ -164,6 +168,7 @@ where
         session.select = Some((extras.db, reply.map_or_else(|r| r, |_| Reply::Ok)));
     }
     if session.admitted() {
+        let reads_start = Instant::now();
         if extras.snapshot {
             // Sent with the server reads, so the pipeline stays one round trip deep (plus the
             // TYPE of the sampled members).
@@ -175,11 +180,22 @@ where
         } else {
             read_server(conn, read, &mut session, extras).await;
         }
+        // One round trip when every read was answered (the snapshot's TYPE reads make it two).
+        let answered = [
+            &session.hello.failure(),
+            &session.info.failure(),
+            &session.role.failure(),
+        ]
+        .iter()
+        .all(|f| f.is_none());
+        if answered && !extras.snapshot {
+            round_trips.push(elapsed_ms(reads_start));
+        }
         if extras.write {
             session.write_probe = write_probe(conn, read).await;
         }
         // Last: the PINGs must not queue behind other replies (see field.rs).
-        super::field::round_trips(conn, read, &mut session).await;
+        super::field::round_trips(conn, read, &round_trips, &mut session).await;
     } else {
         if session.lets_anybody_in() {
             // The login failed, but the server lets anybody in: what it says it is (a

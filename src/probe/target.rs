@@ -85,25 +85,30 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
     }
     // With readTimeout disabled (-1) the components wait forever; the probe still needs a bound.
     let read = plan.read_timeout.unwrap_or(plan::DEFAULT_READ * 10);
+    // A mismatch is told by a second connection, opened only once the first has waited a few
+    // round trips for what a matching server answers in one.
+    let other_mode_after = mismatch_wait(tcp.ok().map(|t| t.duration_ms), plan.dial_timeout);
     if plan.tls.enabled {
-        let (mut handshake, tls_stream) = Box::pin(tls::handshake(
+        let (mut handshake, tls_stream, early) = Box::pin(handshake_or_plaintext(
             stream,
             &host,
-            job.roots.clone(),
-            plan.dial_timeout,
+            job,
+            peer,
+            other_mode_after,
+            read,
         ))
         .await;
         let Some(tls_stream) = tls_stream else {
             // No credentials ever go over a connection whose verification failed.
             let no_tls = handshake.chain.is_empty() && handshake.client_cert_rejection.is_none();
-            let plaintext = if no_tls {
-                Some(
+            let plaintext = match early {
+                _ if !no_tls => None,
+                Some(answer) => Some(answer),
+                None => Some(
                     Box::pin(plaintext_answer(peer, plan.dial_timeout, read))
                         .await
                         .is_some_and(|a| is_redis(&a)),
-                )
-            } else {
-                None
+                ),
             };
             update(slot, |t| {
                 t.tls_facts.handshake = Some(handshake.clone());
@@ -156,6 +161,58 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
             t.tls_facts.speaks_other_mode = Some(speaks_tls);
             t.plaintext_answer = answer.clone();
         });
+    }
+}
+
+/// How long a connection waits for the mode the values say before a second connection asks
+/// in the other: a few TCP round trips, at least 50 ms (a TLS server's handshake costs some
+/// milliseconds of its own) and at most the dial timeout.
+fn mismatch_wait(tcp_ms: Option<f64>, dial: Duration) -> Duration {
+    let rtt = Duration::from_secs_f64(tcp_ms.unwrap_or(0.0).max(0.0) / 1000.0);
+    (rtt * 4).max(Duration::from_millis(50)).min(dial)
+}
+
+/// The TLS handshake; when it has not ended after `wait`, a plaintext PING on a second
+/// connection too. A plaintext Redis stays silent to a ClientHello until the dial timeout, so
+/// its answer to the PING ends the handshake early: the mismatch is then known. The third
+/// value is whether the PING was answered by Redis, when it was sent.
+async fn handshake_or_plaintext(
+    stream: TcpStream,
+    host: &str,
+    job: &Job,
+    peer: SocketAddr,
+    wait: Duration,
+    read: Duration,
+) -> (
+    checks::facts::Handshake,
+    Option<tokio_rustls::client::TlsStream<TcpStream>>,
+    Option<bool>,
+) {
+    let dial = job.plan.dial_timeout;
+    let start = std::time::Instant::now();
+    let handshake = tls::handshake(stream, host, job.roots.clone(), dial);
+    let plaintext = async {
+        tokio::time::sleep(wait).await;
+        plaintext_answer(peer, dial, read).await
+    };
+    tokio::pin!(handshake, plaintext);
+    let mut asked = None;
+    loop {
+        tokio::select! {
+            (facts, stream) = &mut handshake => return (facts, stream, asked),
+            answer = &mut plaintext, if asked.is_none() => {
+                let redis = answer.as_deref().is_some_and(is_redis);
+                asked = Some(redis);
+                if redis {
+                    let waited = checks::duration::go_duration(start.elapsed().as_millis() as u64);
+                    let facts = tls::unanswered(
+                        format!("no answer to the TLS handshake within {waited}, while a plaintext PING on another connection was answered"),
+                        super::elapsed_ms(start),
+                    );
+                    return (facts, None, asked);
+                }
+            }
+        }
     }
 }
 

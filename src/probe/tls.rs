@@ -153,6 +153,24 @@ pub async fn presents_certificate(tcp: TcpStream, host: &str, deadline: Duration
     !facts.chain.is_empty()
 }
 
+/// A handshake that got no answer and was given up: `error` says why.
+pub fn unanswered(error: String, duration_ms: f64) -> Handshake {
+    Handshake {
+        completed: false,
+        error: Some(error),
+        version: None,
+        chain: Vec::new(),
+        chain_trust: None,
+        name_match: None,
+        client_cert_requested: false,
+        client_cert_rejection: None,
+        message_too_large: false,
+        duration_ms,
+        go_hello: None,
+        trust_failure: None,
+    }
+}
+
 async fn connect(
     tcp: TcpStream,
     host: &str,
@@ -171,20 +189,8 @@ async fn connect(
         chain: Mutex::new(Vec::new()),
         cert_requested: AtomicBool::new(false),
     });
-    let mut facts = Handshake {
-        completed: false,
-        error: None,
-        version: None,
-        chain: Vec::new(),
-        chain_trust: None,
-        name_match: None,
-        client_cert_requested: false,
-        client_cert_rejection: None,
-        message_too_large: false,
-        duration_ms: 0.0,
-        go_hello: None,
-        trust_failure: None,
-    };
+    let mut facts = unanswered(String::new(), 0.0);
+    facts.error = None;
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
         Err(e) => {

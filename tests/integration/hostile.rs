@@ -85,7 +85,14 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         ),
         Trial::test(
             "hostile::silence_after_a_tls_handshake_names_what_is_behind_tls",
-            move || tls_silent(&lab),
+            {
+                let lab = lab.clone();
+                move || tls_silent(&lab)
+            },
+        ),
+        Trial::test(
+            "hostile::tls_on_a_plaintext_redis_is_told_well_before_the_dial_timeout",
+            move || tls_on_plaintext_early(&lab),
         ),
         root("protected_mode_is_named", protected_mode),
         root("dual_stack_falls_back_to_the_family_that_works", dual_stack),
@@ -1008,7 +1015,11 @@ fn reset() -> Result<(), Failed> {
 
 fn silent_pings() -> Result<(), Failed> {
     let (run, ..) = against("silent-pings", &[])?;
-    run.expect("redis.latency", "fail", "of 20 got no answer within 1s")?;
+    run.expect(
+        "redis.latency",
+        "fail",
+        "of the latency series got no answer within 1s",
+    )?;
     run.exit(3)
 }
 
@@ -1453,4 +1464,51 @@ fn dual_stack() -> Result<(), Failed> {
     let r = run("both-drop")?;
     r.expect("net.tcp", "fail", "no connection within dialTimeout 2s")?;
     Ok(())
+}
+
+fn tls_on_plaintext_early(lab: &Lab) -> Result<(), Failed> {
+    // Redis 7 stays silent to a ClientHello: the handshake alone would wait the whole 5 s
+    // dialTimeout. The plaintext PING on a second connection, sent after a short wait, tells.
+    let dir = tool::scratch("tls-on-plaintext-early");
+    let certs = lab.substitute("${LAB}/certs");
+    let address = lab.substitute("localhost:${NOAUTH_PORT}");
+    let manifest = tool::kubectl_secret(&[
+        "generic".to_string(),
+        "redis-certs".into(),
+        "-n".into(),
+        "gloo-mesh".into(),
+        format!("--from-file=ca.crt={certs}/ca.crt"),
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), manifest).unwrap();
+    std::fs::write(
+        dir.join("values.yaml"),
+        format!(
+            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: {address}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 5s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
+        ),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--secrets",
+            "secrets.yaml",
+            "--only",
+            "tls.mode",
+            "--format",
+            "json",
+        ],
+    )?;
+    let took = started.elapsed();
+    // Expected in well under 0.5 s; half the dial timeout is a bound no slow machine meets by
+    // waiting for the handshake.
+    if took > std::time::Duration::from_millis(2500) {
+        return Err(format!("the run took {took:?}: it waited for the 5 s dialTimeout").into());
+    }
+    run.expect("tls.mode", "fail", "the values turn TLS on but")?;
+    run.expect("tls.mode", "fail", "speaks plaintext Redis")?;
+    run.exit(3)
 }
