@@ -78,6 +78,11 @@ pub struct RunArgs {
     /// each component is given; repeatable.
     #[arg(long = "manifests", value_name = "FILE")]
     pub manifests: Vec<PathBuf>,
+    /// Read the release's component objects from the cluster by name (`get`, never `list`):
+    /// the workloads the values enable and the ConfigMaps they read, judged as --manifests
+    /// would (`redis-preflight rbac --from-cluster` prints the grants).
+    #[arg(long, conflicts_with = "manifests")]
+    pub from_cluster: bool,
     /// Kubernetes Secret manifests to read secrets from; repeatable.
     #[arg(long = "secrets", value_name = "FILE")]
     pub secrets: Vec<PathBuf>,
@@ -130,7 +135,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub save_facts: Option<PathBuf>,
     /// Judge a saved facts file instead of probing (values, secrets and probe flags are ignored).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets", "manifests"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets", "manifests", "from_cluster"])]
     pub facts: Option<PathBuf>,
     /// Allow the write probe (data.write-probe): SET, GET and DEL of one uniquely named key
     /// with a 10-second expiry. Nothing else is ever written.
@@ -198,6 +203,10 @@ pub struct RbacArgs {
     /// ServiceAccount (ci/k8s/job-vantage.yaml), reading only that use case's secrets.
     #[arg(long, value_enum)]
     pub vantage: Option<Vantage>,
+    /// Grant also what `run --from-cluster` reads: `get` on the release's workloads and
+    /// ConfigMaps, by name.
+    #[arg(long, conflicts_with = "vantage")]
+    pub from_cluster: bool,
 }
 
 /// A component whose vantage point the in-cluster Job can take.

@@ -105,6 +105,11 @@ impl Manifests {
         Ok(())
     }
 
+    /// One object read elsewhere (`--from-cluster`), as document `doc` of `origin`.
+    pub fn add_value(&mut self, origin: &str, doc: usize, value: &Value) -> Result<(), InputError> {
+        self.object(origin, doc, value, "")
+    }
+
     /// One object; `at` is `items[N].` inside a List.
     fn object(
         &mut self,
