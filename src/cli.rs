@@ -60,6 +60,8 @@ pub enum Command {
   # What is installed: the release's objects, compared with its values (values.rendered)
   helm get manifest gloo-platform -n gloo-mesh > release.yaml
   helm get values gloo-platform -n gloo-mesh -a -o yaml | redis-preflight run -f - --manifests release.yaml
+  # The same objects read from the cluster by name (rbac --from-cluster prints the grants)
+  redis-preflight run -f gloo-values.yaml --from-cluster --context prod
   # A CI gate: the terminal report, plus report.json, junit.xml and report.md
   redis-preflight run -f gloo-values.yaml --profile ci -o reports
   # After helm upgrade: is the management server writing its snapshot?
