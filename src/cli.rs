@@ -76,8 +76,8 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Rendered objects (`helm template`, `helm get manifest`, `kubectl get
-    /// deploy,daemonset,configmap,secret -o yaml`; `-` for stdin): the targets come from what
-    /// each component is given; repeatable.
+    /// deploy,daemonset,configmap,secret,dashboard -o yaml`; `-` for stdin): the targets come
+    /// from what each component is given; repeatable.
     #[arg(long = "manifests", value_name = "FILE")]
     pub manifests: Vec<PathBuf>,
     /// Read the release's component objects from the cluster by name (`get`, never `list`):
