@@ -60,6 +60,8 @@ pub enum Command {
   # What is installed: the release's objects, compared with its values (values.rendered)
   helm get manifest gloo-platform -n gloo-mesh > release.yaml
   helm get values gloo-platform -n gloo-mesh -a -o yaml | redis-preflight run -f - --manifests release.yaml
+  # The same objects read from the cluster by name (rbac --from-cluster prints the grants)
+  redis-preflight run -f gloo-values.yaml --from-cluster --context prod
   # A CI gate: the terminal report, plus report.json, junit.xml and report.md
   redis-preflight run -f gloo-values.yaml --profile ci -o reports
   # After helm upgrade: is the management server writing its snapshot?
@@ -74,10 +76,15 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
     /// Rendered objects (`helm template`, `helm get manifest`, `kubectl get
-    /// deploy,daemonset,configmap,secret -o yaml`; `-` for stdin): the targets come from what
-    /// each component is given; repeatable.
+    /// deploy,daemonset,configmap,secret,dashboard -o yaml`; `-` for stdin): the targets come
+    /// from what each component is given; repeatable.
     #[arg(long = "manifests", value_name = "FILE")]
     pub manifests: Vec<PathBuf>,
+    /// Read the release's component objects from the cluster by name (`get`, never `list`):
+    /// the workloads the values enable and the ConfigMaps they read, judged as --manifests
+    /// would (`redis-preflight rbac --from-cluster` prints the grants).
+    #[arg(long, conflicts_with = "manifests")]
+    pub from_cluster: bool,
     /// Kubernetes Secret manifests to read secrets from; repeatable.
     #[arg(long = "secrets", value_name = "FILE")]
     pub secrets: Vec<PathBuf>,
@@ -130,7 +137,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub save_facts: Option<PathBuf>,
     /// Judge a saved facts file instead of probing (values, secrets and probe flags are ignored).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets", "manifests"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["values", "set", "secrets", "manifests", "from_cluster"])]
     pub facts: Option<PathBuf>,
     /// Allow the write probe (data.write-probe): SET, GET and DEL of one uniquely named key
     /// with a 10-second expiry. Nothing else is ever written.
@@ -198,6 +205,10 @@ pub struct RbacArgs {
     /// ServiceAccount (ci/k8s/job-vantage.yaml), reading only that use case's secrets.
     #[arg(long, value_enum)]
     pub vantage: Option<Vantage>,
+    /// Grant also what `run --from-cluster` reads: `get` on the release's workloads and
+    /// ConfigMaps, by name.
+    #[arg(long, conflicts_with = "vantage")]
+    pub from_cluster: bool,
 }
 
 /// A component whose vantage point the in-cluster Job can take.

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::cli::{Profile, RunArgs};
 use crate::credentials::{self, SecretSource};
 use crate::error::{Error, InputError, InternalError};
+use crate::inputs::cluster;
 use crate::inputs::duration;
 use crate::inputs::manifests::Manifests;
 use crate::inputs::secrets::SecretFiles;
@@ -253,11 +254,23 @@ async fn observe(
         });
     }
     let values = Values::load(&args.values, &args.set)?;
-    let manifests = Manifests::load(&args.manifests)?;
     let namespaces =
         Namespaces::resolve(&values, &args.namespace, args.addons_namespace.as_deref());
-    let from_values = plan::targets(&values, &namespaces);
+    let access = kube::Access {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    let deadline = request.timeout.min(KUBE_DEADLINE);
     let mut values_issues = values_check::validate(&values);
+    let manifests = if args.from_cluster {
+        let wanted = cluster::release_objects(&values, &namespaces);
+        let (objects, issues) = cluster::read(&wanted, &access, deadline).await?;
+        values_issues.extend(issues);
+        objects
+    } else {
+        Manifests::load(&args.manifests)?
+    };
+    let from_values = plan::targets(&values, &namespaces);
     // With rendered objects, the targets are what the components are given; the values, when
     // given too, are compared with them (values.rendered).
     let (plans, no_redis_client, rendered) = if manifests.is_empty() {
@@ -276,11 +289,6 @@ async fn observe(
     };
     // The Kubernetes client is built only when no manifest is given: start-up stays fast.
     let rest = if args.secrets.is_empty() {
-        let access = kube::Access {
-            kubeconfig: args.kubeconfig.clone(),
-            context: args.context.clone(),
-        };
-        let deadline = request.timeout.min(KUBE_DEADLINE);
         // Secrets the rendered objects carry with data are not asked for.
         let mut wanted = credentials::wanted(&plans);
         wanted.retain(|(ns, name)| {
@@ -293,7 +301,8 @@ async fn observe(
     } else {
         SecretSource::Files(SecretFiles::load(&args.secrets)?)
     };
-    let secrets = if manifests.is_empty() {
+    let from_objects = !manifests.is_empty();
+    let secrets = if !from_objects {
         rest
     } else {
         SecretSource::Rendered {
@@ -321,7 +330,7 @@ async fn observe(
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
         values_issues: scrubber.values_issues(values_issues),
-        no_redis_values: args.manifests.is_empty() && values_check::no_redis_values(&values),
+        no_redis_values: !from_objects && values_check::no_redis_values(&values),
         no_redis_client,
         rendered,
         targets: with_progress(

@@ -101,6 +101,9 @@ pub enum InputError {
     /// Standard input named twice (`-f -` and `--manifests -`): it can be read once.
     #[error("{flags}: standard input (-) can be read once; save one of them to a file")]
     StdinTwice { flags: String },
+    /// `--from-cluster` with no cluster to ask: there are no objects to judge.
+    #[error("--from-cluster: {reason}")]
+    FromCluster { reason: String },
     /// The same Secret given twice with different data: which one the cluster holds is unknown.
     #[error("{at}: also given in {first} with different data; give each secret once")]
     SecretGivenTwice { at: Box<SecretAt>, first: String },

@@ -1,7 +1,8 @@
 //! Rendered objects (`--manifests`): `helm template`, `helm get manifest` or `kubectl get
-//! deploy,daemonset,configmap,secret -o yaml`, one document, several, or a `kind: List`. Only the
-//! workloads (their containers' args, env and mounts, their volumes), ConfigMaps and Secrets are
-//! kept: no other kind holds a Redis client's settings.
+//! deploy,daemonset,configmap,secret,dashboard -o yaml`, one document, several, or a `kind: List`.
+//! Only the workloads (their containers' args, env and mounts, their volumes), ConfigMaps, Secrets
+//! and the UI's Dashboard (its OIDC session store) are kept: no other kind holds a Redis client's
+//! settings.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ pub struct Manifests {
     pub files: Vec<String>,
     pub workloads: Vec<Workload>,
     pub config_maps: Vec<ConfigMap>,
+    pub dashboards: Vec<Dashboard>,
     /// Every Secret, empty ones too (an offline `helm template` renders the copied ones empty).
     pub secrets: SecretFiles,
 }
@@ -76,6 +78,17 @@ pub enum Volume {
     Other,
 }
 
+/// The UI's settings (`admin.gloo.solo.io/v2` Dashboard), into which the chart writes
+/// `glooUi.auth.oidc.session` without its `backend` key.
+#[derive(Debug)]
+pub struct Dashboard {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub origin: String,
+    /// `spec.authn.oidc.session`, when set.
+    pub session: Option<serde_json::Map<String, Value>>,
+}
+
 #[derive(Debug)]
 pub struct ConfigMap {
     pub namespace: Option<String>,
@@ -103,6 +116,11 @@ impl Manifests {
         }
         self.files.push(file.to_string());
         Ok(())
+    }
+
+    /// One object read elsewhere (`--from-cluster`), as document `doc` of `origin`.
+    pub fn add_value(&mut self, origin: &str, doc: usize, value: &Value) -> Result<(), InputError> {
+        self.object(origin, doc, value, "")
     }
 
     /// One object; `at` is `items[N].` inside a List.
@@ -159,7 +177,7 @@ impl Manifests {
             return self.secrets.add_object(file, doc, value);
         }
         let is_workload = WORKLOADS.contains(&object_kind);
-        if !is_workload && object_kind != "ConfigMap" {
+        if !is_workload && !matches!(object_kind, "ConfigMap" | "Dashboard") {
             return Ok(());
         }
         let mut fields = Fields {
@@ -180,6 +198,16 @@ impl Manifests {
         );
         if name.is_empty() {
             return Err(fields.wrong("metadata.name", &Value::Null, "a name"));
+        }
+        if object_kind == "Dashboard" {
+            let session = fields.map(value, "spec.authn.oidc.session")?.cloned();
+            self.dashboards.push(Dashboard {
+                namespace,
+                name,
+                origin,
+                session,
+            });
+            return Ok(());
         }
         if object_kind == "ConfigMap" {
             let mut data = BTreeMap::new();

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::block::{Block, MGMT_AUTH_SECRET};
 use super::*;
-use crate::inputs::manifests::{Container, Env, Manifests, Volume, Workload};
+use crate::inputs::manifests::{Container, Dashboard, Env, Manifests, Volume, Workload};
 
 /// The targets the objects define, in the values path's order, and the findings.
 pub fn targets(m: &Manifests, release: &str) -> (Vec<TargetPlan>, Vec<ValuesIssue>) {
@@ -53,6 +53,7 @@ pub fn targets(m: &Manifests, release: &str) -> (Vec<TargetPlan>, Vec<ValuesIssu
         .iter()
         .position(|c| p.0.components.first().is_some_and(|f| f == c))
     };
+    let sessions: Vec<TargetPlan> = m.dashboards.iter().filter_map(|d| r.sessions(d)).collect();
     for list in [&mut snapshot, &mut extauth, &mut telemetry] {
         list.sort_by_key(rank);
     }
@@ -60,6 +61,7 @@ pub fn targets(m: &Manifests, release: &str) -> (Vec<TargetPlan>, Vec<ValuesIssu
     out.extend(name_endpoints(extauth));
     out.extend(name_endpoints(ratelimiter));
     out.extend(name_endpoints(telemetry));
+    out.extend(sessions);
     for plan in &mut out {
         if let std::borrow::Cow::Owned(shown) = crate::scrub::without_userinfo(&plan.address) {
             plan.address = shown;
@@ -416,6 +418,52 @@ impl Reader<'_> {
         }
     }
 
+    /// The UI's OIDC session store, from its Dashboard. The chart writes `session` without its
+    /// `backend`, and with only that backend's block: `redis` alone is `backend: redis`. It is
+    /// read as the values' `glooUi.auth.oidc.session` is, so the two compare alike.
+    fn sessions(&mut self, d: &Dashboard) -> Option<TargetPlan> {
+        let session = d.session.as_ref()?;
+        let redis = session.get("redis").filter(|v| !v.is_null())?;
+        let ns = d.namespace.as_deref().unwrap_or(self.release).to_string();
+        let at = format!("Dashboard {ns}/{} spec.authn.oidc.session", d.name);
+        if session.get("cookie").is_some_and(|v| !v.is_null()) {
+            self.issues.push(ValuesIssue {
+                severity: Severity::Warning,
+                source: Some(d.origin.clone()),
+                at: None,
+                key: at,
+                message: "holds both a redis and a cookie block: which session store the UI \
+                          uses is unknown, no target derived from it"
+                    .to_string(),
+            });
+            return None;
+        }
+        let values = Values {
+            root: serde_json::json!({"glooUi": {"enabled": true, "auth": {"enabled": true,
+                "backend": "oidc", "oidc": {"session": {"backend": "redis", "redis": redis}}}}}),
+            sources: Default::default(),
+        };
+        let on = Enabled {
+            ui: true,
+            mgmt_server: self.m.workloads.iter().any(|w| {
+                w.containers
+                    .iter()
+                    .any(|c| c.name == "gloo-mesh-mgmt-server")
+            }),
+            ..Enabled::default()
+        };
+        let namespaces = Namespaces {
+            management: ns.clone(),
+            addons: ns,
+        };
+        let mut plan = super::block::sessions(&values, &namespaces, &on)?;
+        // Findings name the object the UI reads, not the values it came from.
+        plan.address_key = format!("{at}.redis.host");
+        plan.auth.enabled_key = format!("{at} has no auth setting");
+        plan.tls.key = format!("{at} has no TLS setting");
+        Some(plan)
+    }
+
     fn rate_limiter(&mut self, w: &Workload, c: &Container) -> Option<TargetPlan> {
         let url = Self::env_value(c, "REDIS_URL")?.to_string();
         let ns = self.ns(w).to_string();
@@ -606,4 +654,48 @@ pub fn clients(plans: &[TargetPlan]) -> Vec<checks::facts::ClientRedis> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(dashboard_session: &str) -> (Vec<TargetPlan>, Vec<ValuesIssue>) {
+        let mut m = Manifests::default();
+        let text = format!(
+            "apiVersion: admin.gloo.solo.io/v2\nkind: Dashboard\nmetadata: {{name: settings, namespace: gloo-mesh}}\nspec:\n  authn:\n    oidc:\n      session: {dashboard_session}\n"
+        );
+        m.add("release.yaml", &text).unwrap();
+        targets(&m, "gloo-mesh")
+    }
+
+    #[test]
+    fn the_dashboards_redis_session_store_is_a_target_and_a_cookie_one_is_not() {
+        let (plans, issues) = from("{redis: {host: 'sessions:6379'}}");
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(plans.len(), 1);
+        assert_eq!(plans[0].use_case, "sessions");
+        assert_eq!(plans[0].address, "sessions.gloo-mesh:6379");
+        assert_eq!(
+            plans[0].address_key,
+            "Dashboard gloo-mesh/settings spec.authn.oidc.session.redis.host"
+        );
+        assert_eq!(plans[0].components, ["ui"]);
+
+        let (plans, issues) = from("{cookie: {keyPrefix: gloo}}");
+        assert!(
+            plans.is_empty() && issues.is_empty(),
+            "{plans:?} {issues:?}"
+        );
+
+        // Both blocks: which store the UI uses is not guessed.
+        let (plans, issues) = from("{cookie: {}, redis: {host: 'sessions:6379'}}");
+        assert!(plans.is_empty());
+        assert_eq!(issues.len(), 1);
+        assert!(
+            issues[0]
+                .message
+                .contains("which session store the UI uses is unknown")
+        );
+    }
 }

@@ -104,7 +104,7 @@ pub async fn fetch(
 /// merges them: the first file to set a value wins, missing files are skipped),
 /// `~/.kube/config`, then the in-cluster service account. `Ok(Err(reason))` when there is no
 /// cluster to ask.
-async fn config(access: &Access) -> Result<Result<(Config, String), String>, InputError> {
+pub async fn config(access: &Access) -> Result<Result<(Config, String), String>, InputError> {
     let paths = kubeconfig_paths(
         access,
         std::env::var_os("KUBECONFIG"),

@@ -1,11 +1,13 @@
 """A stand-in for the Kubernetes API server, for tests (no cluster runs here). It answers the
-real paths and JSON shapes kubectl and kube-rs use to read one Secret: discovery (/api, /apis,
-/api/v1, /version), a Secret, a 404 Status and a 403 Status. Every request path is appended to
-a log file, so tests can assert what was asked (never a list of secrets).
+real paths and JSON shapes kubectl and kube-rs use to read one object by name: discovery (/api,
+/apis, /api/v1, /apis/apps/v1, /version), a Secret, a ConfigMap, a Deployment or DaemonSet, a 404
+Status and a 403 Status. Every request path is appended to a log file, so tests can assert what
+was asked (never a list).
 
-    python3 kube_api.py PORT SECRETS_JSON LOG_FILE
+    python3 kube_api.py PORT SECRETS_JSON LOG_FILE [OBJECTS_JSON]
 
-SECRETS_JSON maps "namespace/name" to {"key": "base64 value", …}; a name starting with
+SECRETS_JSON maps "namespace/name" to {"key": "base64 value", …}; OBJECTS_JSON is a list of
+ConfigMaps, Deployments and DaemonSets, served by their metadata. A name starting with
 "forbidden" answers 403 as RBAC would.
 """
 import json
@@ -14,17 +16,35 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 port, secrets_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+objects = json.load(open(sys.argv[4])) if len(sys.argv) > 4 else []
+# (API prefix, resource) of each kind served by name.
+RESOURCES = {"ConfigMap": ("/api/v1", "configmaps"), "Deployment": ("/apis/apps/v1", "deployments"),
+             "DaemonSet": ("/apis/apps/v1", "daemonsets")}
+BY_PATH = {}
+for o in objects:
+    prefix, resource = RESOURCES[o["kind"]]
+    meta = o["metadata"]
+    BY_PATH[f"{prefix}/namespaces/{meta['namespace']}/{resource}/{meta['name']}"] = o
 
 DISCOVERY = {
     "/version": {"major": "1", "minor": "33", "gitVersion": "v1.33.0", "platform": "linux/amd64"},
     "/api": {"kind": "APIVersions", "versions": ["v1"],
              "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{port}"}]},
-    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": []},
+    "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+        {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+         "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}}]},
     "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
         {"name": "secrets", "singularName": "secret", "namespaced": True, "kind": "Secret",
+         "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]},
+        {"name": "configmaps", "singularName": "configmap", "namespaced": True, "kind": "ConfigMap",
          "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}]},
+    "/apis/apps/v1": {"kind": "APIResourceList", "groupVersion": "apps/v1", "resources": [
+        {"name": n, "singularName": n[:-1], "namespaced": True, "kind": k,
+         "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
+        for n, k in [("deployments", "Deployment"), ("daemonsets", "DaemonSet")]]},
 }
 SECRET_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/secrets/([^/]+)$")
+OBJECT_PATH = re.compile(r"^/apis?/(?:apps/)?v1/namespaces/([^/]+)/(configmaps|deployments|daemonsets)/([^/]+)$")
 NAMESPACE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)$")
 
 
@@ -42,6 +62,14 @@ class Handler(BaseHTTPRequestHandler):
         match = SECRET_PATH.match(path)
         if path in DISCOVERY:
             self.reply(200, DISCOVERY[path])
+        elif OBJECT_PATH.match(path):
+            ns, resource, name = OBJECT_PATH.match(path).groups()
+            if name.startswith("forbidden"):
+                self.reply(403, status(403, "Forbidden", f'{resource} "{name}" is forbidden'))
+            elif path in BY_PATH:
+                self.reply(200, BY_PATH[path])
+            else:
+                self.reply(404, status(404, "NotFound", f'{resource} "{name}" not found'))
         elif NAMESPACE_PATH.match(path):
             ns = NAMESPACE_PATH.match(path).group(1)
             self.reply(200, {"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": ns},

@@ -1,6 +1,7 @@
 //! Live secrets through a stand-in Kubernetes API server (no cluster runs here), proven
 //! faithful by reading the same secrets with the real kubectl; context selection; RBAC
-//! denials and an unreachable API server; the in-cluster Job manifests.
+//! denials and an unreachable API server; `--from-cluster` and its grants; the in-cluster Job
+//! manifests.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -32,6 +33,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         ),
         with("an_unknown_context_is_an_input_error", unknown_context),
         with(
+            "from_cluster_gets_the_release_by_name_and_rbac_grants_exactly_that",
+            from_cluster,
+        ),
+        with(
             "the_job_manifests_parse_and_grant_exactly_the_named_secrets",
             |_| job_manifests(),
         ),
@@ -60,6 +65,11 @@ fn free_port() -> u16 {
 }
 
 fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
+    api_server_with(dir, &[])
+}
+
+/// The stand-in, also serving `objects` (ConfigMaps, Deployments, DaemonSets) by name.
+fn api_server_with(dir: &Path, objects: &[serde_json::Value]) -> Result<ApiServer, Failed> {
     let b64 = |s: &str| {
         use std::io::Write;
         let mut child = Command::new("base64")
@@ -75,6 +85,11 @@ fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
         "gloo-mesh/redis-auth-secrets": {"username": b64("gloo"), "password": b64("gloo-pass")},
     });
     std::fs::write(dir.join("api-secrets.json"), secrets.to_string()).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("api-objects.json"),
+        serde_json::Value::from(objects.to_vec()).to_string(),
+    )
+    .map_err(|e| e.to_string())?;
     let port = free_port();
     let log = dir.join("api.log");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/kube_api.py");
@@ -83,6 +98,7 @@ fn api_server(dir: &Path) -> Result<ApiServer, Failed> {
         .arg(port.to_string())
         .arg(dir.join("api-secrets.json"))
         .arg(&log)
+        .arg(dir.join("api-objects.json"))
         .spawn()
         .map_err(|e| format!("python3: {e}"))?;
     let start = Instant::now();
@@ -317,6 +333,166 @@ fn unknown_context(lab: &Lab) -> Result<(), Failed> {
     {
         return Err(format!(
             "expected exit 2 naming the context and the missing kubeconfig: {:?} {stderr}",
+            out.status
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// (API group, resource, namespace, name) of every object the stand-in was asked for; an
+/// error for any list or watch.
+fn objects_read(log: &Path) -> Result<std::collections::BTreeSet<[String; 4]>, Failed> {
+    let log = std::fs::read_to_string(log).map_err(|e| e.to_string())?;
+    let mut read = std::collections::BTreeSet::new();
+    for line in log.lines() {
+        let path = line
+            .trim_start_matches("GET ")
+            .split('?')
+            .next()
+            .unwrap_or("");
+        let (group, rest) = if let Some(rest) = path.strip_prefix("/api/v1/namespaces/") {
+            ("", rest)
+        } else if let Some(rest) = path.strip_prefix("/apis/apps/v1/namespaces/") {
+            ("apps", rest)
+        } else {
+            continue;
+        };
+        match rest.split('/').collect::<Vec<_>>()[..] {
+            [_namespace] => {}
+            [ns, resource, name] if !line.contains("watch") => {
+                read.insert([group, resource, ns, name].map(str::to_string));
+            }
+            _ => return Err(format!("the API server was asked for a list: {line}").into()),
+        }
+    }
+    Ok(read)
+}
+
+/// The chart's objects for the healthy primary as the cluster holds them (the stand-in serves
+/// the Secrets from its own table, with data): `--from-cluster` reads exactly them by name,
+/// judges them as `--manifests` would, and `rbac --from-cluster` grants exactly what it read.
+fn from_cluster(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-from-cluster");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rendered/healthy-primary.yaml");
+    let text = std::fs::read_to_string(fixture)
+        .map_err(|e| e.to_string())?
+        .replace(
+            "127.0.0.1:6390",
+            &format!("127.0.0.1:{}", lab.port("PRIMARY")),
+        );
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&text).map_err(|e| e.to_string())?;
+    let objects: Vec<serde_json::Value> =
+        docs.into_iter().filter(|d| d["kind"] != "Secret").collect();
+    let api = api_server_with(&dir, &objects)?;
+    std::fs::write(
+        dir.join("values.yaml"),
+        lab.substitute("glooMgmtServer: {enabled: true}\nredis:\n  address: 127.0.0.1:${PRIMARY_PORT}\n  deployment: {enabled: false}\n  auth: {enabled: true}\n  connection: {maxConnAge: 30m}\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    let live = [
+        "--from-cluster",
+        "--kubeconfig",
+        "kubeconfig",
+        "--context",
+        "lab",
+        "--format",
+        "json",
+    ];
+    let out = preflight(&dir, &live);
+    let results = outcomes(&out.stdout)?;
+    for check in [
+        "auth.secret",
+        "auth.login",
+        "values.rendered",
+        "values.schema",
+    ] {
+        if outcome_of(&results, check).0 != "pass" {
+            return Err(format!("{check} from the cluster's objects: {results:?}").into());
+        }
+    }
+    if out.status.code() != Some(0) {
+        return Err(format!("--from-cluster against the primary should pass: {results:?}").into());
+    }
+    let read = objects_read(&api.log)?;
+    let expected: std::collections::BTreeSet<[String; 4]> = [
+        ["apps", "deployments", "gloo-mesh", "gloo-mesh-mgmt-server"],
+        ["", "configmaps", "gloo-mesh", "redis-client-config"],
+        ["", "secrets", "gloo-mesh", "redis-auth-secrets"],
+    ]
+    .into_iter()
+    .map(|o| o.map(str::to_string))
+    .collect();
+    if read != expected {
+        return Err(format!("--from-cluster read {read:?}, expected {expected:?}").into());
+    }
+
+    // The grants: get, by name, on exactly what was read.
+    let rbac = tool::run(&dir, ["rbac", "-f", "values.yaml", "--from-cluster"]);
+    if !rbac.status.success() {
+        return Err(format!(
+            "rbac --from-cluster: {}",
+            String::from_utf8_lossy(&rbac.stderr)
+        )
+        .into());
+    }
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&String::from_utf8_lossy(&rbac.stdout))
+            .map_err(|e| e.to_string())?;
+    let mut granted = std::collections::BTreeSet::new();
+    for role in docs.iter().filter(|d| d["kind"] == "Role") {
+        let ns = role["metadata"]["namespace"].as_str().unwrap_or_default();
+        for rule in role["rules"].as_array().into_iter().flatten() {
+            if rule["verbs"] != serde_json::json!(["get"]) {
+                return Err(format!("a rule grants more than get: {rule}").into());
+            }
+            let list = |k: &str| -> Vec<String> {
+                rule[k]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .map(str::to_string)
+                    .collect()
+            };
+            for group in list("apiGroups") {
+                for resource in list("resources") {
+                    for name in list("resourceNames") {
+                        granted.insert([group.clone(), resource.clone(), ns.to_string(), name]);
+                    }
+                }
+            }
+        }
+    }
+    if granted != read {
+        return Err(
+            format!("rbac --from-cluster grants {granted:?}, the run read {read:?}").into(),
+        );
+    }
+
+    // A component the values enable that the cluster does not run is named, not guessed.
+    let out = preflight(
+        &dir,
+        &[&live[..], &["--set", "rateLimiter.enabled=true"]].concat(),
+    );
+    let results = outcomes(&out.stdout)?;
+    let (got, message) = outcome_of(&results, "values.schema");
+    if got != "fail" || !message.contains("Deployment gloo-mesh/rate-limiter") {
+        return Err(format!("a missing rate limiter: values.schema {got} ({message})").into());
+    }
+
+    // No cluster to ask: one line, exit 2, no report.
+    let out = preflight(&dir, &["--from-cluster"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2)
+        || !stderr.starts_with("error: --from-cluster: no kubeconfig")
+        || stderr.lines().count() != 1
+        || !out.stdout.is_empty()
+    {
+        return Err(format!(
+            "--from-cluster without a cluster: {:?} {stderr}",
             out.status
         )
         .into());

@@ -41,6 +41,14 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             "credentials_in_the_values_never_show_live_or_replayed",
             values_credentials,
         ),
+        with(
+            "values_from_stdin_are_read_and_capped_at_16_mib",
+            values_from_stdin,
+        ),
+        with(
+            "secrets_in_the_manifests_log_in_and_never_show",
+            manifest_secrets,
+        ),
     ]
 }
 
@@ -561,6 +569,126 @@ fn values_credentials(lab: &Lab) -> Result<(), Failed> {
     let (outcome, message) = verdict(&dir, "org.show-oidc")?;
     if outcome != "fail" || !message.contains("<redacted>") {
         return Err(format!("org.show-oidc on replay: {outcome}: {message}").into());
+    }
+    Ok(())
+}
+
+/// The values of the healthy primary: the management server, auth on, the lab's primary.
+fn primary_values(lab: &Lab) -> String {
+    lab.substitute(
+        "glooMgmtServer: {enabled: true}\nredis:\n  address: 127.0.0.1:${PRIMARY_PORT}\n  deployment: {enabled: false}\n  auth: {enabled: true}\n  connection: {maxConnAge: 30m}\n",
+    )
+}
+
+/// `helm get values RELEASE -a -o yaml | redis-preflight run -f -`: the values are read from
+/// stdin; more than 16 MiB there is refused, naming stdin, before any probe.
+fn values_from_stdin(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("values-stdin");
+    secrets_file(&dir, "gloo", "gloo-pass")?;
+    let args = [
+        "run",
+        "-f",
+        "-",
+        "--secrets",
+        "secrets.yaml",
+        "--format",
+        "json",
+    ];
+    let out = tool::run_with_stdin(&dir, args, primary_values(lab).into_bytes());
+    exit(&out, 0)?;
+    let results = tool::verdicts(&out.stdout)?;
+    let login = results
+        .iter()
+        .find(|v| v.target == "snapshot" && v.check == "auth.login")
+        .ok_or("no auth.login for the snapshot target: the values were not read")?;
+    if login.outcome != "pass" {
+        return Err(format!("auth.login from stdin values: {login:?}").into());
+    }
+    no_leak(&outputs(&dir, &out), &[user("gloo"), secret("gloo-pass")])?;
+
+    let mut big = String::with_capacity(17 << 20);
+    while big.len() < 17 << 20 {
+        big.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    let out = tool::run_with_stdin(&dir, ["run", "-f", "-"], big.into_bytes());
+    exit(&out, 2)?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !stderr.contains("stdin: cannot read: larger than 16 MiB") || stderr.lines().count() != 1 {
+        return Err(format!("17 MiB on stdin: {stderr}").into());
+    }
+    if !out.stdout.is_empty() {
+        return Err("exit 2 writes no report".into());
+    }
+    Ok(())
+}
+
+/// `helm get manifest` carries the Secrets the chart copies with `lookup`, credentials and
+/// all: those log in (no --secrets, no cluster), and no output shows them, whether the values
+/// come along on stdin or not.
+fn manifest_secrets(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("manifest-secrets");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rendered/healthy-primary.yaml");
+    let rendered = std::fs::read_to_string(&fixture).map_err(|e| e.to_string())?;
+    // The fixture's copy is empty, as an offline render leaves it; the live one has data.
+    let mut docs: Vec<String> = rendered
+        .replace(
+            "127.0.0.1:6390",
+            &format!("127.0.0.1:{}", lab.port("PRIMARY")),
+        )
+        .split("\n---\n")
+        .filter(|d| !(d.contains("kind: Secret") && d.contains("name: redis-auth-secrets")))
+        .map(str::to_string)
+        .collect();
+    docs.push(tool::kubectl_secret(&[
+        "generic",
+        "redis-auth-secrets",
+        "-n",
+        "gloo-mesh",
+        "--from-literal=username=app",
+        "--from-literal=password=app-pass",
+    ])?);
+    std::fs::write(dir.join("release.yaml"), docs.join("\n---\n")).map_err(|e| e.to_string())?;
+    let args = [
+        "run",
+        "--manifests",
+        "release.yaml",
+        "-o",
+        "out",
+        "--save-facts",
+        "facts.json",
+    ];
+    for values in [None, Some(primary_values(lab))] {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        let out = match &values {
+            None => tool::run(&dir, args),
+            Some(v) => {
+                let with_values = ["run", "-f", "-"].iter().chain(&args[1..]);
+                tool::run_with_stdin(&dir, with_values, v.clone().into_bytes())
+            }
+        };
+        let texts = outputs(&dir, &out);
+        no_leak(&texts, &[user("app"), secret("app-pass")])?;
+        no_control(&texts)?;
+        let report = std::fs::read(dir.join("out/report.json")).map_err(|e| e.to_string())?;
+        let results = tool::verdicts(&report)?;
+        let outcome = |check: &str| {
+            results
+                .iter()
+                .find(|v| v.target == "snapshot" && v.check == check)
+                .map_or("absent".to_string(), |v| {
+                    format!("{} ({})", v.outcome, v.message)
+                })
+        };
+        for check in ["auth.secret", "auth.login"] {
+            if !outcome(check).starts_with("pass") {
+                return Err(format!("{check} with the rendered secret: {}", outcome(check)).into());
+            }
+        }
+        let rendered = results.iter().find(|v| v.check == "values.rendered");
+        if values.is_some() && rendered.is_none_or(|v| v.outcome != "pass") {
+            return Err(format!("values.rendered with the values on stdin: {rendered:?}").into());
+        }
     }
     Ok(())
 }

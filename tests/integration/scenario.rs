@@ -21,7 +21,8 @@ struct Scenario {
     values: Vec<String>,
     #[serde(default)]
     secrets: Option<Secrets>,
-    /// Rendered objects, passed as `--manifests`: paths from the repository root.
+    /// Rendered objects, passed as `--manifests`: paths from the repository root (`${NAME}`
+    /// in them takes the lab's ports).
     #[serde(default)]
     manifests: Vec<String>,
     /// Further flags.
@@ -96,9 +97,17 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
         std::fs::write(work.join("secrets.yaml"), manifests.join("---\n")).unwrap();
         args.extend(["--secrets".into(), "secrets.yaml".into()]);
     }
-    for m in &scenario.manifests {
+    for (i, m) in scenario.manifests.iter().enumerate() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(m);
-        args.extend(["--manifests".into(), path.display().to_string()]);
+        // A fixture rendered from values as written keeps their `${NAME}`s: the lab's ports.
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("${") {
+            let file = format!("manifests-{i}.yaml");
+            std::fs::write(work.join(&file), lab.substitute(&text)).unwrap();
+            args.extend(["--manifests".into(), file]);
+        } else {
+            args.extend(["--manifests".into(), path.display().to_string()]);
+        }
     }
     args.extend(scenario.args.iter().map(|a| lab.substitute(a)));
     if scenario.expect.exit != 2 && !scenario.args.iter().any(|a| a == "--format") {

@@ -90,3 +90,30 @@ pub fn verdicts(stdout: &[u8]) -> Result<Vec<Verdict>, String> {
         })
         .collect())
 }
+
+/// Runs `redis-preflight` with `args` in `dir`, `input` on its standard input.
+pub fn run_with_stdin<S: AsRef<OsStr>>(
+    dir: &Path,
+    args: impl IntoIterator<Item = S>,
+    input: Vec<u8>,
+) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
+        .args(args)
+        .current_dir(dir)
+        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Written aside: the tool may stop reading (and close the pipe) once it has enough.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("the binary runs");
+    let _ = writer.join();
+    out
+}
