@@ -1,16 +1,16 @@
 //! `--from-cluster`: the release's component objects read from the cluster by name (`get`,
 //! never `list`) into the same [`Manifests`] `--manifests` gives. Which objects: the workloads
-//! the values enable and the ConfigMaps (and ext auth's storage-config Secret) the 2.5.8 chart
-//! gives them their Redis settings in (`reference/chart-2.5.8-rendered.md`). The credential
+//! the values enable and the ConfigMaps (and ext auth's storage-config Secret, the UI's Dashboard)
+//! the 2.5.8 chart gives them their Redis settings in (`reference/chart-2.5.8-rendered.md`). The credential
 //! Secrets are read afterwards, as for `--manifests`, by the names the objects give.
 //! `redis-preflight rbac --from-cluster` grants exactly [`release_objects`].
 
 use std::time::Duration;
 
 use checks::facts::{Severity, ValuesIssue};
-use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use kube::{Api, Client};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -31,6 +31,8 @@ pub enum Kind {
     DaemonSet,
     ConfigMap,
     Secret,
+    /// The UI's settings (`admin.gloo.solo.io/v2`): its OIDC session store.
+    Dashboard,
 }
 
 impl Kind {
@@ -41,6 +43,7 @@ impl Kind {
             Kind::DaemonSet => ("apps", "daemonsets"),
             Kind::ConfigMap => ("", "configmaps"),
             Kind::Secret => ("", "secrets"),
+            Kind::Dashboard => ("admin.gloo.solo.io", "dashboards"),
         }
     }
 
@@ -50,6 +53,7 @@ impl Kind {
             Kind::DaemonSet => "DaemonSet",
             Kind::ConfigMap => "ConfigMap",
             Kind::Secret => "Secret",
+            Kind::Dashboard => "Dashboard",
         }
     }
 }
@@ -71,7 +75,12 @@ pub fn release_objects(values: &Values, ns: &Namespaces) -> Vec<ObjectRef> {
     let sidecar = values
         .get("glooInsightsEngine.runAsSidecar")
         .is_none_or(|v| crate::plan::truthy(Some(v)));
-    let table: [(bool, &'static str, Kind, &str, &str); 15] = [
+    let settings = values
+        .get("glooUi.settingsName")
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("settings");
+    let table: [(bool, &'static str, Kind, &str, &str); 16] = [
         (
             on.mgmt_server,
             "management-server",
@@ -88,6 +97,7 @@ pub fn release_objects(values: &Values, ns: &Namespaces) -> Vec<ObjectRef> {
         ),
         (on.ui, "ui", Kind::Deployment, release, "gloo-mesh-ui"),
         (on.ui, "ui", Kind::ConfigMap, release, "redis-client-config"),
+        (on.ui, "ui", Kind::Dashboard, release, settings),
         // As a sidecar it is a container of the management server's Deployment.
         (
             on.insights_engine && !sidecar,
@@ -220,11 +230,21 @@ pub async fn read(
     let reads = wanted.iter().map(|o| {
         let client = client.clone();
         async move {
+            let ns = &o.namespace;
             let got = match o.kind {
-                Kind::Deployment => get::<Deployment>(client, o, deadline).await,
-                Kind::DaemonSet => get::<DaemonSet>(client, o, deadline).await,
-                Kind::ConfigMap => get::<ConfigMap>(client, o, deadline).await,
-                Kind::Secret => get::<Secret>(client, o, deadline).await,
+                Kind::Deployment => {
+                    get(Api::<Deployment>::namespaced(client, ns), o, deadline).await
+                }
+                Kind::DaemonSet => get(Api::<DaemonSet>::namespaced(client, ns), o, deadline).await,
+                Kind::ConfigMap => get(Api::<ConfigMap>::namespaced(client, ns), o, deadline).await,
+                Kind::Secret => get(Api::<Secret>::namespaced(client, ns), o, deadline).await,
+                Kind::Dashboard => {
+                    // A Gloo resource: no k8s-openapi type, read as a dynamic object.
+                    let gvk = GroupVersionKind::gvk("admin.gloo.solo.io", "v2", "Dashboard");
+                    let resource = ApiResource::from_gvk_with_plural(&gvk, "dashboards");
+                    let api = Api::<DynamicObject>::namespaced_with(client, ns, &resource);
+                    get(api, o, deadline).await
+                }
             };
             (o, got)
         }
@@ -267,15 +287,10 @@ pub async fn read(
 }
 
 /// One object by name, as JSON with its `apiVersion` and `kind`.
-async fn get<K>(client: Client, o: &ObjectRef, deadline: Duration) -> Got
+async fn get<K>(api: Api<K>, o: &ObjectRef, deadline: Duration) -> Got
 where
-    K: kube::Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + DeserializeOwned
-        + Serialize
-        + std::fmt::Debug,
+    K: kube::Resource + Clone + DeserializeOwned + Serialize + std::fmt::Debug,
 {
-    let api: Api<K> = Api::namespaced(client, &o.namespace);
     let (group, resource) = o.kind.resource();
     match tokio::time::timeout(deadline, api.get_opt(&o.name)).await {
         Ok(Ok(Some(object))) => match serde_json::to_value(&object) {

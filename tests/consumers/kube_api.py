@@ -1,13 +1,14 @@
 """A stand-in for the Kubernetes API server, for tests (no cluster runs here). It answers the
 real paths and JSON shapes kubectl and kube-rs use to read one object by name: discovery (/api,
-/apis, /api/v1, /apis/apps/v1, /version), a Secret, a ConfigMap, a Deployment or DaemonSet, a 404
+/apis, /api/v1, /apis/apps/v1, /version), a Secret, a ConfigMap, a Deployment, DaemonSet or Gloo
+Dashboard, a 404
 Status and a 403 Status. Every request path is appended to a log file, so tests can assert what
 was asked (never a list).
 
     python3 kube_api.py PORT SECRETS_JSON LOG_FILE [OBJECTS_JSON]
 
 SECRETS_JSON maps "namespace/name" to {"key": "base64 value", …}; OBJECTS_JSON is a list of
-ConfigMaps, Deployments and DaemonSets, served by their metadata. A name starting with
+ConfigMaps, Deployments, DaemonSets and Dashboards, served by their metadata. A name starting with
 "forbidden" answers 403 as RBAC would.
 """
 import json
@@ -19,7 +20,8 @@ port, secrets_file, log_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 objects = json.load(open(sys.argv[4])) if len(sys.argv) > 4 else []
 # (API prefix, resource) of each kind served by name.
 RESOURCES = {"ConfigMap": ("/api/v1", "configmaps"), "Deployment": ("/apis/apps/v1", "deployments"),
-             "DaemonSet": ("/apis/apps/v1", "daemonsets")}
+             "DaemonSet": ("/apis/apps/v1", "daemonsets"),
+             "Dashboard": ("/apis/admin.gloo.solo.io/v2", "dashboards")}
 BY_PATH = {}
 for o in objects:
     prefix, resource = RESOURCES[o["kind"]]
@@ -44,7 +46,8 @@ DISCOVERY = {
         for n, k in [("deployments", "Deployment"), ("daemonsets", "DaemonSet")]]},
 }
 SECRET_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/secrets/([^/]+)$")
-OBJECT_PATH = re.compile(r"^/apis?/(?:apps/)?v1/namespaces/([^/]+)/(configmaps|deployments|daemonsets)/([^/]+)$")
+OBJECT_PATH = re.compile(r"^/apis?/(?:apps/|admin\.gloo\.solo\.io/)?v[12]/namespaces/([^/]+)/"
+                         r"(configmaps|deployments|daemonsets|dashboards)/([^/]+)$")
 NAMESPACE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)$")
 
 

@@ -37,6 +37,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             from_cluster,
         ),
         with(
+            "from_cluster_reads_the_uis_dashboard_for_its_session_store",
+            from_cluster_dashboard,
+        ),
+        with(
             "the_job_manifests_parse_and_grant_exactly_the_named_secrets",
             |_| job_manifests(),
         ),
@@ -355,6 +359,8 @@ fn objects_read(log: &Path) -> Result<std::collections::BTreeSet<[String; 4]>, F
             ("", rest)
         } else if let Some(rest) = path.strip_prefix("/apis/apps/v1/namespaces/") {
             ("apps", rest)
+        } else if let Some(rest) = path.strip_prefix("/apis/admin.gloo.solo.io/v2/namespaces/") {
+            ("admin.gloo.solo.io", rest)
         } else {
             continue;
         };
@@ -367,6 +373,48 @@ fn objects_read(log: &Path) -> Result<std::collections::BTreeSet<[String; 4]>, F
         }
     }
     Ok(read)
+}
+
+/// (API group, resource, namespace, name) of every grant `rbac -f values.yaml --from-cluster`
+/// prints in `dir`; an error for any verb but `get`.
+fn rbac_grants(dir: &Path) -> Result<std::collections::BTreeSet<[String; 4]>, Failed> {
+    let rbac = tool::run(dir, ["rbac", "-f", "values.yaml", "--from-cluster"]);
+    if !rbac.status.success() {
+        return Err(format!(
+            "rbac --from-cluster: {}",
+            String::from_utf8_lossy(&rbac.stderr)
+        )
+        .into());
+    }
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&String::from_utf8_lossy(&rbac.stdout))
+            .map_err(|e| e.to_string())?;
+    let mut granted = std::collections::BTreeSet::new();
+    for role in docs.iter().filter(|d| d["kind"] == "Role") {
+        let ns = role["metadata"]["namespace"].as_str().unwrap_or_default();
+        for rule in role["rules"].as_array().into_iter().flatten() {
+            if rule["verbs"] != serde_json::json!(["get"]) {
+                return Err(format!("a rule grants more than get: {rule}").into());
+            }
+            let list = |k: &str| -> Vec<String> {
+                rule[k]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .map(str::to_string)
+                    .collect()
+            };
+            for group in list("apiGroups") {
+                for resource in list("resources") {
+                    for name in list("resourceNames") {
+                        granted.insert([group.clone(), resource.clone(), ns.to_string(), name]);
+                    }
+                }
+            }
+        }
+    }
+    Ok(granted)
 }
 
 /// The chart's objects for the healthy primary as the cluster holds them (the stand-in serves
@@ -430,42 +478,7 @@ fn from_cluster(lab: &Lab) -> Result<(), Failed> {
     }
 
     // The grants: get, by name, on exactly what was read.
-    let rbac = tool::run(&dir, ["rbac", "-f", "values.yaml", "--from-cluster"]);
-    if !rbac.status.success() {
-        return Err(format!(
-            "rbac --from-cluster: {}",
-            String::from_utf8_lossy(&rbac.stderr)
-        )
-        .into());
-    }
-    let docs: Vec<serde_json::Value> =
-        serde_saphyr::from_multiple(&String::from_utf8_lossy(&rbac.stdout))
-            .map_err(|e| e.to_string())?;
-    let mut granted = std::collections::BTreeSet::new();
-    for role in docs.iter().filter(|d| d["kind"] == "Role") {
-        let ns = role["metadata"]["namespace"].as_str().unwrap_or_default();
-        for rule in role["rules"].as_array().into_iter().flatten() {
-            if rule["verbs"] != serde_json::json!(["get"]) {
-                return Err(format!("a rule grants more than get: {rule}").into());
-            }
-            let list = |k: &str| -> Vec<String> {
-                rule[k]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-                    .map(str::to_string)
-                    .collect()
-            };
-            for group in list("apiGroups") {
-                for resource in list("resources") {
-                    for name in list("resourceNames") {
-                        granted.insert([group.clone(), resource.clone(), ns.to_string(), name]);
-                    }
-                }
-            }
-        }
-    }
+    let granted = rbac_grants(&dir)?;
     if granted != read {
         return Err(
             format!("rbac --from-cluster grants {granted:?}, the run read {read:?}").into(),
@@ -496,6 +509,62 @@ fn from_cluster(lab: &Lab) -> Result<(), Failed> {
             out.status
         )
         .into());
+    }
+    Ok(())
+}
+
+/// The UI with OIDC sessions in Redis, as the chart renders it: `--from-cluster` gets the
+/// Dashboard by name (a Gloo resource, read dynamically) and finds the session store there.
+fn from_cluster_dashboard(lab: &Lab) -> Result<(), Failed> {
+    let dir = tool::scratch("kube-from-cluster-dashboard");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/fixtures/rendered/ui-oidc-sessions.yaml"))
+        .map_err(|e| e.to_string())?;
+    let docs: Vec<serde_json::Value> =
+        serde_saphyr::from_multiple(&lab.substitute(&text)).map_err(|e| e.to_string())?;
+    let objects: Vec<serde_json::Value> =
+        docs.into_iter().filter(|d| d["kind"] != "Secret").collect();
+    let api = api_server_with(&dir, &objects)?;
+    let scenario: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root.join("tests/scenarios/rendered-ui-oidc-sessions.yaml"))
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let values = scenario["values"][0]
+        .as_str()
+        .ok_or("the scenario's values")?;
+    std::fs::write(dir.join("values.yaml"), lab.substitute(values)).map_err(|e| e.to_string())?;
+    let out = preflight(
+        &dir,
+        &[
+            "--from-cluster",
+            "--kubeconfig",
+            "kubeconfig",
+            "--context",
+            "lab",
+            "--format",
+            "json",
+        ],
+    );
+    let results = outcomes(&out.stdout)?;
+    let sessions = results
+        .iter()
+        .find(|v| v.target == "sessions" && v.check == "net.tcp")
+        .ok_or_else(|| format!("no sessions target from the Dashboard: {results:?}"))?;
+    if sessions.outcome != "pass" || outcome_of(&results, "values.rendered").0 != "pass" {
+        return Err(format!("the session store from the cluster: {results:?}").into());
+    }
+    let read = objects_read(&api.log)?;
+    let dashboard =
+        ["admin.gloo.solo.io", "dashboards", "gloo-mesh", "settings"].map(str::to_string);
+    if !read.contains(&dashboard) {
+        return Err(format!("the Dashboard was not read by name: {read:?}").into());
+    }
+    let granted = rbac_grants(&dir)?;
+    if granted != read {
+        return Err(
+            format!("rbac --from-cluster grants {granted:?}, the run read {read:?}").into(),
+        );
     }
     Ok(())
 }
