@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use checks::facts::GoHello;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// Go's default TLS 1.2 cipher suites (crypto/tls, Go 1.22 on), by code and IANA name, and
 /// whether the suite is CBC (which rustls does not implement).
@@ -35,8 +34,10 @@ const GO_SUITES: &[(u16, &str, bool)] = &[
 
 /// Sends the ClientHello to `peer` and reads the server's first answer, within `deadline`.
 pub async fn ask(peer: SocketAddr, host: &str, deadline: Duration) -> GoHello {
+    // The place under the connection limit is waited for before the deadline starts.
+    let mut room = super::socket::room(1).await;
     let attempt = async {
-        let mut tcp = TcpStream::connect(peer).await.ok()?;
+        let mut tcp = room.connect(peer).await.ok()?;
         tcp.write_all(&client_hello(host)).await.ok()?;
         // A ServerHello fits in a few hundred bytes; what follows it is not needed.
         let mut answer = vec![0u8; MAX_ANSWER];

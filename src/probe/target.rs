@@ -9,10 +9,10 @@ use std::time::Duration;
 use checks::facts::{FailureKind, Observed, Reply, TargetFacts};
 use rustls::RootCertStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::dns::Dialer;
 use super::session::{self, Credentials};
+use super::socket::{self, Socket};
 use super::{tcp, tls};
 use crate::plan::{self, TargetPlan};
 
@@ -43,7 +43,7 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         }
     };
     // Each phase's future is boxed: a waiting probe then holds only the phase it is in,
-    // not room for the largest of them (64 probes run at once).
+    // not room for the largest of them (every target's probe runs at once).
     let dns = Box::pin(dialer.resolve(&host, plan.dial_timeout)).await;
     let addresses: Vec<SocketAddr> = dns
         .ok()
@@ -146,15 +146,26 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
         job.extras,
     ))
     .await;
-    let unanswered = matches!(&session, Observed::Ok { value } if matches!(value.unauthenticated_ping, Reply::Broken { .. } | Reply::Timeout { .. }));
+    let (unanswered, broken) = match &session {
+        Observed::Ok { value } => match value.unauthenticated_ping {
+            Reply::Broken { .. } => (true, true),
+            Reply::Timeout { .. } => (true, false),
+            _ => (false, false),
+        },
+        _ => (false, false),
+    };
     update(slot, |t| t.session = session);
     if unanswered {
         let deadline = plan.dial_timeout.min(read);
+        // What a fresh connection answers to PING is told only of a connection that broke
+        // (auth.login): after a silence it costs a connection and says nothing new.
         let (speaks_tls, answer) = Box::pin(async {
-            tokio::join!(
-                speaks_tls(peer, &host, deadline),
-                plaintext_answer(peer, deadline, deadline)
-            )
+            tokio::join!(speaks_tls(peer, &host, deadline), async {
+                match broken {
+                    true => plaintext_answer(peer, deadline, deadline).await,
+                    false => None,
+                }
+            })
         })
         .await;
         update(slot, |t| {
@@ -177,7 +188,7 @@ fn mismatch_wait(tcp_ms: Option<f64>, dial: Duration) -> Duration {
 /// its answer to the PING ends the handshake early: the mismatch is then known. The third
 /// value is whether the PING was answered by Redis, when it was sent.
 async fn handshake_or_plaintext(
-    stream: TcpStream,
+    stream: Socket,
     host: &str,
     job: &Job,
     peer: SocketAddr,
@@ -185,7 +196,7 @@ async fn handshake_or_plaintext(
     read: Duration,
 ) -> (
     checks::facts::Handshake,
-    Option<tokio_rustls::client::TlsStream<TcpStream>>,
+    Option<tokio_rustls::client::TlsStream<Socket>>,
     Option<bool>,
 ) {
     let dial = job.plan.dial_timeout;
@@ -224,8 +235,10 @@ fn update(slot: &Mutex<TargetFacts>, f: impl FnOnce(&mut TargetFacts)) {
 /// What a fresh connection answers to a plaintext `PING`: its first line, printable, or
 /// `None` when it answers nothing within the deadlines.
 async fn plaintext_answer(peer: SocketAddr, dial: Duration, read: Duration) -> Option<String> {
+    // The place under the connection limit is waited for before the deadlines start.
+    let mut room = socket::room(1).await;
     let attempt = async {
-        let mut s = TcpStream::connect(peer).await.ok()?;
+        let mut s = room.connect(peer).await.ok()?;
         s.write_all(b"PING\r\n").await.ok()?;
         let mut buf = [0u8; 80];
         let n = s.read(&mut buf).await.ok()?;
@@ -256,7 +269,8 @@ fn is_redis(answer: &str) -> bool {
 /// A TLS handshake on a fresh connection that trusts nothing: does the port present a
 /// certificate? No credentials are sent.
 async fn speaks_tls(peer: SocketAddr, host: &str, dial: Duration) -> bool {
-    let Ok(Ok(tcp)) = tokio::time::timeout(dial, TcpStream::connect(peer)).await else {
+    let mut room = socket::room(1).await;
+    let Ok(Ok(tcp)) = tokio::time::timeout(dial, room.connect(peer)).await else {
         return false;
     };
     tls::presents_certificate(tcp, host, dial).await

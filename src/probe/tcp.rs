@@ -9,27 +9,28 @@ use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use super::elapsed_ms;
+use super::socket::{self, Room, Socket};
 use checks::duration::go_duration;
 use checks::facts::{FailureKind, Observed, Tcp};
-use tokio::net::TcpStream;
-
-use super::elapsed_ms;
 
 /// Go's `fallbackDelay` (net.Dialer.FallbackDelay default).
 pub const FALLBACK_DELAY: Duration = Duration::from_millis(300);
 
-type Attempt = Result<(SocketAddr, TcpStream), Option<(SocketAddr, io::Error)>>;
+type Attempt = Result<(SocketAddr, Socket), Option<(SocketAddr, io::Error)>>;
 
 /// Connects to the first address that answers, all within `dial`.
-pub async fn connect(
-    addresses: &[SocketAddr],
-    dial: Duration,
-) -> (Observed<Tcp>, Option<TcpStream>) {
+pub async fn connect(addresses: &[SocketAddr], dial: Duration) -> (Observed<Tcp>, Option<Socket>) {
+    // A place for each family that may be dialled at once, waited for before the dial
+    // timeout starts: the wait is this run's, not the server's.
+    let v4 = addresses.iter().filter(|a| a.is_ipv4()).count();
+    let families = 1 + u32::from(v4 > 0 && v4 < addresses.len());
+    let room = socket::room(families).await;
     let start = Instant::now();
     let deadline = start + dial;
-    match tokio::time::timeout(dial, race(addresses, deadline)).await {
+    match tokio::time::timeout(dial, race(addresses, deadline, room)).await {
         Ok(Ok((peer, stream))) => {
-            let _ = stream.set_nodelay(true);
+            let _ = stream.get_ref().set_nodelay(true);
             let tcp = Tcp {
                 peer: peer.to_string(),
                 duration_ms: elapsed_ms(start),
@@ -67,14 +68,15 @@ fn timed_out(dial: Duration) -> String {
 
 /// The primary family against the fallback family, 300 ms apart; the primary's error wins
 /// when both fail.
-async fn race(addresses: &[SocketAddr], deadline: Instant) -> Attempt {
+async fn race(addresses: &[SocketAddr], deadline: Instant, mut room: Room) -> Attempt {
     let first_v6 = addresses.first().is_some_and(SocketAddr::is_ipv6);
     let (primaries, fallbacks): (Vec<SocketAddr>, Vec<SocketAddr>) =
         addresses.iter().partition(|a| a.is_ipv6() == first_v6);
     if fallbacks.is_empty() {
-        return serial(&primaries, deadline).await;
+        return serial(&primaries, deadline, room).await;
     }
-    let primary = serial(&primaries, deadline);
+    let fallback_room = room.split_off();
+    let primary = serial(&primaries, deadline, room);
     // The primary failing before the delay starts the fallback at once (Go resets its timer).
     let (primary_failed, failed) = tokio::sync::oneshot::channel::<()>();
     let fallback = async {
@@ -82,7 +84,7 @@ async fn race(addresses: &[SocketAddr], deadline: Instant) -> Attempt {
             _ = tokio::time::sleep(FALLBACK_DELAY) => {}
             _ = failed => {}
         }
-        serial(&fallbacks, deadline).await
+        serial(&fallbacks, deadline, fallback_room).await
     };
     tokio::pin!(primary, fallback);
     let mut primary_failed = Some(primary_failed);
@@ -114,12 +116,12 @@ async fn race(addresses: &[SocketAddr], deadline: Instant) -> Attempt {
 }
 
 /// One address after another, each with its share of the time left (as Go's dialSerial).
-async fn serial(addresses: &[SocketAddr], deadline: Instant) -> Attempt {
+async fn serial(addresses: &[SocketAddr], deadline: Instant, mut room: Room) -> Attempt {
     let mut last = None;
     for (i, addr) in addresses.iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
         let share = left / (addresses.len() - i) as u32;
-        match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+        match tokio::time::timeout(share, room.connect(*addr)).await {
             Ok(Ok(stream)) => return Ok((*addr, stream)),
             Ok(Err(e)) => last = Some((*addr, e)),
             Err(_) => last = Some((*addr, io::Error::from(ErrorKind::TimedOut))),

@@ -6,13 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::socket::Socket;
 use checks::facts::{CertInfo, Handshake, TrustFailure};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -137,17 +137,17 @@ fn provider() -> rustls::crypto::CryptoProvider {
 /// as the components do. Returns the stream only when the handshake completed with
 /// verification on. A server that refuses the offer is asked what it answers Go's.
 pub async fn handshake(
-    tcp: TcpStream,
+    tcp: Socket,
     host: &str,
     roots: Arc<RootCertStore>,
     deadline: Duration,
-) -> (Handshake, Option<TlsStream<TcpStream>>) {
+) -> (Handshake, Option<TlsStream<Socket>>) {
     connect(tcp, host, roots, deadline, true).await
 }
 
 /// Whether the port presents a certificate to a handshake that trusts nothing (no
 /// credentials are ever sent on it).
-pub async fn presents_certificate(tcp: TcpStream, host: &str, deadline: Duration) -> bool {
+pub async fn presents_certificate(tcp: Socket, host: &str, deadline: Duration) -> bool {
     let roots = Arc::new(RootCertStore::empty());
     let (facts, _) = connect(tcp, host, roots, deadline, false).await;
     !facts.chain.is_empty()
@@ -172,14 +172,14 @@ pub fn unanswered(error: String, duration_ms: f64) -> Handshake {
 }
 
 async fn connect(
-    tcp: TcpStream,
+    tcp: Socket,
     host: &str,
     roots: Arc<RootCertStore>,
     deadline: Duration,
     compare_with_go: bool,
-) -> (Handshake, Option<TlsStream<TcpStream>>) {
+) -> (Handshake, Option<TlsStream<Socket>>) {
     let start = Instant::now();
-    let peer = tcp.peer_addr().ok();
+    let peer = tcp.get_ref().peer_addr().ok();
     let inner = WebPkiServerVerifier::builder_with_provider(roots.clone(), Arc::new(provider()))
         .build()
         .ok();

@@ -44,6 +44,14 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             many_targets,
         ),
         t(
+            "200_silent_exporters_cost_their_own_deadlines_in_parallel",
+            silent_exporters,
+        ),
+        t(
+            "1000_silent_targets_stay_within_64_mib_and_256_sockets",
+            a_thousand_silent,
+        ),
+        t(
             "a_rule_that_could_cost_a_gigabyte_is_refused_at_load",
             costly_rules,
         ),
@@ -250,6 +258,16 @@ impl Run {
 
 /// Runs the tool with `args` in `dir` and reads its peak RSS from `wait4`.
 fn measured(dir: &Path, args: &[&str]) -> Result<Run, Failed> {
+    measured_sampling(dir, args, None)
+}
+
+/// [`measured`], counting the tool's open network sockets in `/proc/<pid>/fd` every few
+/// milliseconds into `most` (the largest count seen).
+fn measured_sampling(
+    dir: &Path,
+    args: &[&str],
+    most: Option<&std::sync::Arc<AtomicUsize>>,
+) -> Result<Run, Failed> {
     let child = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
         .args(args)
         .current_dir(dir)
@@ -260,6 +278,40 @@ fn measured(dir: &Path, args: &[&str]) -> Result<Run, Failed> {
         .spawn()
         .map_err(|e| e.to_string())?;
     let pid = child.id() as libc::pid_t;
+    if let Some(most) = most.cloned() {
+        // The child stays a zombie until wait4 below: its fd folder is readable until it exits.
+        std::thread::spawn(move || {
+            let fds = PathBuf::from(format!("/proc/{pid}/fd"));
+            while let Ok(entries) = std::fs::read_dir(&fds) {
+                let mut sockets: Vec<String> = entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read_link(e.path()).ok())
+                    .filter_map(|l| {
+                        let l = l.to_string_lossy();
+                        Some(
+                            l.strip_prefix("socket:[")?
+                                .trim_end_matches(']')
+                                .to_string(),
+                        )
+                    })
+                    .collect();
+                // The runtime's own (a Unix socket pair) are not connections: past 256, the
+                // Unix ones are told by inode from the (short) table of Unix sockets.
+                if sockets.len() > 256
+                    && let Ok(unix) = std::fs::read_to_string(format!("/proc/{pid}/net/unix"))
+                {
+                    let unix: std::collections::HashSet<&str> = unix
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_whitespace().nth(6))
+                        .collect();
+                    sockets.retain(|inode| !unix.contains(inode.as_str()));
+                }
+                most.fetch_max(sockets.len(), Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+    }
     let (mut out, mut err) = (child.stdout.unwrap(), child.stderr.unwrap());
     let reader = std::thread::spawn(move || {
         let mut b = Vec::new();
@@ -480,6 +532,155 @@ fn wide_info() -> Result<(), Failed> {
         return Err(format!("stderr: {}", refused.stderr).into());
     }
     Ok(())
+}
+
+/// `n` listeners that accept every connection and never answer (what a stalled exporter
+/// does), each on its own address, in a Python process of their own (the test process stays
+/// small: a child's peak RSS counts its parent's until the `exec`); stopped on drop.
+fn silent_listeners(n: usize) -> Result<(Process, Vec<String>), Failed> {
+    const SCRIPT: &str = "
+import asyncio, sys
+held = []
+async def hold(reader, writer):
+    held.append(writer)
+    await reader.read()
+async def main():
+    for _ in range(int(sys.argv[1])):
+        server = await asyncio.start_server(hold, '127.0.0.1', 0, backlog=512)
+        print('127.0.0.1:%d' % server.sockets[0].getsockname()[1])
+    print('ready', flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+";
+    let mut child = Command::new("python3")
+        .args(["-c", SCRIPT, &n.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("python3: {e}"))?;
+    let stdout = child.stdout.take().unwrap();
+    let process = Process(child);
+    let addresses: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| l != "ready")
+        .collect();
+    if addresses.len() != n {
+        return Err(format!("{} of {n} silent listeners started", addresses.len()).into());
+    }
+    Ok((process, addresses))
+}
+
+/// Values with one telemetry exporter per address, the gateway's defaults removed.
+fn exporter_values(addresses: &[String], connection: &str) -> String {
+    let mut values = String::from(
+        "telemetryGateway: {enabled: true}\n\
+         telemetryGatewayCustomization:\n  extraExporters:\n    redisstream/basic: null\n    redisstream/ui: null\n",
+    );
+    for (i, address) in addresses.iter().enumerate() {
+        values.push_str(&format!(
+            "    redisstream/e{i:04}: {{endpoint: \"{address}\", connection: {connection}}}\n"
+        ));
+    }
+    values.push_str("  extraPipelines:\n    many:\n      exporters:\n");
+    for i in 0..addresses.len() {
+        values.push_str(&format!("        - redisstream/e{i:04}\n"));
+    }
+    values
+}
+
+// See: issue 20, item 1. With at most 64 targets probed at once, 200 exporters that accept and
+// never answer waited in waves of their deadlines: 4 × 2 s here. Bounding connections instead,
+// every one waits at once: one silent exporter costs its read timeout (the PING) and its dial
+// timeout's worth of TLS question, about 2 s; the bound leaves room for a slow machine and
+// stays under the waves'.
+fn silent_exporters() -> Result<(), Failed> {
+    let dir = tool::scratch("silent-exporters");
+    let (listeners, addresses) = silent_listeners(200)?;
+    let values = exporter_values(&addresses, "{dialTimeout: 1s, readTimeout: 1s}");
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let run = measured(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--only",
+            "auth.login",
+            "--timeout",
+            "60s",
+            "--format",
+            "json",
+        ],
+    )?;
+    let took = started.elapsed();
+    drop(listeners);
+    let silent = run
+        .verdicts
+        .iter()
+        .filter(|v| {
+            v.check == "auth.login" && v.message.contains("no answer within readTimeout 1s")
+        })
+        .count();
+    if silent != 200 {
+        return Err(format!(
+            "{silent} of 200 exporters were told silent; stderr: {}",
+            run.stderr
+        )
+        .into());
+    }
+    if took > std::time::Duration::from_secs(6) {
+        return Err(format!("200 silent exporters took {took:?}: their deadlines queued").into());
+    }
+    run.bounded()
+}
+
+// See: issue 20, item 1. Every target's probe runs at once; what bounds memory and sockets is
+// the connection limit, never the number of targets.
+fn a_thousand_silent() -> Result<(), Failed> {
+    let dir = tool::scratch("thousand-silent");
+    let (listeners, addresses) = silent_listeners(1000)?;
+    let values = exporter_values(&addresses, "{dialTimeout: 1s, readTimeout: 1s}");
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    let most = std::sync::Arc::new(AtomicUsize::new(0));
+    let run = measured_sampling(
+        &dir,
+        &[
+            "run",
+            "-f",
+            "values.yaml",
+            "--only",
+            "auth.login",
+            "--timeout",
+            "30s",
+            "--format",
+            "json",
+        ],
+        Some(&most),
+    )?;
+    drop(listeners);
+    let silent = run
+        .verdicts
+        .iter()
+        .filter(|v| {
+            v.check == "auth.login" && v.message.contains("no answer within readTimeout 1s")
+        })
+        .count();
+    if silent != 1000 {
+        return Err(format!(
+            "{silent} of 1000 targets were told silent; stderr: {}",
+            run.stderr
+        )
+        .into());
+    }
+    let most = most.load(Ordering::SeqCst);
+    if most > 256 {
+        return Err(format!("{most} sockets open at once, over 256").into());
+    }
+    if most < 200 {
+        return Err(format!("at most {most} sockets open at once: the probes queued").into());
+    }
+    run.bounded()
 }
 
 // See: issue 18, item 7. Selection and report writing were quadratic in the targets: `--only`
