@@ -548,42 +548,12 @@ impl Reader<'_> {
                 continue;
             };
             let prefix = format!("{at} exporters.{name}");
-            let text = |key: &str| {
-                exporter
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-            };
             let values = Values::default();
             let mut plan = Block::new(&values, "none").target("telemetry", &ns, "");
-            plan.set_address(qualify(&text("endpoint").unwrap_or_default(), &ns));
-            plan.address_key = format!("{prefix}.endpoint");
             plan.components = vec![component.to_string()];
-            let tls = exporter.get("tls").filter(|t| t.is_object());
-            let tls_text = |key: &str| {
-                tls.and_then(|t| t.get(key))
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-            };
-            let insecure =
-                tls.and_then(|t| t.get("insecure")).and_then(Value::as_bool) == Some(true);
-            plan.tls = TlsPlan {
-                enabled: tls.is_some() && !insecure,
-                key: format!("{prefix}.tls"),
-                ca: tls_text("ca_file").map(|f| self.ca_file(w, c, &ns, f)),
-                client_cert: tls_text("cert_file").is_some() && tls_text("key_file").is_some(),
-            };
-            let password = text("password");
-            plan.auth = AuthPlan {
-                enabled: password.is_some(),
-                enabled_key: format!("{prefix}.password"),
-                source: CredentialSource::Inline {
-                    location: prefix.clone(),
-                    username: text("username"),
-                    password,
-                },
-            };
+            super::telemetry::read_exporter(&mut plan, &prefix, exporter, &ns, |f| {
+                self.ca_file(w, c, &ns, f)
+            });
             plan.builtin = self.builtin(&plan, "gloo-mesh-redis");
             out.push((plan, name.to_string()));
         }

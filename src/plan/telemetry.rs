@@ -184,6 +184,27 @@ fn exporter(
     component: &str,
     ca_secret: &str,
 ) -> TargetPlan {
+    let mut plan = Block::new(values, prefix).target("telemetry", &ns.management, "");
+    plan.components = vec![component.to_string()];
+    // The workshops mount the CA secret at /etc/otel-certs; its key is ca-redis.crt.
+    read_exporter(&mut plan, prefix, config, &ns.management, |_| CaRef {
+        namespace: ns.management.clone(),
+        secret: ca_secret.to_string(),
+        key: "ca-redis.crt".to_string(),
+    });
+    plan
+}
+
+/// What a `redisstream/*` exporter's config tells its target, wherever the config comes from
+/// (the values, or a rendered `relay` ConfigMap): the endpoint, TLS (`tls`, not `insecure`),
+/// the CA its `ca_file` names (found by `ca`), a client certificate, and the inline credentials.
+pub(super) fn read_exporter(
+    plan: &mut TargetPlan,
+    prefix: &str,
+    config: &Value,
+    namespace: &str,
+    ca: impl FnOnce(&str) -> CaRef,
+) {
     let text = |key: &str| {
         config
             .get(key)
@@ -191,13 +212,8 @@ fn exporter(
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
-    let mut plan = Block::new(values, prefix).target("telemetry", &ns.management, "");
-    plan.set_address(qualify(
-        &text("endpoint").unwrap_or_default(),
-        &ns.management,
-    ));
+    plan.set_address(qualify(&text("endpoint").unwrap_or_default(), namespace));
     plan.address_key = format!("{prefix}.endpoint");
-    plan.components = vec![component.to_string()];
     let tls = config.get("tls").filter(|t| t.is_object());
     let tls_text = |key: &str| {
         tls.and_then(|t| t.get(key))
@@ -208,12 +224,7 @@ fn exporter(
     plan.tls = TlsPlan {
         enabled: tls.is_some() && !insecure,
         key: format!("{prefix}.tls"),
-        // The workshops mount the CA secret at /etc/otel-certs; its key is ca-redis.crt.
-        ca: tls_text("ca_file").map(|_| CaRef {
-            namespace: ns.management.clone(),
-            secret: ca_secret.to_string(),
-            key: "ca-redis.crt".to_string(),
-        }),
+        ca: tls_text("ca_file").map(ca),
         client_cert: tls_text("cert_file").is_some() && tls_text("key_file").is_some(),
     };
     let password = text("password");
@@ -226,5 +237,4 @@ fn exporter(
             password,
         },
     };
-    plan
 }
