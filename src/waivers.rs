@@ -242,14 +242,8 @@ fn loaded(path: &Path, line: u64, entry: Entry) -> Result<Loaded, InputError> {
 
 /// `YYYY-MM-DD`, a real calendar day.
 fn date(text: &str) -> Option<time::Date> {
-    let text = text.trim();
-    let mut parts = text.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    time::Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+    let format = time::format_description::parse_borrowed::<2>("[year]-[month]-[day]").ok()?;
+    time::Date::parse(text.trim(), &format).ok()
 }
 
 /// The JSON Schema of a waivers file.
