@@ -39,27 +39,9 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
     ]
 }
 
-/// One line on stderr, exit 2, no stdout.
-fn input_error(out: &std::process::Output, fragment: &str) -> Result<(), Failed> {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(2)
-        || !out.stdout.is_empty()
-        || stderr.lines().count() != 1
-        || !stderr.contains(fragment)
-    {
-        return Err(format!(
-            "expected exit 2 and one line with {fragment:?}, got {:?}: {stderr:?} / {:?}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout)
-        )
-        .into());
-    }
-    Ok(())
-}
-
 fn explain_without_id() -> Result<(), Failed> {
     let dir = tool::scratch("explain-no-id");
-    input_error(
+    tool::input_error(
         &tool::run(&dir, ["explain"]),
         "the following required arguments were not provided: <ID>",
     )
@@ -67,7 +49,7 @@ fn explain_without_id() -> Result<(), Failed> {
 
 fn rbac_needs_values() -> Result<(), Failed> {
     let dir = tool::scratch("rbac-no-values");
-    input_error(
+    tool::input_error(
         &tool::run(&dir, ["rbac"]),
         "the following required arguments were not provided: --values <FILE>",
     )
@@ -181,7 +163,7 @@ fn facts_replay_keeps_the_ci_profile(lab: &Lab) -> Result<(), Failed> {
         &dir,
         ["run", "--facts", "facts.json", "--skip", "redis.ha-replcia"],
     );
-    input_error(
+    tool::input_error(
         &out,
         "--skip redis.ha-replcia: matches no check ID, so nothing would be skipped; did you mean redis.ha-replica",
     )?;
@@ -213,7 +195,7 @@ fn file_name_with_escapes() -> Result<(), Failed> {
         if out.stderr.contains(&0x1b) {
             return Err(format!("{flag}: a raw escape reached stderr").into());
         }
-        input_error(&out, "x\\x1b[2Jy.yaml: ")?;
+        tool::input_error(&out, "x\\x1b[2Jy.yaml: ")?;
     }
     Ok(())
 }
@@ -290,7 +272,7 @@ fn tampered_facts(lab: &Lab) -> Result<(), Failed> {
             &dir,
             ["run", "--facts", "tampered.json", "--format", "junit"],
         );
-        input_error(
+        tool::input_error(
             &out,
             &format!("tampered.json: {key}: {value} is not a time in milliseconds"),
         )?;
@@ -333,7 +315,7 @@ fn tampered_facts(lab: &Lab) -> Result<(), Failed> {
         std::fs::write(dir.join("tampered.json"), tampered.to_string())
             .map_err(|e| e.to_string())?;
         let out = tool::run(&dir, ["run", "--facts", "tampered.json"]);
-        input_error(&out, &format!("tampered.json: {fragment}"))
+        tool::input_error(&out, &format!("tampered.json: {fragment}"))
             .map_err(|e| format!("{key}: {}", e.message().unwrap_or_default()))?;
     }
     Ok(())

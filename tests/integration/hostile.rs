@@ -1368,21 +1368,12 @@ fn tls_silent(lab: &Lab) -> Result<(), Failed> {
     if !up {
         return Err("openssl s_server did not listen".into());
     }
-    let manifest = tool::kubectl_secret(&[
-        "generic".to_string(),
-        "redis-certs".into(),
-        "-n".into(),
-        "gloo-mesh".into(),
-        format!("--from-file=ca.crt={certs}/ca.crt"),
-    ])?;
-    std::fs::write(dir.join("secrets.yaml"), manifest).unwrap();
-    std::fs::write(
-        dir.join("values.yaml"),
-        format!(
-            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: localhost:{port}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
-        ),
-    )
-    .unwrap();
+    tls_inputs(
+        &dir,
+        &certs,
+        &format!("localhost:{port}"),
+        "{dialTimeout: 2s, readTimeout: 1s}",
+    )?;
     let run = measured(
         &dir,
         &[
@@ -1673,21 +1664,7 @@ fn tls_on_plaintext_early(lab: &Lab) -> Result<(), Failed> {
     let dir = tool::scratch("tls-on-plaintext-early");
     let certs = lab.substitute("${LAB}/certs");
     let address = lab.substitute("localhost:${NOAUTH_PORT}");
-    let manifest = tool::kubectl_secret(&[
-        "generic".to_string(),
-        "redis-certs".into(),
-        "-n".into(),
-        "gloo-mesh".into(),
-        format!("--from-file=ca.crt={certs}/ca.crt"),
-    ])?;
-    std::fs::write(dir.join("secrets.yaml"), manifest).unwrap();
-    std::fs::write(
-        dir.join("values.yaml"),
-        format!(
-            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: {address}\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 5s}}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
-        ),
-    )
-    .unwrap();
+    tls_inputs(&dir, &certs, &address, "{dialTimeout: 5s}")?;
     let started = std::time::Instant::now();
     let run = measured(
         &dir,
@@ -1712,4 +1689,22 @@ fn tls_on_plaintext_early(lab: &Lab) -> Result<(), Failed> {
     run.expect("tls.mode", "fail", "the values turn TLS on but")?;
     run.expect("tls.mode", "fail", "speaks plaintext Redis")?;
     run.exit(3)
+}
+
+/// `secrets.yaml` with the CA of `certs` as `redis-certs` (made by kubectl), and `values.yaml`
+/// for a management server dialling `address` with TLS on and `connection`.
+fn tls_inputs(dir: &Path, certs: &str, address: &str, connection: &str) -> Result<(), Failed> {
+    let manifest = tool::kubectl_secret(&[
+        "generic".to_string(),
+        "redis-certs".into(),
+        "-n".into(),
+        "gloo-mesh".into(),
+        format!("--from-file=ca.crt={certs}/ca.crt"),
+    ])?;
+    std::fs::write(dir.join("secrets.yaml"), manifest).map_err(|e| e.to_string())?;
+    let values = format!(
+        "glooMgmtServer: {{enabled: true}}\nredis:\n  address: {address}\n  deployment: {{enabled: false}}\n  connection: {connection}\n  certs: {{enabled: true, secretName: redis-certs, caCertKey: ca.crt}}\n"
+    );
+    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
+    Ok(())
 }

@@ -315,32 +315,13 @@ fn unknown_context(lab: &Lab) -> Result<(), Failed> {
     let _api = api_server(&dir)?;
     values(lab, &dir, "")?;
     let out = preflight(&dir, &["--kubeconfig", "kubeconfig", "--context", "nope"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(2)
-        || !stderr.contains("no context \"nope\"")
-        || stderr.lines().count() != 1
-        || !out.stdout.is_empty()
-    {
-        return Err(format!(
-            "expected exit 2 with one line naming the context: {:?} {stderr}",
-            out.status
-        )
-        .into());
-    }
+    tool::input_error(&out, "no context \"nope\"")?;
     // No kubeconfig at all: the context cannot exist either.
     let out = preflight(&dir, &["--context", "nope"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(2)
-        || !stderr.contains("--context: no context \"nope\": no kubeconfig was found")
-        || stderr.lines().count() != 1
-        || !out.stdout.is_empty()
-    {
-        return Err(format!(
-            "expected exit 2 naming the context and the missing kubeconfig: {:?} {stderr}",
-            out.status
-        )
-        .into());
-    }
+    tool::input_error(
+        &out,
+        "--context: no context \"nope\": no kubeconfig was found",
+    )?;
     Ok(())
 }
 
@@ -498,18 +479,7 @@ fn from_cluster(lab: &Lab) -> Result<(), Failed> {
 
     // No cluster to ask: one line, exit 2, no report.
     let out = preflight(&dir, &["--from-cluster"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(2)
-        || !stderr.starts_with("error: --from-cluster: no kubeconfig")
-        || stderr.lines().count() != 1
-        || !out.stdout.is_empty()
-    {
-        return Err(format!(
-            "--from-cluster without a cluster: {:?} {stderr}",
-            out.status
-        )
-        .into());
-    }
+    tool::input_error(&out, "error: --from-cluster: no kubeconfig")?;
     Ok(())
 }
 

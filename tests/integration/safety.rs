@@ -140,21 +140,7 @@ fn monitor_args(line: &str) -> Vec<String> {
 /// `INFO commandstats` as command → calls. Unlike MONITOR, it also counts admin commands
 /// (MONITOR never shows CONFIG).
 fn command_calls(lab: &Lab) -> Result<std::collections::BTreeMap<String, u64>, Failed> {
-    let out = Command::new("redis-cli")
-        .args([
-            "-p",
-            &lab.port("PRIMARY"),
-            "--user",
-            "gloo",
-            "--pass",
-            "gloo-pass",
-            "--no-auth-warning",
-            "info",
-            "commandstats",
-        ])
-        .output()
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = primary_cli(lab, &["info", "commandstats"])?;
     Ok(text
         .lines()
         .filter_map(|l| l.strip_prefix("cmdstat_"))
@@ -172,6 +158,11 @@ fn command_calls(lab: &Lab) -> Result<std::collections::BTreeMap<String, u64>, F
 
 /// `DBSIZE` of the primary.
 fn dbsize(lab: &Lab) -> Result<String, Failed> {
+    Ok(primary_cli(lab, &["dbsize"])?.trim().to_string())
+}
+
+/// `redis-cli` against the lab's primary as the user `gloo`: what it printed.
+fn primary_cli(lab: &Lab, command: &[&str]) -> Result<String, Failed> {
     let out = Command::new("redis-cli")
         .args([
             "-p",
@@ -180,12 +171,12 @@ fn dbsize(lab: &Lab) -> Result<String, Failed> {
             "gloo",
             "--pass",
             "gloo-pass",
-            "--no-auth-warning",
-            "dbsize",
         ])
+        .arg("--no-auth-warning")
+        .args(command)
         .output()
         .map_err(|e| e.to_string())?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn only_reading_commands(lab: &Lab) -> Result<(), Failed> {

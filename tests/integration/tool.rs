@@ -117,3 +117,24 @@ pub fn run_with_stdin<S: AsRef<OsStr>>(
     let _ = writer.join();
     out
 }
+
+/// One line on stderr, exit 2, no stdout.
+pub fn input_error(
+    out: &std::process::Output,
+    fragment: &str,
+) -> Result<(), libtest_mimic::Failed> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(2)
+        || !out.stdout.is_empty()
+        || stderr.lines().count() != 1
+        || !stderr.contains(fragment)
+    {
+        return Err(format!(
+            "expected exit 2 and one line with {fragment:?}, got {:?}: {stderr:?} / {:?}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .into());
+    }
+    Ok(())
+}
