@@ -241,12 +241,20 @@ pub struct TargetFacts {
     pub read_timeout_ms: Option<u64>,
     /// The components' idle timeout (go-redis `IdleTimeout`), in milliseconds; `None` when disabled.
     pub idle_timeout_ms: Option<u64>,
+    /// The values key of the idle time: the one that set it (`redis.connection.connMaxIdleTime`,
+    /// or the deprecated `idleTimeout`), else the one to set; `None` in older facts files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_key: Option<String>,
     /// `connection.poolSize`; 0 means go-redis' default of 10 per CPU.
     pub pool_size: u64,
     /// `connection.maxConnAge` (go-redis `MaxConnAge`), in milliseconds; `None` when unset:
     /// pooled connections are then never retired.
     #[serde(default)]
     pub max_conn_age_ms: Option<u64>,
+    /// The values key of the connection age (`connMaxLifetime`, or the deprecated
+    /// `maxConnAge`), as `idle_timeout_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_conn_age_key: Option<String>,
     /// Credentials the values configure.
     pub auth: AuthFacts,
     /// Name resolution of `host`.

@@ -77,8 +77,10 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         dial_timeout_ms: 5000,
         read_timeout_ms: Some(3000),
         idle_timeout_ms: Some(300_000),
+        idle_timeout_key: None,
         pool_size: 0,
         max_conn_age_ms: Some(1_800_000),
+        max_conn_age_key: None,
         auth: AuthFacts {
             enabled: true,
             enabled_key: "redis.auth.enabled".into(),

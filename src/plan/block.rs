@@ -25,6 +25,10 @@ pub fn truthy(value: Option<&Value>) -> bool {
 /// `REDIS_PASSWORD` from secret `redis-auth-secrets`, keys `username` and `password` (the
 /// default `env` of the management server, UI and insights engine), whatever
 /// `redis.auth.secretName`, `usernameKey` and `passwordKey` say (values.schema warns).
+/// The idle-time and connection-age keys: (go-redis v9, the deprecated v8 one).
+pub const IDLE: (&str, &str) = ("connMaxIdleTime", "idleTimeout");
+pub const LIFETIME: (&str, &str) = ("connMaxLifetime", "maxConnAge");
+
 pub const MGMT_AUTH_SECRET: &str = "redis-auth-secrets";
 
 /// The components of the management plane the release runs that dial `redis.address`.
@@ -190,9 +194,22 @@ impl Block<'_> {
     /// A go-redis v9 key, else the deprecated v8 key it replaces (`connMaxIdleTime` over
     /// `idleTimeout`, `connMaxLifetime` over `maxConnAge`).
     pub fn v9_duration(&self, v9: &str, v8: &str) -> Setting {
-        match self.duration(&format!("connection.{v9}")) {
-            Setting::Default => self.duration(&format!("connection.{v8}")),
-            set => set,
+        self.v9_setting(v9, v8).0
+    }
+
+    /// [`Self::v9_duration`] with the key that decided it: the one set, else the v9 key (the
+    /// one to set, since the v8 one is deprecated in its favour).
+    pub fn v9_setting(&self, v9: &str, v8: &str) -> (Setting, String) {
+        let v9_key = format!("connection.{v9}");
+        match self.duration(&v9_key) {
+            Setting::Default => {
+                let v8_key = format!("connection.{v8}");
+                match self.duration(&v8_key) {
+                    Setting::Default => (Setting::Default, self.key(&v9_key)),
+                    set => (set, self.key(&v8_key)),
+                }
+            }
+            set => (set, self.key(&v9_key)),
         }
     }
 
@@ -214,7 +231,7 @@ impl Block<'_> {
         (
             dial,
             setting("connection.readTimeout", DEFAULT_READ),
-            match self.v9_duration("connMaxIdleTime", "idleTimeout") {
+            match self.v9_duration(IDLE.0, IDLE.1) {
                 Setting::Set(d) => Some(d),
                 Setting::Default => Some(DEFAULT_IDLE),
                 Setting::Disabled => None,
@@ -255,11 +272,13 @@ impl Block<'_> {
             dial_timeout,
             read_timeout,
             idle_timeout,
+            idle_timeout_key: self.v9_setting(IDLE.0, IDLE.1).1,
             pool_size,
-            max_conn_age: match self.v9_duration("connMaxLifetime", "maxConnAge") {
+            max_conn_age: match self.v9_duration(LIFETIME.0, LIFETIME.1) {
                 Setting::Set(d) if !d.is_zero() => Some(d),
                 _ => None,
             },
+            max_conn_age_key: self.v9_setting(LIFETIME.0, LIFETIME.1).1,
             db: self.get("db").and_then(Value::as_i64).unwrap_or(0),
             auth: AuthPlan {
                 enabled: self.flag("auth.enabled"),

@@ -6,7 +6,7 @@
 mod addons;
 mod block;
 pub mod rendered;
-mod telemetry;
+pub mod telemetry;
 
 use std::borrow::Cow;
 use std::time::Duration;
@@ -49,10 +49,16 @@ pub struct TargetPlan {
     pub read_timeout: Option<Duration>,
     /// `None` when the values disable the idle timeout.
     pub idle_timeout: Option<Duration>,
+    /// The values key of the idle time: the one set (`connMaxIdleTime` before the deprecated
+    /// `idleTimeout`), else the one to set.
+    pub idle_timeout_key: String,
     /// `connection.poolSize`; 0 is go-redis' default of 10 per CPU.
     pub pool_size: u64,
     /// `connection.maxConnAge`; `None` when unset (go-redis never retires a connection).
     pub max_conn_age: Option<Duration>,
+    /// The values key of the connection age (`connMaxLifetime` before `maxConnAge`), as
+    /// `idle_timeout_key`.
+    pub max_conn_age_key: String,
     /// The database index (`db`); go-redis sends `SELECT` when it is not 0.
     pub db: i64,
     pub auth: AuthPlan,

@@ -24,17 +24,21 @@ const COLLECTOR_MGMT_PIPELINES: &[(&str, bool, &[&str])] = &[
 ];
 
 struct Component {
+    /// The component's own block (`telemetryGateway`), where `configMap.create` is.
+    block: &'static str,
     root: &'static str,
     name: &'static str,
     ca_secret: &'static str,
 }
 
 const GATEWAY: Component = Component {
+    block: "telemetryGateway",
     root: "telemetryGatewayCustomization",
     name: "telemetry-gateway",
     ca_secret: "gloo-telemetry-gateway-ca-certs",
 };
 const COLLECTOR: Component = Component {
+    block: "telemetryCollector",
     root: "telemetryCollectorCustomization",
     name: "telemetry-collector",
     ca_secret: "gloo-telemetry-collector-ca-certs",
@@ -67,7 +71,9 @@ pub fn exporters(values: &Values, ns: &Namespaces, on: &Enabled) -> Vec<(TargetP
         ),
     ];
     for (enabled, component, defaults, list) in components {
-        if !enabled {
+        // With `configMap.create: true` the chart renders no relay config: the component reads
+        // a ConfigMap of the user's own, which the values do not show (values.schema says so).
+        if !enabled || own_config_map(values, component.block) {
             continue;
         }
         let used = used_exporters(values, component.root, defaults, list);
@@ -90,6 +96,14 @@ pub fn exporters(values: &Values, ns: &Namespaces, on: &Enabled) -> Vec<(TargetP
         }
     }
     out
+}
+
+/// `<component>.configMap.create` is true: the chart renders no `relay` ConfigMap for it.
+pub fn own_config_map(values: &Values, block: &str) -> bool {
+    values
+        .get(&format!("{block}.configMap.create"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// The chart's default `redisstream/*` exporters with the values' own merged over them, as

@@ -180,11 +180,18 @@ fn go_redis_v9_keys_win_over_the_deprecated_ones() {
     )[0];
     assert_eq!(t.idle_timeout, Some(Duration::from_secs(90)));
     assert_eq!(t.max_conn_age, Some(Duration::from_secs(600)));
-    // The chart's own "0" leaves the v8 key in force.
+    assert_eq!(t.idle_timeout_key, "redis.connection.connMaxIdleTime");
+    assert_eq!(t.max_conn_age_key, "redis.connection.connMaxLifetime");
+    // The chart's own "0" leaves the v8 key in force, and it is the key named.
     let t = &plan(
-        "glooMgmtServer: {enabled: true}\nredis:\n  connection: {connMaxLifetime: '0', maxConnAge: 30m}\n",
+        "glooMgmtServer: {enabled: true}\nredis:\n  connection: {connMaxLifetime: '0', maxConnAge: 30m, idleTimeout: 4m}\n",
     )[0];
     assert_eq!(t.max_conn_age, Some(Duration::from_secs(1800)));
+    assert_eq!(t.max_conn_age_key, "redis.connection.maxConnAge");
+    assert_eq!(t.idle_timeout_key, "redis.connection.idleTimeout");
+    // Neither set: the key to set is the v9 one.
+    let t = &plan("glooMgmtServer: {enabled: true}\n")[0];
+    assert_eq!(t.max_conn_age_key, "redis.connection.connMaxLifetime");
 }
 
 #[test]
@@ -476,6 +483,8 @@ fn the_charts_default_exporters_belong_to_the_gateway() {
     );
     // The collector uses them only beside the management server (else otlp).
     assert!(plan("telemetryCollector: {enabled: true}\n").is_empty());
+    // A relay ConfigMap of the user's own (configMap.create): the values show no exporter.
+    assert!(plan("telemetryGateway: {enabled: true, configMap: {create: true}}\n").is_empty());
     let mgmt = plan("glooMgmtServer: {enabled: true}\ntelemetryCollector: {enabled: true}\n");
     assert_eq!(
         names(&mgmt)[1],

@@ -278,6 +278,29 @@ fn chart_wiring(values: &Values, issues: &mut Vec<ValuesIssue>) {
             "is empty while the portal server's API-key storage in Redis is on (apiKeyStorage.redis.enabled): the portal has no Redis to dial; set host:port".to_string(),
         );
     }
+    // A telemetry component with a relay ConfigMap of the user's own.
+    for (enabled, block, config_map) in [
+        (
+            on.telemetry_gateway,
+            "telemetryGateway",
+            "gloo-telemetry-gateway-config",
+        ),
+        (
+            on.telemetry_collector,
+            "telemetryCollector",
+            "gloo-telemetry-collector-config",
+        ),
+    ] {
+        if enabled && crate::plan::telemetry::own_config_map(values, block) {
+            issue(
+                Severity::Warning,
+                &format!("{block}.configMap.create"),
+                format!(
+                    "is true: the chart renders no relay config for {block}, which reads ConfigMap {config_map} of your own, so its redisstream exporters are not in the values and were not probed; judge them with --manifests (kubectl get configmap {config_map} -o yaml) or --from-cluster"
+                ),
+            );
+        }
+    }
     // Ext auth's API-key storage.
     let storage = "extAuthService.extAuth.apiKeyStorage";
     if on.ext_auth {

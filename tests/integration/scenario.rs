@@ -16,7 +16,11 @@ use crate::tool;
 struct Scenario {
     #[allow(dead_code)]
     description: String,
-    /// Values files, passed as `-f` in order; `${NAME}` takes the lab's ports.
+    /// Values files of the repository (paths from its root), passed as `-f` first, in order.
+    #[serde(default)]
+    values_files: Vec<String>,
+    /// Values files, passed as `-f` in order after `values_files`; `${NAME}` takes the lab's
+    /// ports.
     #[serde(default)]
     values: Vec<String>,
     #[serde(default)]
@@ -82,6 +86,10 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
         serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let work = tool::scratch(name);
     let mut args: Vec<String> = vec!["run".into()];
+    for file in &scenario.values_files {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        args.extend(["-f".into(), path.display().to_string()]);
+    }
     for (i, values) in scenario.values.iter().enumerate() {
         let file = format!("values-{i}.yaml");
         std::fs::write(work.join(&file), lab.substitute(values)).unwrap();

@@ -5,7 +5,8 @@ use crate::facts::Observed;
 crate::check! {
     /// ## What it checks
     /// When the target has an online replica (`INFO replication`, or `ROLE` where INFO is
-    /// refused), the values set `connection.maxConnAge`, so that the components retire their
+    /// refused), the values set a connection age (`connection.connMaxLifetime`, or the
+    /// deprecated `connection.maxConnAge`), so that the components retire their
     /// pooled connections. Without a replica there is no failover to prepare for: `skip`.
     /// The legacy add-on blocks (`extAuthService.extAuth.apiKeyStorage`,
     /// `glooPortalServer.apiKeyStorage`, `rateLimiter.redis`) and the telemetry exporters have
@@ -19,17 +20,17 @@ crate::check! {
     /// the pods restart.
     ///
     /// ## How to fix
-    /// Set `connection.maxConnAge` (e.g. `30m`) in the component's Redis block, so that every
+    /// Set `connection.connMaxLifetime` (e.g. `30m`) in the component's Redis block, so that every
     /// connection is replaced, and resolved again, within that age after a failover. Point the
     /// address at the provider's primary endpoint, never at one node (see `values.endpoint`).
     ///
     /// ## On managed services
     /// ElastiCache and Memorystore fail over by moving the primary endpoint's DNS name; the old
     /// connections stay on the old node. Where INFO and ROLE are refused the replicas cannot be
-    /// counted: set `maxConnAge` anyway if the service has replicas (Multi-AZ, Standard tier).
+    /// counted: set `connMaxLifetime` anyway if the service has replicas (Multi-AZ, Standard tier).
     RedisFailover {
         id: "redis.failover",
-        title: "connections are retired after a failover (maxConnAge is set)",
+        title: "connections are retired after a failover (a connection age is set)",
         scope: Target,
         phase: Session,
         requires: ["auth.login"],
@@ -47,9 +48,9 @@ impl Check for RedisFailover {
             return Verdict::skip("no Redis session");
         };
         let age = t.max_conn_age_ms.map(go_duration);
-        let Some(key) = conn_age_key(&t.address_key) else {
+        let Some(key) = conn_age_key(t) else {
             return Verdict::skip(format!(
-                "{} has no connection.maxConnAge setting: after a failover, restart the pods of {} so they reconnect to the new primary",
+                "{} has no connection-age setting (connMaxLifetime): after a failover, restart the pods of {} so they reconnect to the new primary",
                 t.address_key,
                 t.components.join(", ")
             ));
@@ -67,18 +68,18 @@ impl Check for RedisFailover {
                 Verdict::skip("no online replica: there is no failover to prepare for")
             }
             (_, Some(age)) => Verdict::pass(format!(
-                "connection.maxConnAge is {age}: pooled connections are replaced within that age after a failover"
+                "{key} is {age}: pooled connections are replaced within that age after a failover"
             ))
             .with("max_conn_age", age),
             (Some(replicas), None) => Verdict::warn(format!(
-                "{} online replica(s) ({}) and connection.maxConnAge is unset: after a failover the components keep their connections to the demoted primary and every write gets READONLY until the pods restart; expected maxConnAge set",
+                "{} online replica(s) ({}) and {key} is unset: after a failover the components keep their connections to the demoted primary and every write gets READONLY until the pods restart; expected a connection age set",
                 replicas.len(),
                 replicas.join(", ")
             ))
             .fix(format!("set {key} (e.g. 30m)"))
             .with("replicas", replicas),
             (None, None) => Verdict::unknown(format!(
-                "neither INFO nor ROLE could be read ({}), so the replicas cannot be counted, and connection.maxConnAge is unset",
+                "neither INFO nor ROLE could be read ({}), so the replicas cannot be counted, and {key} is unset",
                 s.info.problem().unwrap_or("no answer")
             ))
             .fix(format!("if the service has replicas, set {key} (e.g. 30m)")),
@@ -86,17 +87,21 @@ impl Check for RedisFailover {
     }
 }
 
-/// The `connection.maxConnAge` key beside the address key (`redis.address` → `redis.connection.maxConnAge`).
-/// The `connection.maxConnAge` key beside the address, for the blocks that have one: the
-/// top-level `redis:` block, the portal's `apiKeyStorage.redis` and `redisStore.<use
-/// case>.client`. Ext auth's storage config, the rate limiter's block and the telemetry
+/// The connection-age key beside the address, for the blocks that have one: the top-level
+/// `redis:` block, the portal's `apiKeyStorage.redis` and `redisStore.<use case>.client`. It
+/// is the key the values set (`connMaxLifetime`, or the deprecated `maxConnAge`), else
+/// `connMaxLifetime`. Ext auth's storage config, the rate limiter's block and the telemetry
 /// exporters have no connection-age setting.
-fn conn_age_key(address_key: &str) -> Option<String> {
-    let block = address_key.strip_suffix(".address")?;
+fn conn_age_key(t: &crate::facts::TargetFacts) -> Option<String> {
+    let block = t.address_key.strip_suffix(".address")?;
     let settable = block == "redis"
         || block == "glooPortalServer.apiKeyStorage.redis"
         || (block.starts_with("redisStore.") && block.ends_with(".client"));
-    settable.then(|| format!("{block}.connection.maxConnAge"))
+    let key = match &t.max_conn_age_key {
+        Some(key) if key.starts_with(&format!("{block}.")) => key.clone(),
+        _ => format!("{block}.connection.connMaxLifetime"),
+    };
+    settable.then_some(key)
 }
 
 #[cfg(test)]
@@ -123,7 +128,7 @@ mod tests {
         assert!(v.message.contains("READONLY"), "{}", v.message);
         assert_eq!(
             v.remediation.as_deref(),
-            Some("set redis.connection.maxConnAge (e.g. 30m)")
+            Some("set redis.connection.connMaxLifetime (e.g. 30m)")
         );
         set_info(&mut t, "slave0", Some("ip=10.0.0.2,port=6379,state=wait_bgsave,offset=0,lag=0"));
         assert_eq!(judge(&t).outcome, Outcome::Skip, "no online replica");
@@ -133,6 +138,17 @@ mod tests {
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
         t.max_conn_age_ms = Some(600_000);
         assert_eq!(judge(&t).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn the_key_the_values_use_is_named() {
+        let mut t = healthy_target("snapshot");
+        t.max_conn_age_key = Some("redis.connection.maxConnAge".into());
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass, "{}", v.message);
+        assert!(v.message.starts_with("redis.connection.maxConnAge is 30m0s"), "{}", v.message);
+        t.max_conn_age_key = Some("redis.connection.connMaxLifetime".into());
+        assert!(judge(&t).message.starts_with("redis.connection.connMaxLifetime is 30m0s"));
     }
 
     #[test]
@@ -151,7 +167,7 @@ mod tests {
             let expected = if settable { Outcome::Warn } else { Outcome::Skip };
             assert_eq!(v.outcome, expected, "{key}: {}", v.message);
             if !settable {
-                assert!(v.message.contains("no connection.maxConnAge setting"), "{}", v.message);
+                assert!(v.message.contains("no connection-age setting (connMaxLifetime)"), "{}", v.message);
             }
         }
     }

@@ -5,7 +5,8 @@ use crate::facts::Observed;
 
 crate::check! {
     /// ## What it checks
-    /// The components' `connection.idleTimeout` (go-redis default 5m) is below the server's
+    /// The components' idle time (`connection.connMaxIdleTime`, or the deprecated
+    /// `connection.idleTimeout` when only it is set; go-redis default 5m) is below the server's
     /// `timeout` (`CONFIG GET timeout`, seconds; 0 means the server never closes idle clients).
     ///
     /// ## Why Gloo needs it
@@ -13,14 +14,15 @@ crate::check! {
     /// use and log EOF and "use of closed network connection" errors, retrying each time.
     ///
     /// ## How to fix
-    /// Set `connection.idleTimeout` below the server's timeout (e.g. `idleTimeout: 4m` for
-    /// `timeout 300`), or set the server's `timeout 0`.
+    /// Set `connection.connMaxIdleTime` below the server's timeout (e.g. `connMaxIdleTime: 4m`
+    /// for `timeout 300`), or set the server's `timeout 0`. The message and the fix name the key
+    /// the values use.
     ///
     /// ## On managed services
     /// `timeout` is not in INFO, and ElastiCache and Memorystore block CONFIG: the outcome is
     /// `unknown`. ElastiCache's default parameter group has `timeout 0`; check yours. Azure
     /// Cache for Redis (`*.redis.cache.windows.net`) closes idle connections after 10 minutes
-    /// whatever `timeout` says, and blocks CONFIG: on an Azure host `idleTimeout` is held
+    /// whatever `timeout` says, and blocks CONFIG: on an Azure host the idle time is held
     /// against that 10-minute limit (assumed from the host name).
     RedisIdleTimeout {
         id: "redis.idle-timeout",
@@ -41,12 +43,20 @@ impl Check for RedisIdleTimeout {
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("no Redis session");
         };
-        let client = t
-            .idle_timeout_ms
-            .map(go_duration)
-            .unwrap_or_else(|| "disabled (-1)".into());
+        // Named by the key that set it: `connMaxIdleTime` wins over the deprecated `idleTimeout`.
+        let key = t
+            .idle_timeout_key
+            .as_deref()
+            .unwrap_or("connection.idleTimeout");
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        let client = format!(
+            "{leaf} {}",
+            t.idle_timeout_ms
+                .map(go_duration)
+                .unwrap_or_else(|| "disabled (-1)".into())
+        );
         if provider(&t.host) == Some(Provider::AzureCache) {
-            return azure(t.idle_timeout_ms, &client);
+            return azure(t.idle_timeout_ms, &client, key);
         }
         let server = match s
             .config
@@ -64,7 +74,7 @@ impl Check for RedisIdleTimeout {
                     .cloned()
                     .unwrap_or_default();
                 return Verdict::unknown(format!(
-                    "CONFIG GET timeout answered \"{said}\", not a number of seconds; verify by hand that the server's idle timeout is 0 or above idleTimeout {client}"
+                    "CONFIG GET timeout answered \"{said}\", not a number of seconds; verify by hand that the server's idle timeout is 0 or above {client}"
                 ))
                 .with("timeout", said)
                 .fix("check the timeout parameter in the provider's console or parameter group");
@@ -76,23 +86,23 @@ impl Check for RedisIdleTimeout {
                     .and_then(|o| o.problem())
                     .unwrap_or("no answer");
                 return Verdict::unknown(format!(
-                    "the server's timeout is only readable with CONFIG GET, which was refused ({why}); verify by hand that it is 0 or above idleTimeout {client}"
+                    "the server's timeout is only readable with CONFIG GET, which was refused ({why}); verify by hand that it is 0 or above {client}"
                 ))
                 .fix("check the timeout parameter in the provider's console or parameter group");
             }
         };
         let v = match t.idle_timeout_ms {
-            _ if server == 0 => Verdict::pass(format!("the server never closes idle connections (timeout 0); idleTimeout {client}")),
-            Some(ms) if ms < server * 1000 => Verdict::pass(format!("idleTimeout {client} is below the server's timeout {server}s")),
+            _ if server == 0 => Verdict::pass(format!("the server never closes idle connections (timeout 0); {client}")),
+            Some(ms) if ms < server * 1000 => Verdict::pass(format!("{client} is below the server's timeout {server}s")),
             _ => Verdict::fail(format!(
-                "idleTimeout {client} is not below the server's timeout {server}s: the server closes idle connections first and the components hit dead ones"
+                "{client} is not below the server's timeout {server}s: the server closes idle connections first and the components hit dead ones"
             ))
             .fix(if server < 30 {
                 // A few seconds closes the pools' connections between any two requests: the
                 // server's setting is what is wrong.
-                format!("set the server's timeout to 0 (CONFIG SET timeout 0, and in redis.conf): at {server}s it closes the pools' connections between requests; or else set connection.idleTimeout below {server}s")
+                format!("set the server's timeout to 0 (CONFIG SET timeout 0, and in redis.conf): at {server}s it closes the pools' connections between requests; or else set {key} below {server}s")
             } else {
-                format!("set connection.idleTimeout below {server}s, or the server's timeout to 0")
+                format!("set {key} below {server}s, or the server's timeout to 0")
             }),
         };
         v.with("server_timeout_s", server)
@@ -103,15 +113,15 @@ impl Check for RedisIdleTimeout {
 /// Azure Cache for Redis closes connections idle for 10 minutes, whatever `timeout` says.
 const AZURE_IDLE_S: u64 = 600;
 
-fn azure(idle_ms: Option<u64>, client: &str) -> Verdict {
+fn azure(idle_ms: Option<u64>, client: &str, key: &str) -> Verdict {
     let v = match idle_ms {
         Some(ms) if ms < AZURE_IDLE_S * 1000 => Verdict::pass(format!(
-            "idleTimeout {client} is below Azure Cache for Redis' 10-minute idle limit"
+            "{client} is below Azure Cache for Redis' 10-minute idle limit"
         )),
         _ => Verdict::fail(format!(
-            "idleTimeout {client} is not below Azure Cache for Redis' 10-minute idle limit, which applies whatever the timeout parameter says: the components hit connections Azure closed (broken pipe, EOF)"
+            "{client} is not below Azure Cache for Redis' 10-minute idle limit, which applies whatever the timeout parameter says: the components hit connections Azure closed (broken pipe, EOF)"
         ))
-        .fix("set connection.idleTimeout below 10m (e.g. 4m)"),
+        .fix(format!("set {key} below 10m (e.g. 4m)")),
     };
     v.with("provider", "Azure Cache for Redis")
         .with("server_timeout_s", AZURE_IDLE_S)
@@ -172,6 +182,24 @@ mod tests {
             .config
             .insert("timeout".into(), refused("config|get"));
         assert_eq!(judge(&t).outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn the_message_and_the_fix_name_the_key_the_values_use() {
+        let mut t = healthy_target("s");
+        server_timeout(&mut t, "300");
+        t.idle_timeout_key = Some("redis.connection.connMaxIdleTime".into());
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(
+            v.message.contains("connMaxIdleTime 5m0s is not below the server's timeout 300s"),
+            "{}",
+            v.message
+        );
+        assert_eq!(
+            v.remediation.as_deref(),
+            Some("set redis.connection.connMaxIdleTime below 300s, or the server's timeout to 0")
+        );
     }
 
     #[test]
