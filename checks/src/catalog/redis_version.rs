@@ -14,7 +14,7 @@ crate::check! {
     /// Redis 5, so a secret with a username locks every component out.
     ///
     /// ## How to fix
-    /// Upgrade Redis to 6.2 or later (7.x is what Solo's own BYO examples run), or drop the
+    /// Upgrade Redis to 6.2.6 or later (7.x is what Solo's own BYO examples run), or drop the
     /// username from the secret on a pre-6.0 server.
     ///
     /// ## On managed services
@@ -64,12 +64,12 @@ impl Check for RedisVersion {
             Verdict::fail(format!(
                 "{label} predates ACL users (6.0), but the components log in with a username"
             ))
-            .fix("upgrade Redis to 6.2 or later, or remove the username from the secret")
+            .fix("upgrade Redis to 6.2.6 or later, or remove the username from the secret")
         } else if version < SHIPPED {
             Verdict::warn(format!(
                 "{label} is older than 6.2.6, the version the add-ons ship with"
             ))
-            .fix("upgrade Redis to 6.2 or later")
+            .fix("upgrade Redis to 6.2.6 or later")
         } else {
             Verdict::pass(label)
         };
@@ -98,7 +98,12 @@ mod tests {
             ("5.0.7", Outcome::Fail),
         ] {
             set_info(&mut t, "redis_version", Some(version));
-            assert_eq!(judge(&t).outcome, outcome, "{version}");
+            let v = judge(&t);
+            assert_eq!(v.outcome, outcome, "{version}");
+            if outcome != Outcome::Pass {
+                // The fix names the version that passes, never one the server already has.
+                assert!(v.remediation.unwrap().contains("6.2.6 or later"), "{version}");
+            }
         }
         session(&mut t).login.as_mut().unwrap().with_username = false;
         assert_eq!(
