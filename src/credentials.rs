@@ -70,6 +70,7 @@ impl SecretSource {
         let mut facts = AuthFacts {
             enabled: plan.enabled,
             enabled_key: plan.enabled_key.clone(),
+            settable: plan.settable,
             ..AuthFacts::default()
         };
         if let CredentialSource::Secret {

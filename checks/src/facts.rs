@@ -108,8 +108,38 @@ pub struct ValuesIssue {
     pub at: Option<(u64, u64)>,
     /// Dotted key path, e.g. `redis.connection.dialTimeout`.
     pub key: String,
+    /// What kind of problem: what the run did with it follows from the kind.
+    #[serde(default)]
+    pub kind: IssueKind,
     /// What was found and what was expected.
     pub message: String,
+}
+
+/// What a [`ValuesIssue`] is about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    /// A key the chart does not have (a typo, or a top-level block Helm drops).
+    UnknownKey,
+    /// A client setting one level off its block (`redisStore.x.address` without `client:`).
+    KeyOneLevelOff,
+    /// A key of an older chart (`gloo-mesh-enterprise`, `gloo-mesh-agent`).
+    OtherChart,
+    /// A value of the wrong type, or not one of the allowed ones.
+    WrongType,
+    /// Not a Go duration, or a negative one.
+    BadDuration,
+    /// Not `host:port`.
+    BadAddress,
+    /// Two keys that say different things (`certs.enabled` and `socketType`).
+    Disagreement,
+    /// A setting the chart's templates pass differently or not at all.
+    Wiring,
+    /// An object of the rendered chart or the cluster.
+    Rendered,
+    /// Read from a facts file of an older version, which recorded no kind.
+    #[default]
+    Other,
 }
 
 /// How bad a [`ValuesIssue`] is.
@@ -289,8 +319,13 @@ impl TargetFacts {
 pub struct AuthFacts {
     /// The values turn authentication on.
     pub enabled: bool,
-    /// The values key that does, e.g. `redis.auth.enabled`.
+    /// The values key that does, e.g. `redis.auth.enabled`; when there is none, the block that
+    /// has none.
     pub enabled_key: String,
+    /// The values have a key that turns authentication on; the UI's OIDC session store has
+    /// none, so a fix cannot be "turn on auth in the values" there.
+    #[serde(default = "settable_by_default")]
+    pub settable: bool,
     /// Namespace of the secret.
     pub namespace: String,
     /// Name of the secret.
@@ -301,6 +336,10 @@ pub struct AuthFacts {
     pub password_key: String,
     /// What the secret lookup found.
     pub secret: SecretLookup,
+}
+
+fn settable_by_default() -> bool {
+    true
 }
 
 impl AuthFacts {

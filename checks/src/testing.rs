@@ -84,6 +84,7 @@ pub fn healthy_target(name: &str) -> TargetFacts {
         auth: AuthFacts {
             enabled: true,
             enabled_key: "redis.auth.enabled".into(),
+            settable: true,
             namespace: "gloo-mesh".into(),
             secret_name: "redis-auth-secrets".into(),
             username_key: "username".into(),

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use checks::facts::{Severity, ValuesIssue};
+use checks::facts::{IssueKind, Severity, ValuesIssue};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
@@ -257,6 +257,7 @@ pub async fn read(
         source: Some(ORIGIN.to_string()),
         at: None,
         key: format!("{} {}/{}", o.kind.name(), o.namespace, o.name),
+        kind: IssueKind::Rendered,
         message,
     };
     for (doc, (o, got)) in futures_util::future::join_all(reads)

@@ -106,6 +106,7 @@ fn ext_auth_storage(values: &Values, ns: &Namespaces) -> TargetPlan {
     plan.auth = AuthPlan {
         enabled: redis.flag("auth.enabled"),
         enabled_key: redis.key("auth.enabled"),
+        settable: true,
         source: CredentialSource::Secret {
             namespace: ns.addons.clone(),
             name: redis.string("auth.secretName", ""),

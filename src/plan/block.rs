@@ -120,6 +120,7 @@ pub fn sessions(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<Target
     plan.address_key = block.key("host");
     plan.auth.enabled = false;
     plan.auth.enabled_key = format!("{} has no auth setting", block.prefix);
+    plan.auth.settable = false;
     plan.tls.enabled = false;
     plan.tls.key = format!("{} has no TLS setting", block.prefix);
     plan.tls.ca = None;
@@ -283,6 +284,7 @@ impl Block<'_> {
             auth: AuthPlan {
                 enabled: self.flag("auth.enabled"),
                 enabled_key: self.key("auth.enabled"),
+                settable: true,
                 source: CredentialSource::Secret {
                     namespace: namespace.to_string(),
                     name: self.string("auth.secretName", "redis-auth-secrets"),

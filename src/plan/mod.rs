@@ -88,8 +88,12 @@ pub struct CaRef {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuthPlan {
     pub enabled: bool,
-    /// The values key that turns authentication on (for messages).
+    /// The values key that turns authentication on (for messages), or, when there is none,
+    /// the block that has none.
     pub enabled_key: String,
+    /// The values have a key that turns authentication on (`enabled_key`); the UI's OIDC
+    /// session store has none.
+    pub settable: bool,
     pub source: CredentialSource,
 }
 

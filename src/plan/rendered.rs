@@ -4,7 +4,7 @@
 //! A container this module does not know that is given Redis settings is a finding, never a
 //! guess; so is a known client whose settings are not among the objects.
 
-use checks::facts::{Severity, ValuesIssue};
+use checks::facts::{IssueKind, Severity, ValuesIssue};
 use serde_json::Value;
 
 use super::block::{Block, MGMT_AUTH_SECRET};
@@ -103,6 +103,7 @@ impl Reader<'_> {
             source: Some(w.origin.clone()),
             at: None,
             key,
+            kind: IssueKind::Rendered,
             message,
         });
     }
@@ -401,6 +402,7 @@ impl Reader<'_> {
         plan.auth = AuthPlan {
             enabled: Self::env_secret(c, "REDIS_PASSWORD").is_some(),
             enabled_key: format!("{on} env REDIS_PASSWORD"),
+            settable: true,
             source: self.env_credentials(c, &ns, "REDIS_USER", ""),
         };
         plan.builtin = self.builtin(&plan, "redis");
@@ -432,6 +434,7 @@ impl Reader<'_> {
                 source: Some(d.origin.clone()),
                 at: None,
                 key: at,
+                kind: IssueKind::Rendered,
                 message: "holds both a redis and a cookie block: which session store the UI \
                           uses is unknown, no target derived from it"
                     .to_string(),
@@ -492,6 +495,7 @@ impl Reader<'_> {
         plan.auth = AuthPlan {
             enabled: password.is_some(),
             enabled_key: format!("{on} env REDIS_PASSWORD"),
+            settable: true,
             source: CredentialSource::Secret {
                 namespace: ns.clone(),
                 name: password.map_or("redis-secrets", |(n, _)| n).to_string(),

@@ -245,6 +245,7 @@ pub(super) fn read_exporter(
     plan.auth = AuthPlan {
         enabled: password.is_some(),
         enabled_key: format!("{prefix}.password"),
+        settable: true,
         source: CredentialSource::Inline {
             location: prefix.to_string(),
             username: text("username"),

@@ -8,7 +8,7 @@
 mod keys;
 mod parse;
 
-use checks::facts::{Severity, ValuesIssue};
+use checks::facts::{IssueKind, Severity, ValuesIssue};
 use serde_json::Value;
 
 use crate::inputs::values::{Values, kind};
@@ -44,8 +44,9 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
                 issues.push(ValuesIssue {
                     severity: Severity::Warning,
                     source: values.source(key),
- at: values.position(key),
+                    at: values.position(key),
                     key: key.clone(),
+                    kind: IssueKind::OtherChart,
                     message: format!(
                         "belongs to the older {chart} chart, not gloo-platform: no targets are derived from it (this tool reads gloo-platform values); judge such a release from its rendered objects"
                     ),
@@ -60,8 +61,9 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
                 issues.push(ValuesIssue {
                     severity: Severity::Error,
                     source: values.source(key),
- at: values.position(key),
+                    at: values.position(key),
                     key: key.clone(),
+                    kind: IssueKind::UnknownKey,
                     message: format!(
                         "unknown top-level key (did you mean `{name}`?): Helm drops the whole block, so the chart's defaults apply (for `redis`, the built-in Redis at gloo-mesh-redis.gloo-mesh:6379)"
                     ),
@@ -99,8 +101,9 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
             issues.push(ValuesIssue {
                 severity: Severity::Warning,
                 source: values.source(socket),
- at: values.position(socket),
+                at: values.position(socket),
                 key: socket.to_string(),
+                kind: IssueKind::Disagreement,
                 message: format!(
                     "\"{kind}\" disagrees with {certs}: {on}; TLS is on when either says so, check which one you meant"
                 ),
@@ -111,12 +114,13 @@ pub fn validate(values: &Values) -> Vec<ValuesIssue> {
 }
 
 fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut Vec<ValuesIssue>) {
-    let mut issue = |severity, message: String| {
+    let mut issue = |severity, kind, message: String| {
         issues.push(ValuesIssue {
             severity,
             source: values.source(path),
             at: values.position(path),
             key: path.to_string(),
+            kind,
             message,
         })
     };
@@ -132,15 +136,21 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
                 match fields.iter().find(|(name, _)| name == key) {
                     Some((_, kind)) => walk(values, &child_path, child, *kind, issues),
                     None if matches!(expected, Map(_)) => {
-                        let (severity, message) = match one_level_up(path, key) {
-                            Some(found) => found,
-                            None => unknown_key(key, fields, map),
+                        let (severity, kind, message) = match one_level_up(path, key) {
+                            Some((severity, message)) => {
+                                (severity, IssueKind::KeyOneLevelOff, message)
+                            }
+                            None => {
+                                let (severity, message) = unknown_key(key, fields, map);
+                                (severity, IssueKind::UnknownKey, message)
+                            }
                         };
                         issues.push(ValuesIssue {
                             severity,
                             source: values.source(&child_path),
                             at: values.position(&child_path),
                             key: child_path,
+                            kind,
                             message,
                         })
                     }
@@ -150,25 +160,28 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
         }
         (Map(_) | Open(_), other) => issue(
             Severity::Error,
+            IssueKind::WrongType,
             format!("is {}, expected a mapping", kind(other)),
         ),
         (Bool, Value::Bool(_)) | (Int, Value::Number(_)) | (Str, Value::String(_)) => {
             if matches!(expected, Int) && value.as_i64().is_none() {
                 issue(
                     Severity::Error,
+                    IssueKind::WrongType,
                     format!("{} is not a whole number", shown()),
                 );
             }
         }
         (Bool, Value::String(s)) if s == "true" || s == "false" => issue(
             Severity::Error,
+            IssueKind::WrongType,
             format!(
                 "is the string \"{s}\", expected a boolean: the chart's templates read any non-empty string as true; write {s} without quotes"
             ),
         ),
         (Duration, _) => {
             if let Err(message) = parse_duration(value) {
-                issue(Severity::Error, message);
+                issue(Severity::Error, IssueKind::BadDuration, message);
             }
         }
         // Empty is the chart's default of a feature off (an enabled one is judged by
@@ -176,19 +189,21 @@ fn walk(values: &Values, path: &str, value: &Value, expected: Kind, issues: &mut
         (Address, Value::String(s)) if s.is_empty() => {}
         (Address, Value::String(s)) => {
             if let Err(message) = split_address(s) {
-                issue(Severity::Error, message);
+                issue(Severity::Error, IssueKind::BadAddress, message);
             }
         }
         (OneOf(choices), Value::String(s)) => {
             if !choices.contains(&s.as_str()) {
                 issue(
                     Severity::Error,
+                    IssueKind::WrongType,
                     format!("\"{s}\" is not one of {}", choices.join(", ")),
                 );
             }
         }
         (expected, other) => issue(
             Severity::Error,
+            IssueKind::WrongType,
             format!(
                 "{} is {}, expected {}",
                 shown(),
@@ -231,6 +246,7 @@ fn chart_wiring(values: &Values, issues: &mut Vec<ValuesIssue>) {
             source: values.source(key),
             at: values.position(key),
             key: key.to_string(),
+            kind: IssueKind::Wiring,
             message,
         })
     };
@@ -442,14 +458,20 @@ mod tests {
         let found = issues(
             "redis:\n  adress: x:1\n  auth: {enable: true}\n  connection: {readTimout: 1s}\n",
         );
-        let got: Vec<(&str, Severity)> =
-            found.iter().map(|i| (i.key.as_str(), i.severity)).collect();
+        let got: Vec<(&str, Severity, IssueKind)> = found
+            .iter()
+            .map(|i| (i.key.as_str(), i.severity, i.kind))
+            .collect();
         assert_eq!(
             got,
             [
-                ("redis.adress", Severity::Error),
-                ("redis.auth.enable", Severity::Error),
-                ("redis.connection.readTimout", Severity::Error),
+                ("redis.adress", Severity::Error, IssueKind::UnknownKey),
+                ("redis.auth.enable", Severity::Error, IssueKind::UnknownKey),
+                (
+                    "redis.connection.readTimout",
+                    Severity::Error,
+                    IssueKind::UnknownKey
+                ),
             ]
         );
         assert!(
@@ -496,6 +518,7 @@ mod tests {
             assert_eq!(found.len(), 1, "{yaml}: {found:?}");
             assert_eq!(found[0].key, key);
             assert_eq!(found[0].severity, Severity::Error);
+            assert_eq!(found[0].kind, IssueKind::UnknownKey);
             assert!(
                 found[0]
                     .message
@@ -539,6 +562,19 @@ mod tests {
         assert!(
             found.iter().all(|i| i.severity == Severity::Error),
             "{keys:?}"
+        );
+        let kinds: Vec<(&str, IssueKind)> =
+            found.iter().map(|i| (i.key.as_str(), i.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("redis.address", IssueKind::BadAddress),
+                ("redis.auth.enabled", IssueKind::WrongType),
+                ("redis.connection.dialTimeout", IssueKind::BadDuration),
+                ("redis.connection.idleTimeout", IssueKind::BadDuration),
+                ("redis.connection.maxConnAge", IssueKind::BadDuration),
+                ("redis.db", IssueKind::WrongType),
+            ]
         );
         let expect = [
             ("redis.address", "\"nohost\" is not host:port (no port)"),

@@ -36,10 +36,6 @@ crate::check! {
     }
 }
 
-/// How the planner names the auth setting of the legacy ext auth and portal blocks, which
-/// have none.
-const LEGACY_NO_AUTH: &str = "has no auth setting";
-
 impl Check for AuthLogin {
     fn meta(&self) -> &'static Meta {
         &Self::META
@@ -113,7 +109,7 @@ impl Check for AuthLogin {
             None => match if session.lets_anybody_in() { &Reply::Ok } else { &session.unauthenticated_ping } {
                 // The legacy ext auth and portal blocks have no auth setting at all: the fix
                 // cannot be "turn on auth in the values" there.
-                Reply::Ok if t.auth.enabled_key.ends_with(LEGACY_NO_AUTH) => Verdict::warn(format!(
+                Reply::Ok if !t.auth.settable => Verdict::warn(format!(
                     "the server accepts connections without credentials ({}); anyone who reaches it can read and change Gloo's data",
                     t.auth.enabled_key
                 ))
@@ -323,6 +319,7 @@ mod tests {
     fn a_legacy_block_without_an_auth_setting_is_not_told_to_turn_auth_on() {
         let mut t = healthy_target("extauth");
         t.auth.enabled_key = "extAuthService.extAuth.apiKeyStorage has no auth setting".into();
+        t.auth.settable = false;
         let s = session(&mut t);
         s.login = None;
         s.unauthenticated_ping = Reply::Ok;

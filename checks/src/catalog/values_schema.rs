@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::Severity;
+use crate::facts::{IssueKind, Severity};
 
 crate::check! {
     /// ## What it checks
@@ -119,20 +119,19 @@ impl Check for ValuesSchema {
 
 /// The fix for the errors found, saying truly what the run did with each kind of them.
 fn went_on(issues: &[crate::facts::ValuesIssue]) -> String {
-    let errors: Vec<&str> = issues
-        .iter()
-        .filter(|i| i.severity == Severity::Error)
-        .map(|i| i.message.as_str())
-        .collect();
-    let any = |f: &dyn Fn(&str) -> bool| errors.iter().any(|m| f(m));
+    let any = |kind: IssueKind| {
+        issues
+            .iter()
+            .any(|i| i.severity == Severity::Error && i.kind == kind)
+    };
     let mut did = Vec::new();
-    if any(&|m| m.starts_with("unknown")) {
+    if any(IssueKind::UnknownKey) {
         did.push("a misspelt key is dropped, so the chart's default applies");
     }
-    if any(&|m| m.contains("Go duration") || m.contains("is negative")) {
+    if any(IssueKind::BadDuration) {
         did.push("a bad duration is replaced by go-redis' default");
     }
-    if any(&|m| m.contains("is not host:port")) {
+    if any(IssueKind::BadAddress) {
         did.push("a malformed address is kept as written and cannot be dialled (its target's net.dns says so)");
     }
     if did.is_empty() {
@@ -160,12 +159,13 @@ mod tests {
         })
     }
 
-    fn issue(severity: Severity, key: &str, message: &str) -> ValuesIssue {
+    fn issue(severity: Severity, kind: IssueKind, key: &str, message: &str) -> ValuesIssue {
         ValuesIssue {
             severity,
             source: Some("values.yaml".into()),
             at: Some((3, 5)),
             key: key.into(),
+            kind,
             message: message.into(),
         }
     }
@@ -175,6 +175,7 @@ mod tests {
         assert_eq!(judge(vec![]).outcome, Outcome::Pass);
         let typo = issue(
             Severity::Warning,
+            IssueKind::UnknownKey,
             "redis.adress",
             "unknown key (did you mean `address`?)",
         );
@@ -186,6 +187,7 @@ mod tests {
         );
         let bad = issue(
             Severity::Error,
+            IssueKind::BadDuration,
             "redis.connection.dialTimeout",
             "\"5\" is not a Go duration",
         );
@@ -207,6 +209,7 @@ mod tests {
         assert!(!fix.contains("address"), "no address was malformed: {fix}");
         let v = judge(vec![issue(
             Severity::Error,
+            IssueKind::BadAddress,
             "redis.address",
             "\"redis\" is not host:port (no port)",
         )]);
@@ -237,7 +240,12 @@ mod tests {
         f.profile = "ci".into();
         assert_eq!(judge(&f).outcome, Outcome::Unknown);
         // What the values get wrong is still told.
-        f.values_issues = vec![issue(Severity::Error, "redis.adress", "unknown key")];
+        f.values_issues = vec![issue(
+            Severity::Error,
+            IssueKind::UnknownKey,
+            "redis.adress",
+            "unknown key",
+        )];
         assert_eq!(judge(&f).outcome, Outcome::Fail);
     }
 
