@@ -107,13 +107,13 @@ impl Check for AuthLogin {
         }
         match &session.login {
             None => match if session.lets_anybody_in() { &Reply::Ok } else { &session.unauthenticated_ping } {
-                // The legacy ext auth and portal blocks have no auth setting at all: the fix
-                // cannot be "turn on auth in the values" there.
+                // A block with no auth setting (the UI's OIDC session store): the fix cannot be
+                // "turn on auth in the values" there.
                 Reply::Ok if !t.auth.settable => Verdict::warn(format!(
                     "the server accepts connections without credentials ({}); anyone who reaches it can read and change Gloo's data",
                     t.auth.enabled_key
                 ))
-                .fix("this block cannot send credentials, so a password on the server would lock the component out: move the use case to redisStore.extAuthService.client (Gloo 2.6+), whose auth.enabled and secret carry credentials, then require a password; until then let only the add-on pods reach this Redis (a NetworkPolicy)"),
+                .fix(format!("{}: the chart gives this client no credentials, so a password on the server would lock {} out; let only its pods reach this Redis (a NetworkPolicy), or point it at a Redis that only it uses", t.auth.enabled_key, t.components.join(", "))),
                 Reply::Ok => Verdict::warn(format!(
                     "the server accepts connections without credentials (authentication is off in the values: {}); anyone who reaches it can read and change Gloo's data",
                     t.auth.enabled_key
@@ -316,9 +316,10 @@ mod tests {
     }
 
     #[test]
-    fn a_legacy_block_without_an_auth_setting_is_not_told_to_turn_auth_on() {
-        let mut t = healthy_target("extauth");
-        t.auth.enabled_key = "extAuthService.extAuth.apiKeyStorage has no auth setting".into();
+    fn a_block_without_an_auth_setting_is_not_told_to_turn_auth_on() {
+        let mut t = healthy_target("sessions");
+        t.components = vec!["ui".into()];
+        t.auth.enabled_key = "glooUi.auth.oidc.session.redis has no auth setting".into();
         t.auth.settable = false;
         let s = session(&mut t);
         s.login = None;
@@ -327,13 +328,14 @@ mod tests {
         assert_eq!(v.outcome, Outcome::Warn);
         assert!(
             v.message
-                .contains("(extAuthService.extAuth.apiKeyStorage has no auth setting)"),
+                .contains("(glooUi.auth.oidc.session.redis has no auth setting)"),
             "{}",
             v.message
         );
         let fix = v.remediation.unwrap();
         assert!(!fix.contains("turn on auth in the values"), "{fix}");
-        assert!(fix.contains("redisStore.extAuthService.client"), "{fix}");
+        assert!(!fix.contains("extAuthService"), "a fix of another component: {fix}");
+        assert!(fix.contains("would lock ui out"), "{fix}");
     }
 
     #[test]
