@@ -64,6 +64,18 @@ impl Lab {
         libtest_mimic::Trial::test(format!("{module}::{name}"), move || f(&lab))
     }
 
+    /// The lab's ports and directory written back as `${NAME}` (longest value first), so that
+    /// outputs of runs on different ports compare equal.
+    pub fn unsubstitute(&self, bytes: &[u8]) -> String {
+        let mut out = String::from_utf8_lossy(bytes).into_owned();
+        let mut vars: Vec<(&String, &String)> = self.0.vars.iter().collect();
+        vars.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+        for (k, v) in vars {
+            out = replace_whole(&out, v, &format!("${{{k}}}"));
+        }
+        out
+    }
+
     /// Replaces every `${NAME}` with the lab's value.
     pub fn substitute(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -72,6 +84,23 @@ impl Lab {
         }
         out
     }
+}
+
+/// `text` with every `from` that is not part of a longer number replaced by `to`.
+fn replace_whole(text: &str, from: &str, to: &str) -> String {
+    let digit_at = |i: usize| text.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(from) {
+        if i < last || (i > 0 && digit_at(i - 1)) || digit_at(i + from.len()) {
+            continue;
+        }
+        out.push_str(&text[last..i]);
+        out.push_str(to);
+        last = i + from.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 impl Drop for Inner {

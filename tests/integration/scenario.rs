@@ -122,6 +122,17 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
         args.extend(["--format".into(), "json".into()]);
     }
     let out = tool::run(&work, &args);
+    // The report of every scenario, kept for comparing two versions of the tool (a
+    // restructuring leaves every report byte-identical, timings aside: ci/compare-reports).
+    if let Some(dir) = std::env::var_os("PREFLIGHT_SCENARIO_REPORTS") {
+        let dir = Path::new(&dir);
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::write(
+            dir.join(format!("{name}.out")),
+            lab.unsubstitute(&out.stdout),
+        )
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code().unwrap_or(-1);
