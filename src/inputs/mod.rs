@@ -1,6 +1,7 @@
 //! What the user hands the tool: Helm values, Kubernetes secret manifests and rendered objects
 //! (from files, or read from the cluster by name).
 
+pub mod address;
 pub mod cluster;
 pub mod duration;
 mod file;

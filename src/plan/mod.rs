@@ -251,7 +251,7 @@ pub fn targets(values: &Values, ns: &Namespaces) -> Vec<TargetPlan> {
     // An address written with userinfo (`redis://user:pass@host`) is shown without it; its
     // endpoint, split from the address as written, already says it cannot be dialled.
     for plan in &mut out {
-        if let Cow::Owned(shown) = crate::scrub::without_userinfo(&plan.address) {
+        if let Cow::Owned(shown) = crate::inputs::address::without_userinfo(&plan.address) {
             plan.address = shown;
         }
     }

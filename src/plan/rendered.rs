@@ -63,7 +63,9 @@ pub fn targets(m: &Manifests, release: &str) -> (Vec<TargetPlan>, Vec<ValuesIssu
     out.extend(name_endpoints(telemetry));
     out.extend(sessions);
     for plan in &mut out {
-        if let std::borrow::Cow::Owned(shown) = crate::scrub::without_userinfo(&plan.address) {
+        if let std::borrow::Cow::Owned(shown) =
+            crate::inputs::address::without_userinfo(&plan.address)
+        {
             plan.address = shown;
         }
     }

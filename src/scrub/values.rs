@@ -116,7 +116,7 @@ pub fn redacted(value: &Value) -> Value {
                 .collect(),
         ),
         Value::Array(items) => Value::Array(items.iter().map(redacted).collect()),
-        Value::String(s) => Value::String(super::without_userinfo(s).into_owned()),
+        Value::String(s) => Value::String(crate::inputs::address::without_userinfo(s).into_owned()),
         other => other.clone(),
     }
 }

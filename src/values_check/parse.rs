@@ -53,7 +53,7 @@ pub fn parse_duration(value: &Value) -> Result<Setting, String> {
 ///
 /// Messages show the address without its userinfo: `redis://user:pass@host` never appears.
 pub fn split_address(address: &str) -> Result<(String, u16), String> {
-    let shown = crate::scrub::without_userinfo(address);
+    let shown = crate::inputs::address::without_userinfo(address);
     let bad = |why: &str| format!("\"{shown}\" is not host:port ({why})");
     if shown != address {
         return Err(bad(
