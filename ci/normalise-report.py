@@ -6,9 +6,9 @@ import re
 import sys
 
 VARYING = re.compile(
-    r"(_ms|_usec.*|run_id|used_memory.*|connected_clients|started_at|samples|latency.*|p50|p99|max|key)$"
+    r"(_ms|_usec.*|run_id|used_memory.*|connected_clients|started_at|samples|pings|latency.*|p50|p99|max|key)$"
 )
-NUMBER_UNIT = re.compile(r"\d+(\.\d+)? ?(ms|µs|us|s|MiB|KiB|B)\b")
+NUMBER_UNIT = re.compile(r"\d+(\.\d+)? ?(ms|µs|us|s|MiB|KiB|B|samples)\b")
 GENERATED = re.compile(r"redis-preflight:write-probe:[^\s\"]+|\b[0-9a-f]{8}\b")
 
 

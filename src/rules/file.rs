@@ -1,9 +1,6 @@
 //! Rule files: YAML read and validated before any probe runs. Whatever is wrong is one line
 //! naming the file, the rule and the position, and exit 2.
 
-use std::collections::BTreeSet;
-
-use cel::common::ast::{Expr, IdedExpr, LiteralValue, operators};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -17,7 +14,7 @@ pub const BUILT_IN_PREFIXES: [&str; 7] =
     ["values", "net", "tls", "auth", "redis", "layout", "data"];
 
 /// Names CEL resolves without a variable: the type names.
-const TYPE_NAMES: [&str; 11] = [
+pub(super) const TYPE_NAMES: [&str; 11] = [
     "int",
     "uint",
     "double",
@@ -175,21 +172,14 @@ fn rule(file: &str, raw: RawRule, env: &cel::Env) -> Result<Parsed, InputError> 
             }
             None => bad_when(None, WhenProblem::DoesNotParse { message: None }),
         })?;
-    let mut scan = Scan {
-        info: program.source_info(),
-        config: BTreeSet::new(),
-        error: None,
-    };
-    scan.walk(program.expression(), &mut Vec::new());
-    if let Some((offset, problem)) = scan.error.take() {
-        return Err(bad_when(offset.map(|o| line_col(&when, o)), problem));
-    }
+    let config = super::scan::scan(&program)
+        .map_err(|(offset, problem)| bad_when(offset.map(|o| line_col(&when, o)), problem))?;
     // Bounded like Kubernetes' CEL: what could cost too much is refused before any probe runs.
     let estimate = super::cost::Estimate::of(program.expression(), program.source_info());
     if let Some((offset, problem)) = estimate.error {
         return Err(bad_when(offset.map(|o| line_col(&when, o)), problem));
     }
-    let config: Vec<String> = scan.config.into_iter().collect();
+    let config: Vec<String> = config.into_iter().collect();
     for name in &config {
         if crate::scrub::config::is_pattern(name) {
             return Err(bad_when(
@@ -239,288 +229,6 @@ fn check_id(id: &str) -> Result<(), RuleProblem> {
     Ok(())
 }
 
-/// A walk over the expression: the variables it reads, the CONFIG parameters it names.
-struct Scan<'a> {
-    info: &'a cel::common::ast::SourceInfo,
-    config: BTreeSet<String>,
-    /// The first problem: its character offset in the expression, and what it is.
-    error: Option<(Option<usize>, WhenProblem)>,
-}
-
-impl Scan<'_> {
-    fn fail(&mut self, expr: &IdedExpr, problem: WhenProblem) {
-        if self.error.is_none() {
-            let offset = self
-                .info
-                .offset_for(expr.id)
-                .map(|(start, _)| start as usize);
-            self.error = Some((offset, problem));
-        }
-    }
-
-    /// The literal config parameter `expr` names, when `operand` is the variable `config`.
-    fn config_key(&mut self, operand: &IdedExpr, key: &IdedExpr, bound: &[String]) -> bool {
-        if !is_free(operand, "config", bound) {
-            return false;
-        }
-        match &key.expr {
-            Expr::Literal(LiteralValue::String(s)) => {
-                self.config.insert(s.inner().to_ascii_lowercase());
-            }
-            _ => self.fail(key, WhenProblem::ConfigByExpression),
-        }
-        true
-    }
-
-    /// A comparison between a path whose type is known and a literal of another type is
-    /// always false or an error: refused before the run (`config["maxmemory"] > 0`).
-    fn compare(&mut self, expr: &IdedExpr, left: &IdedExpr, right: &IdedExpr, bound: &[String]) {
-        let (Some(l), Some(r)) = (static_type(left, bound), static_type(right, bound)) else {
-            return;
-        };
-        let numeric = |t: &str| matches!(t, "int" | "uint" | "double");
-        if l == r || (numeric(l) && numeric(r)) {
-            return;
-        }
-        let (path, path_type, literal_type) = match (&left.expr, &right.expr) {
-            (_, Expr::Literal(_)) => (left, l, r),
-            _ => (right, r, l),
-        };
-        let name = crate::rules::render(path).unwrap_or_else(|| "the value".into());
-        self.fail(
-            expr,
-            WhenProblem::TypeMismatch {
-                name,
-                path_type,
-                literal_type,
-            },
-        );
-    }
-
-    fn walk(&mut self, expr: &IdedExpr, bound: &mut Vec<String>) {
-        match &expr.expr {
-            Expr::Ident(name) => {
-                if name == "config" && !bound.contains(name) {
-                    self.fail(expr, WhenProblem::ConfigByExpression);
-                } else if !bound.contains(name)
-                    && !VARIABLES.contains(&name.as_str())
-                    && !TYPE_NAMES.contains(&name.as_str())
-                    && !name.starts_with('@')
-                {
-                    let best = VARIABLES
-                        .iter()
-                        .max_by(|a, b| {
-                            strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
-                        })
-                        .unwrap_or(&"target");
-                    self.fail(
-                        expr,
-                        WhenProblem::UnknownVariable {
-                            name: name.clone(),
-                            nearest: best,
-                        },
-                    );
-                }
-            }
-            Expr::Call(call) => {
-                if let [left, right] = call.args.as_slice()
-                    && COMPARISONS.contains(&call.func_name.as_str())
-                {
-                    self.compare(expr, left, right, bound);
-                }
-                let handled = match (call.func_name.as_str(), call.args.as_slice()) {
-                    (operators::INDEX, [operand, key]) => {
-                        let handled = self.config_key(operand, key, bound);
-                        if handled {
-                            self.walk(key, bound);
-                        }
-                        handled
-                    }
-                    (operators::IN, [key, operand]) => {
-                        let handled = self.config_key(operand, key, bound);
-                        if handled {
-                            self.walk(key, bound);
-                        }
-                        handled
-                    }
-                    _ => false,
-                };
-                if !handled {
-                    if let Some(target) = &call.target {
-                        self.walk(target, bound);
-                    }
-                    for arg in &call.args {
-                        self.walk(arg, bound);
-                    }
-                }
-            }
-            Expr::Select(select) => {
-                if is_free(&select.operand, "config", bound) {
-                    self.config.insert(select.field.to_ascii_lowercase());
-                    return;
-                }
-                if let Some((record, fields)) = record_of(&select.operand, bound)
-                    && !fields.contains(&select.field.as_str())
-                {
-                    let best = fields
-                        .iter()
-                        .max_by(|a, b| {
-                            strsim::jaro_winkler(&select.field, a)
-                                .total_cmp(&strsim::jaro_winkler(&select.field, b))
-                        })
-                        .unwrap_or(&"name");
-                    self.fail(
-                        expr,
-                        WhenProblem::UnknownField {
-                            record: record.to_string(),
-                            field: select.field.clone(),
-                            nearest: best,
-                            fields,
-                        },
-                    );
-                }
-                self.walk(&select.operand, bound);
-            }
-            Expr::Comprehension(c) => {
-                self.walk(&c.iter_range, bound);
-                let depth = bound.len();
-                bound.push(c.iter_var.clone());
-                bound.extend(c.iter_var2.clone());
-                bound.push(c.accu_var.clone());
-                self.walk(&c.accu_init, bound);
-                self.walk(&c.loop_cond, bound);
-                self.walk(&c.loop_step, bound);
-                self.walk(&c.result, bound);
-                bound.truncate(depth);
-            }
-            Expr::List(list) => {
-                for e in &list.elements {
-                    self.walk(e, bound);
-                }
-            }
-            Expr::Map(map) => {
-                for entry in &map.entries {
-                    match &entry.expr {
-                        cel::common::ast::EntryExpr::MapEntry(e) => {
-                            self.walk(&e.key, bound);
-                            self.walk(&e.value, bound);
-                        }
-                        cel::common::ast::EntryExpr::StructField(f) => self.walk(&f.value, bound),
-                    }
-                }
-            }
-            Expr::Struct(s) => {
-                for entry in &s.entries {
-                    match &entry.expr {
-                        cel::common::ast::EntryExpr::MapEntry(e) => {
-                            self.walk(&e.key, bound);
-                            self.walk(&e.value, bound);
-                        }
-                        cel::common::ast::EntryExpr::StructField(f) => self.walk(&f.value, bound),
-                    }
-                }
-            }
-            Expr::Literal(_) | Expr::Unspecified => {}
-        }
-    }
-}
-
-/// The fields of `target`, `target.auth` and `server`: fixed records, so a misspelt field is
-/// an error before any evaluation (`info`, `config` and `values` are maps: any key may be absent).
-pub const TARGET_FIELDS: [&str; 9] = [
-    "name",
-    "use_case",
-    "components",
-    "address",
-    "host",
-    "port",
-    "tls",
-    "db",
-    "auth",
-];
-pub const AUTH_FIELDS: [&str; 2] = ["enabled", "username"];
-pub const SERVER_FIELDS: [&str; 7] = [
-    "version",
-    "version_parts",
-    "role",
-    "mode",
-    "run_id",
-    "flavor",
-    "anonymous",
-];
-
-/// When `expr` is one of the fixed records, its name and fields.
-fn record_of(expr: &IdedExpr, bound: &[String]) -> Option<(&'static str, &'static [&'static str])> {
-    if is_free(expr, "target", bound) {
-        return Some(("target", &TARGET_FIELDS));
-    }
-    if is_free(expr, "server", bound) {
-        return Some(("server", &SERVER_FIELDS));
-    }
-    match &expr.expr {
-        Expr::Select(s) if s.field == "auth" && is_free(&s.operand, "target", bound) => {
-            Some(("target.auth", &AUTH_FIELDS))
-        }
-        _ => None,
-    }
-}
-
-const COMPARISONS: [&str; 6] = [
-    operators::EQUALS,
-    operators::NOT_EQUALS,
-    operators::LESS,
-    operators::LESS_EQUALS,
-    operators::GREATER,
-    operators::GREATER_EQUALS,
-];
-
-/// The CEL type of a literal, or of a path into the environment whose type is fixed.
-fn static_type(expr: &IdedExpr, bound: &[String]) -> Option<&'static str> {
-    match &expr.expr {
-        Expr::Literal(LiteralValue::Int(_)) => return Some("int"),
-        Expr::Literal(LiteralValue::UInt(_)) => return Some("uint"),
-        Expr::Literal(LiteralValue::Double(_)) => return Some("double"),
-        Expr::Literal(LiteralValue::String(_)) => return Some("string"),
-        Expr::Literal(LiteralValue::Boolean(_)) => return Some("bool"),
-        Expr::Literal(LiteralValue::Null) => return Some("null"),
-        _ => {}
-    }
-    // config["x"], config.x: strings.
-    let operand_and_field = match &expr.expr {
-        Expr::Select(s) if !s.test => Some((&*s.operand, s.field.as_str())),
-        Expr::Call(c) if c.func_name == operators::INDEX && c.args.len() == 2 => {
-            match &c.args[1].expr {
-                Expr::Literal(LiteralValue::String(k)) => Some((&c.args[0], k.inner())),
-                _ => None,
-            }
-        }
-        _ => None,
-    }?;
-    let (operand, field) = operand_and_field;
-    if is_free(operand, "config", bound) {
-        return Some("string");
-    }
-    // info.<section>.<field>: strings.
-    if let Expr::Select(s) = &operand.expr
-        && !s.test
-        && is_free(&s.operand, "info", bound)
-    {
-        return Some("string");
-    }
-    let (record, _) = record_of(operand, bound)?;
-    Some(match (record, field) {
-        ("target", "port" | "db") => "int",
-        ("target", "tls") | ("target.auth", _) | ("server", "anonymous") => "bool",
-        ("target", "components") | ("server", "version_parts") => "list",
-        ("target", "auth") => "map",
-        _ => "string",
-    })
-}
-
-fn is_free(expr: &IdedExpr, name: &str, bound: &[String]) -> bool {
-    matches!(&expr.expr, Expr::Ident(n) if n == name && !bound.iter().any(|b| b == name))
-}
-
 /// 1-based line and column of a character offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut line = 1;
@@ -539,6 +247,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::scan::{AUTH_FIELDS, SERVER_FIELDS, TARGET_FIELDS};
 
     fn load(text: &str) -> Result<Vec<Parsed>, String> {
         let env = cel::Env::stdlib();

@@ -8,15 +8,19 @@
 
 pub mod cost;
 pub mod env;
+mod evidence;
+use evidence::{bounded, cause, collect_paths, render, shown};
 pub mod file;
+pub mod meter;
+mod scan;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use cel::common::ast::{Expr, IdedExpr, LiteralValue, operators};
-use checks::facts::{Facts, Observed, TargetFacts};
+use cel::common::ast::IdedExpr;
+use checks::facts::{Facts, TargetFacts};
 use checks::{Judged, Meta, Scope, Verdict};
 use reports::Outcome;
 use serde_json::Value;
@@ -160,7 +164,7 @@ impl RuleSet {
                     severity: parsed.severity,
                     targets: parsed.targets,
                     target_globs: parsed.target_globs,
-                    metered: cost::instrument(parsed.program.expression()),
+                    metered: meter::instrument(parsed.program.expression()),
                     program: parsed.program,
                 });
             }
@@ -265,7 +269,7 @@ fn context(
     values: &cel::Value,
 ) -> cel::Context<'static, 'static> {
     let mut ctx = cel::Context::with_env(env.clone());
-    ctx.add_function(cost::STEP, cost::step)
+    ctx.add_function(meter::STEP, meter::step)
         .expect("no overload is named @step");
     let parts = serde_json::to_value(e).expect("the environment serialises");
     if let Value::Object(map) = parts {
@@ -293,14 +297,14 @@ impl Rule {
         deadline: Instant,
     ) -> Verdict {
         let when = bounded(&self.when);
-        let result = match cost::metered(cost::MAX_COST, deadline, || {
+        let result = match meter::metered(cost::MAX_COST, deadline, || {
             cel::Value::resolve(&self.metered, ctx)
         }) {
             Ok(result) => result,
             Err(stop) => {
                 let why = match stop {
-                    cost::Stop::Deadline => "run deadline reached".to_string(),
-                    cost::Stop::Budget => format!(
+                    meter::Stop::Deadline => "run deadline reached".to_string(),
+                    meter::Stop::Budget => format!(
                         "stopped after {} evaluation steps, the budget of a rule",
                         cost::MAX_COST
                     ),
@@ -391,282 +395,5 @@ impl Rule {
     }
 }
 
-/// Maximal paths rooted at a free environment variable: `a.b.c`, `a["k"].b`.
-fn collect_paths<'e>(expr: &'e IdedExpr, bound: &mut Vec<String>, out: &mut Vec<&'e IdedExpr>) {
-    if render_root(expr, bound) {
-        out.push(expr);
-        return;
-    }
-    match &expr.expr {
-        Expr::Call(call) => {
-            if let Some(t) = &call.target {
-                collect_paths(t, bound, out);
-            }
-            for a in &call.args {
-                collect_paths(a, bound, out);
-            }
-        }
-        Expr::Select(s) => collect_paths(&s.operand, bound, out),
-        Expr::Comprehension(c) => {
-            collect_paths(&c.iter_range, bound, out);
-            let depth = bound.len();
-            bound.push(c.iter_var.clone());
-            bound.extend(c.iter_var2.clone());
-            bound.push(c.accu_var.clone());
-            collect_paths(&c.loop_step, bound, out);
-            collect_paths(&c.result, bound, out);
-            bound.truncate(depth);
-        }
-        Expr::List(l) => l.elements.iter().for_each(|e| collect_paths(e, bound, out)),
-        _ => {}
-    }
-}
-
-/// Whether `expr` is a path (more than the bare variable) into the environment.
-fn render_root(expr: &IdedExpr, bound: &[String]) -> bool {
-    let mut e = expr;
-    let mut depth = 0;
-    loop {
-        match &e.expr {
-            Expr::Ident(name) => {
-                return depth > 0
-                    && file::VARIABLES.contains(&name.as_str())
-                    && !bound.contains(name);
-            }
-            Expr::Select(s) if !s.test => e = &s.operand,
-            Expr::Call(c) if c.func_name == operators::INDEX && c.args.len() == 2 => {
-                if !matches!(c.args[1].expr, Expr::Literal(_)) {
-                    return false;
-                }
-                e = &c.args[0];
-            }
-            _ => return false,
-        }
-        depth += 1;
-    }
-}
-
-/// A path as the rule author writes it.
-pub(crate) fn render(expr: &IdedExpr) -> Option<String> {
-    match &expr.expr {
-        Expr::Ident(name) => Some(name.clone()),
-        Expr::Select(s) => Some(format!("{}.{}", render(&s.operand)?, s.field)),
-        Expr::Call(c) if c.func_name == operators::INDEX => {
-            let key = match &c.args[1].expr {
-                Expr::Literal(LiteralValue::String(s)) => quoted(s.inner()),
-                Expr::Literal(LiteralValue::Int(i)) => format!("{}", i.inner()),
-                _ => return None,
-            };
-            Some(format!("{}[{key}]", render(&c.args[0])?))
-        }
-        _ => None,
-    }
-}
-
-/// Why `path` could not be read on this target, in terms of what was observed.
-fn cause(path: &str, target: &TargetFacts) -> String {
-    let Some(session) = target.session.ok() else {
-        return format!("{path} is not available: no Redis session");
-    };
-    let root = path.split(['.', '[']).next().unwrap_or_default();
-    match root {
-        "config" => {
-            let param = path
-                .trim_start_matches("config")
-                .trim_start_matches('.')
-                .trim_start_matches("[\"")
-                .split(['"', '.', '['])
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            match session.config.get(&param) {
-                Some(Observed::Refused { error }) => {
-                    format!("the server refused CONFIG GET {param} ({error})")
-                }
-                Some(Observed::Failed { error, .. }) => format!(
-                    "CONFIG GET {param} gave no value ({error}; a server without this parameter answers with nothing)"
-                ),
-                Some(Observed::NotAttempted { because }) => {
-                    format!("CONFIG GET {param} was not sent: {because}")
-                }
-                Some(Observed::Ok { .. }) => format!("{path} is not available"),
-                None => format!(
-                    "the facts hold no CONFIG GET {param} (saved by a run without this rule?)"
-                ),
-            }
-        }
-        "info" => match session.info.problem() {
-            Some(problem) => format!("INFO was not readable ({problem})"),
-            None => format!("INFO does not report {path}"),
-        },
-        "server" => format!(
-            "the server did not tell {path} (INFO: {}; HELLO: {})",
-            session.info.problem().unwrap_or("read"),
-            session.hello.problem().unwrap_or("read")
-        ),
-        "values" => format!(
-            "the values do not set {}",
-            path.trim_start_matches("values.")
-        ),
-        _ => format!("{path} is not available"),
-    }
-}
-
-/// Text for a message, bounded.
-fn bounded(text: &str) -> String {
-    if text.chars().count() > MAX_VALUE {
-        let cut: String = text.chars().take(MAX_VALUE).collect();
-        format!("{cut}…")
-    } else {
-        text.to_string()
-    }
-}
-
-/// A CEL value as evidence: JSON-like, bounded.
-fn shown(value: &cel::Value) -> String {
-    let text = match value {
-        cel::Value::String(s) => quoted(s.as_str()),
-        cel::Value::Int(i) => i.to_string(),
-        cel::Value::UInt(u) => format!("{u}u"),
-        cel::Value::Float(f) => f.to_string(),
-        cel::Value::Bool(b) => b.to_string(),
-        cel::Value::Null => "null".into(),
-        cel::Value::List(items) => format!(
-            "[{}]",
-            items.iter().map(shown).collect::<Vec<_>>().join(", ")
-        ),
-        cel::Value::Map(m) => {
-            let mut entries: Vec<String> = m
-                .map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", key_text(k), shown(v)))
-                .collect();
-            entries.sort();
-            format!("{{{}}}", entries.join(", "))
-        }
-        cel::Value::Bytes(b) => format!("{} bytes", b.len()),
-        cel::Value::Function(name, _) => format!("function {name}"),
-        _ => "a value of another type".into(),
-    };
-    bounded(&text)
-}
-
-/// A string as a quoted literal with JSON's escapes (CEL's and JSON's agree on these).
-fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
-}
-
-fn key_text(k: &cel::objects::Key) -> String {
-    match k {
-        cel::objects::Key::String(s) => quoted(s.as_str()),
-        cel::objects::Key::Int(i) => i.to_string(),
-        cel::objects::Key::Uint(u) => format!("{u}u"),
-        cel::objects::Key::Bool(b) => b.to_string(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use checks::testing::{facts, healthy_target, session};
-
-    fn judge_one(when: &str, target: TargetFacts) -> Verdict {
-        let dir = std::env::temp_dir().join(format!("rules-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let path = dir.join(format!("{n}.yaml"));
-        let text = format!(
-            "rules:\n  - id: org.t\n    title: t\n    fix: the fix\n    severity: warn\n    when: '{}'\n",
-            when.replace('\'', "''")
-        );
-        std::fs::write(&path, text).unwrap();
-        let set = RuleSet::load(std::slice::from_ref(&path)).unwrap();
-        let _ = std::fs::remove_file(&path);
-        let facts = facts(vec![target]);
-        let judged = checks::evaluate(&facts);
-        let all = set.beside(
-            &facts,
-            judged,
-            Instant::now() + std::time::Duration::from_secs(60),
-        );
-        all.into_iter()
-            .find(|j| j.meta.id == "org.t")
-            .unwrap()
-            .verdict
-    }
-
-    #[test]
-    fn false_is_the_severity_with_the_observed_values_and_the_fix() {
-        let v = judge_one(
-            "config[\"maxmemory-policy\"] == \"allkeys-lru\"",
-            healthy_target("snapshot"),
-        );
-        assert_eq!(v.outcome, Outcome::Warn);
-        assert!(
-            v.message
-                .starts_with("config[\"maxmemory-policy\"] is \"noeviction\"; the rule wants"),
-            "{}",
-            v.message
-        );
-        assert_eq!(v.remediation.as_deref(), Some("the fix"));
-    }
-
-    #[test]
-    fn a_refused_read_is_unknown_naming_it_never_a_fail() {
-        let mut t = healthy_target("snapshot");
-        let s = session(&mut t);
-        s.info = Observed::Refused {
-            error: "NOPERM this user has no permissions to run the 'info' command".into(),
-        };
-        s.config.insert(
-            "maxmemory".into(),
-            Observed::Refused {
-                error: "ERR unknown command 'CONFIG'".into(),
-            },
-        );
-        let v = judge_one("info.memory.used_memory != \"0\"", t.clone());
-        assert_eq!(v.outcome, Outcome::Unknown);
-        assert!(
-            v.message.contains("INFO was not readable (NOPERM"),
-            "{}",
-            v.message
-        );
-        let v = judge_one("config[\"maxmemory\"] != \"0\"", t);
-        assert_eq!(v.outcome, Outcome::Unknown);
-        assert!(
-            v.message
-                .contains("the server refused CONFIG GET maxmemory (ERR unknown command"),
-            "{}",
-            v.message
-        );
-        assert!(v.remediation.unwrap().starts_with("verify by hand"));
-    }
-
-    #[test]
-    fn a_value_that_is_not_a_boolean_is_unknown() {
-        let v = judge_one("target.name", healthy_target("snapshot"));
-        assert_eq!(v.outcome, Outcome::Unknown);
-        assert!(
-            v.message.contains("gave \"snapshot\", not true or false"),
-            "{}",
-            v.message
-        );
-    }
-
-    #[test]
-    fn without_a_login_a_rule_is_skipped_naming_auth_login() {
-        let mut t = healthy_target("snapshot");
-        session(&mut t).login.as_mut().unwrap().reply = checks::facts::Reply::Error {
-            code: "WRONGPASS".into(),
-            message: "invalid username-password pair".into(),
-        };
-        let v = judge_one("target.tls", t);
-        assert_eq!(v.outcome, Outcome::Skip);
-        assert!(
-            v.message.starts_with("skipped: auth.login failed"),
-            "{}",
-            v.message
-        );
-    }
-}
+mod tests;
