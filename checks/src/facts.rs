@@ -518,8 +518,8 @@ pub enum TrustFailure {
     /// A trusted CA has the issuer's name, but the signature does not verify with its key
     /// (a CA made again under the same name, say).
     BadSignature,
-    /// Signed with an algorithm Go verifies and this tool's TLS library does not (ECDSA over
-    /// P-521, say).
+    /// Signed with an algorithm Go verifies and this tool does not (ECDSA with SHA-512 from a
+    /// P-256 or P-384 key, say).
     UnsupportedAlgorithm,
     /// The server certificate's extended key usage leaves out server authentication (Go:
     /// "certificate specifies an incompatible key usage").

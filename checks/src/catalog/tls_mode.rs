@@ -10,9 +10,9 @@ crate::check! {
     ///
     /// A server that refuses the handshake for its versions or cipher suites is asked again
     /// with what Go offers: one that speaks only TLS 1.1 or older refuses the components too
-    /// (`fail`); one restricted to TLS 1.2 CBC suites, or one whose key this tool's TLS
-    /// library cannot use (ECDSA P-521), lets them in but not this tool (`unknown`: nothing
-    /// behind TLS was checked).
+    /// (`fail`); one restricted to TLS 1.2 CBC suites, or one that accepts Go's other suites
+    /// and refuses this tool's offer (a key-exchange curve only Go offers, P-521), lets them in
+    /// but not this tool (`unknown`: nothing behind TLS was checked).
     ///
     /// ## Why Gloo needs it
     /// A plaintext Redis answers a TLS ClientHello with an error and hangs up; a TLS-only
@@ -134,16 +134,17 @@ fn refused_offer(h: &Handshake, error: &str, address: &str) -> Option<Verdict> {
             "the server refuses the TLS versions and cipher suites the components (Go) offer: {error} to this tool, {description} to TLS 1.2 with Go 1.23's default suites (ECDHE only: a server that speaks only RSA key exchange let components built with Go 1.21 or earlier in, and refuses Go 1.22 on)"
         ))
         .fix(ALLOW),
-        // Go's offer differs from this tool's in its curves and signature schemes too (P-521).
+        // Go's offer differs from this tool's in its key-exchange curves (P-521) and its SHA-1
+        // signature schemes too.
         GoHello::Chose {
-            version,
             cipher_suite,
             version_ok: true,
             cbc: false,
+            ..
         } => Verdict::unknown(format!(
-            "the server accepts Go's TLS 1.2 offer ({version}, {cipher_suite}; Go itself negotiates TLS 1.3 where the server speaks it) but refused this tool's handshake ({error}): most likely its certificate has a key this tool's TLS library cannot use (ECDSA over P-521, say), so nothing behind TLS could be checked"
+            "the server accepts what Go offers (asked with TLS 1.2, it chose {cipher_suite}) but refused this tool's handshake ({error}): the two offers differ in their key-exchange curves (Go also offers P-521, which this tool cannot use for a key exchange) and in their SHA-1 signature schemes, so the components (Go) most likely connect — with TLS 1.3 where the server speaks it, as Go 1.23 does with a server that allows only P-521 for the key exchange — and nothing behind TLS could be checked"
         ))
-        .fix(format!("verify by hand: openssl s_client -connect {address} shows the server's key; a P-256 or P-384 ECDSA or an RSA key serves both Go and this tool")),
+        .fix(format!("verify by hand: openssl s_client -connect {address} shows the server's key-exchange group and signature; allowing X25519, P-256 or P-384 for the key exchange (OpenSSL's defaults) serves both Go and this tool")),
         GoHello::Nothing => return None,
     })
 }
@@ -208,14 +209,20 @@ mod tests {
         });
         assert_eq!(none.outcome, Outcome::Fail);
         assert!(none.remediation.unwrap().contains("tls-protocols"));
-        let p521 = judged(GoHello::Chose {
+        let curves = judged(GoHello::Chose {
             version: "TLS 1.2".into(),
             version_ok: true,
             cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into(),
             cbc: false,
         });
-        assert_eq!(p521.outcome, Outcome::Unknown);
-        assert!(p521.message.contains("P-521"), "{}", p521.message);
+        assert_eq!(curves.outcome, Outcome::Unknown);
+        assert!(
+            curves.message.contains("key-exchange curves (Go also offers P-521")
+                && curves.message.contains("with TLS 1.3 where the server speaks it")
+                && !curves.message.contains("negotiate TLS 1.2"),
+            "{}",
+            curves.message
+        );
         let generic = judged(GoHello::Nothing);
         assert!(generic.message.starts_with("no TLS handshake with"), "{}", generic.message);
     }
