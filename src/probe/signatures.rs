@@ -166,6 +166,42 @@ pub fn verify_with_key(
     Some(fitting.verify_signature(key, message, signature).is_ok())
 }
 
+/// Whether a TLS 1.2 handshake signature with `scheme` over `message` verifies with the key
+/// of the certificate `cert`: any algorithm of the scheme whose key type is the key's, as Go
+/// verifies TLS 1.2 (the curve is not tied to the hash there).
+pub fn verify_tls12(
+    cert: &[u8],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    let Some((key_algorithm, key)) = subject_public_key_info(cert).and_then(key_parts) else {
+        return false;
+    };
+    ALGORITHMS
+        .mapping
+        .iter()
+        .filter(|(s, _)| *s == scheme)
+        .flat_map(|(_, algorithms)| algorithms.iter())
+        .filter(|a| a.public_key_alg_id().as_ref() == key_algorithm)
+        .any(|a| a.verify_signature(key, message, signature).is_ok())
+}
+
+/// The contents of a certificate's SubjectPublicKeyInfo SEQUENCE (version 1 certificates too).
+fn subject_public_key_info(cert: &[u8]) -> Option<&[u8]> {
+    let (certificate, _) = der_take(cert, 0x30)?;
+    let (tbs, _) = der_take(certificate, 0x30)?;
+    // The version, [0] EXPLICIT, is absent from a version 1 certificate.
+    let rest = der_take(tbs, 0xa0).map_or(tbs, |(_, rest)| rest);
+    let (_, rest) = der_take(rest, 0x02)?; // serial number
+    let (_, rest) = der_take(rest, 0x30)?; // signature algorithm
+    let (_, rest) = der_take(rest, 0x30)?; // issuer
+    let (_, rest) = der_take(rest, 0x30)?; // validity
+    let (_, rest) = der_take(rest, 0x30)?; // subject
+    let (spki, _) = der_take(rest, 0x30)?;
+    Some(spki)
+}
+
 /// A SubjectPublicKeyInfo's algorithm (the contents of its AlgorithmIdentifier) and key (the
 /// BIT STRING's bytes, a whole number of them).
 fn key_parts(spki: &[u8]) -> Option<(&[u8], &[u8])> {

@@ -192,6 +192,7 @@ async fn connect(
     });
     let mut facts = unanswered(String::new(), 0.0);
     facts.error = None;
+    let mut go_cert_requested = false;
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
         Err(e) => {
@@ -235,7 +236,13 @@ async fn connect(
             let ask = compare_with_go && nothing_presented && refused_offer(&e);
             if let (Some(peer), true) = (peer, ask) {
                 let left = deadline.saturating_sub(start.elapsed());
-                facts.go_hello = Some(super::go_hello::ask(peer, host, left).await);
+                let answer = super::go_hello::ask(peer, host, left).await;
+                // TLS 1.2 with CBC suites only: the chain Go's offer got is judged as any other.
+                if let Some(flight) = answer.flight {
+                    *recorder.chain.lock().expect("recorder") = flight.chain;
+                    go_cert_requested = flight.client_cert_requested;
+                }
+                facts.go_hello = Some(answer.hello);
             }
             None
         }
@@ -262,6 +269,8 @@ async fn connect(
             facts.client_cert_rejection = Some(alert.to_string());
         }
     }
+    // Asked for in the flight Go's offer got: this tool's alert was about its offer, not this.
+    facts.client_cert_requested |= go_cert_requested;
     facts.duration_ms = elapsed_ms(start);
     (facts, stream)
 }

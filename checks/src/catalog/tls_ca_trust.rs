@@ -18,7 +18,10 @@ crate::check! {
     /// verified as Go verifies it. A chain signed with an algorithm Go implements and this
     /// tool does not (ECDSA with SHA-512 from a P-256 or P-384 key) is `unknown`, never
     /// `fail`, with the `openssl verify` to run.
-
+    ///
+    /// A TLS 1.2 server with CBC cipher suites only, which this tool cannot speak, sends its
+    /// certificates in the clear: they are read from its answer to Go's offer and judged here
+    /// as any chain.
     ///
     /// ## Why Gloo needs it
     /// The components refuse a server they cannot verify ("x509: certificate signed by

@@ -10,9 +10,12 @@ crate::check! {
     ///
     /// A server that refuses the handshake for its versions or cipher suites is asked again
     /// with what Go offers: one that speaks only TLS 1.1 or older refuses the components too
-    /// (`fail`); one restricted to TLS 1.2 CBC suites, or one that accepts Go's other suites
-    /// and refuses this tool's offer (a key-exchange curve only Go offers, P-521), lets them in
-    /// but not this tool (`unknown`: nothing behind TLS was checked).
+    /// (`fail`). One restricted to TLS 1.2 CBC suites lets the components in (Go 1.23 offers
+    /// its ECDHE CBC suites) but not this tool: this passes, naming the suite Go negotiates;
+    /// its certificates, sent in the clear in TLS 1.2, are judged by `tls.ca-trust`,
+    /// `tls.hostname` and `tls.expiry`, and what needs the Redis session is `unknown`. One that
+    /// accepts Go's other suites and refuses this tool's offer (a key-exchange curve only Go
+    /// offers, P-521) is `unknown`: nothing behind TLS was checked.
     ///
     /// ## Why Gloo needs it
     /// A plaintext Redis answers a TLS ClientHello with an error and hangs up; a TLS-only
@@ -56,6 +59,13 @@ impl Check for TlsMode {
                     "run again; if it persists, check that the address is reachable from here",
                 );
             };
+            if let Some(suite) = h.cbc_only() {
+                return Verdict::pass(format!(
+                    "the server speaks TLS, as the values say: TLS 1.2 with CBC cipher suites only, and the components (Go) negotiate TLS 1.2 with {suite}, which this tool cannot speak; the certificates the server sends in the clear are judged (tls.ca-trust, tls.hostname, tls.expiry), what needs the Redis session is not"
+                ))
+                .with("go_cipher_suite", suite)
+                .with("handshake_error", h.error.clone().unwrap_or_default());
+            }
             if h.completed || !h.chain.is_empty() {
                 let version = h
                     .version
@@ -122,12 +132,13 @@ fn refused_offer(h: &Handshake, error: &str, address: &str) -> Option<Verdict> {
             "the server speaks only {version} and older ({error} to TLS 1.2 and 1.3): the components (Go) require TLS 1.2 or later"
         ))
         .fix(ALLOW),
+        // Its certificates could not be read whole (see `Handshake::cbc_only` for when they were).
         GoHello::Chose {
             cipher_suite,
             cbc: true,
             ..
         } => Verdict::unknown(format!(
-            "the server allows TLS 1.2 with CBC cipher suites only ({cipher_suite}; {error} to the others): the components (Go) accept it, this tool does not speak CBC, so nothing behind TLS could be checked"
+            "the server allows TLS 1.2 with CBC cipher suites only ({cipher_suite}; {error} to the others): the components (Go) accept it, this tool does not speak CBC, and the server's certificates could not be read whole, so nothing behind TLS could be checked"
         ))
         .fix(format!("{ALLOW}: Go and this tool both speak those; until then verify by hand with redis-cli --tls")),
         GoHello::Alert { description } => Verdict::fail(format!(
@@ -193,6 +204,7 @@ mod tests {
             version_ok: false,
             cipher_suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into(),
             cbc: true,
+            flight_read: false,
         });
         assert_eq!(old.outcome, Outcome::Fail);
         assert!(old.message.contains("speaks only TLS 1.1 and older"), "{}", old.message);
@@ -201,6 +213,7 @@ mod tests {
             version_ok: true,
             cipher_suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into(),
             cbc: true,
+            flight_read: false,
         });
         assert_eq!(cbc.outcome, Outcome::Unknown);
         assert!(cbc.message.contains("the components (Go) accept it"), "{}", cbc.message);
@@ -214,6 +227,7 @@ mod tests {
             version_ok: true,
             cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into(),
             cbc: false,
+            flight_read: false,
         });
         assert_eq!(curves.outcome, Outcome::Unknown);
         assert!(
@@ -225,6 +239,29 @@ mod tests {
         );
         let generic = judged(GoHello::Nothing);
         assert!(generic.message.starts_with("no TLS handshake with"), "{}", generic.message);
+    }
+
+    // See: issue 19, item 4.
+    #[test]
+    fn cbc_only_passes_naming_the_suite_go_negotiates() {
+        let mut t = healthy_target("s");
+        crate::testing::with_cbc_only_tls(&mut t);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert!(
+            v.message.contains("the components (Go) negotiate TLS 1.2 with TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, which this tool cannot speak"),
+            "{}",
+            v.message
+        );
+        // Its flight not read whole: nothing to judge, as before.
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain.clear();
+        if let Some(GoHello::Chose { flight_read, .. }) = &mut h.go_hello {
+            *flight_read = false;
+        }
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("could not be read whole"), "{}", v.message);
     }
 
     #[test]
