@@ -287,6 +287,43 @@ mod tests {
         &judged.iter().find(|j| j.meta.id == id).unwrap().verdict
     }
 
+    // See: issue 19, item 4.
+    #[test]
+    fn cbc_only_judges_the_certificates_and_passes_nothing_of_the_session() {
+        let mut t = healthy_target("snapshot");
+        crate::testing::with_cbc_only_tls(&mut t);
+        let judged = evaluate(&facts(vec![t]));
+        for id in [
+            "tls.mode",
+            "tls.ca-trust",
+            "tls.hostname",
+            "tls.expiry",
+            "tls.client-cert",
+        ] {
+            assert_eq!(outcome_of(&judged, id).outcome, Outcome::Pass, "{id}");
+        }
+        let login = outcome_of(&judged, "auth.login");
+        assert_eq!(login.outcome, Outcome::Unknown);
+        assert!(
+            login.message.contains("the server offers only CBC cipher suites (TLS 1.2), which this tool cannot speak; the components (Go) connect with TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+            "{}",
+            login.message
+        );
+        assert!(
+            login
+                .remediation
+                .as_deref()
+                .unwrap()
+                .contains("redis-cli --tls")
+        );
+        for j in judged
+            .iter()
+            .filter(|j| j.meta.phase == Phase::Session && j.target != "*")
+        {
+            assert_ne!(j.verdict.outcome, Outcome::Pass, "{}", j.meta.id);
+        }
+    }
+
     #[test]
     fn a_closed_port_skips_every_redis_check_naming_net_tcp() {
         let mut t = healthy_target("snapshot");

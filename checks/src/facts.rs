@@ -556,6 +556,25 @@ pub struct Handshake {
     pub message_too_large: bool,
 }
 
+impl Handshake {
+    /// The cipher suite Go negotiates when the server speaks TLS 1.2 with CBC suites only,
+    /// which this tool cannot speak, and its certificates were read from the flight that Go's
+    /// offer got (`chain` holds them): the certificate checks judge them, and nothing behind
+    /// TLS (the login, the reads) could be checked.
+    pub fn cbc_only(&self) -> Option<&str> {
+        match &self.go_hello {
+            Some(GoHello::Chose {
+                cipher_suite,
+                version_ok: true,
+                cbc: true,
+                flight_read: true,
+                ..
+            }) if !self.completed && !self.chain.is_empty() => Some(cipher_suite),
+            _ => None,
+        }
+    }
+}
+
 /// Why a chain did not verify against the trusted CAs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -565,8 +584,8 @@ pub enum TrustFailure {
     /// A trusted CA has the issuer's name, but the signature does not verify with its key
     /// (a CA made again under the same name, say).
     BadSignature,
-    /// Signed with an algorithm Go verifies and this tool's TLS library does not (ECDSA over
-    /// P-521, say).
+    /// Signed with an algorithm Go verifies and this tool does not (ECDSA with SHA-512 from a
+    /// P-256 or P-384 key, say).
     UnsupportedAlgorithm,
     /// The server certificate's extended key usage leaves out server authentication (Go:
     /// "certificate specifies an incompatible key usage").
@@ -592,6 +611,12 @@ pub enum GoHello {
         cipher_suite: String,
         /// A CBC suite, which Go accepts and this tool does not speak.
         cbc: bool,
+        /// For TLS 1.2 with a CBC suite: the server's flight after its ServerHello was read
+        /// through ServerHelloDone, well-formed as Go reads it, its key exchange signed with
+        /// the leaf's key. The certificates it sent in the clear are the handshake's `chain`,
+        /// verified as any other.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        flight_read: bool,
     },
     /// It refused that too, with this alert.
     Alert {

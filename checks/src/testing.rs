@@ -340,6 +340,26 @@ pub fn with_tls(target: &mut TargetFacts) {
     };
 }
 
+/// The handshake of a TLS 1.2 server with CBC suites only, whose certificates were read
+/// from the flight Go's offer got.
+pub fn with_cbc_only_tls(t: &mut TargetFacts) {
+    with_tls(t);
+    let h = t.tls_facts.handshake.as_mut().unwrap();
+    h.completed = false;
+    h.version = None;
+    h.error = Some("the server sent TLS alert handshake_failure".into());
+    h.go_hello = Some(GoHello::Chose {
+        version: "TLS 1.2".into(),
+        version_ok: true,
+        cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA".into(),
+        cbc: true,
+        flight_read: true,
+    });
+    t.session = Observed::not_attempted(
+        "the server offers only CBC cipher suites (TLS 1.2), which this tool cannot speak; the components (Go) connect with TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+    );
+}
+
 /// Judges one target alone with `check`, for the table tests.
 pub fn judge(check: &dyn Check, target: &TargetFacts) -> Verdict {
     let f = facts(vec![target.clone()]);

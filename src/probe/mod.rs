@@ -7,6 +7,7 @@ pub mod field;
 pub mod go_hello;
 pub mod kube;
 pub mod session;
+pub mod signatures;
 pub mod socket;
 pub mod target;
 pub mod tcp;

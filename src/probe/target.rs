@@ -110,10 +110,16 @@ pub async fn probe(job: &Job, dialer: &Dialer, slot: &Mutex<TargetFacts>) {
                         .is_some_and(|a| is_redis(&a)),
                 ),
             };
+            let because = match handshake.cbc_only() {
+                Some(suite) => format!(
+                    "the server offers only CBC cipher suites (TLS 1.2), which this tool cannot speak; the components (Go) connect with {suite}"
+                ),
+                None => "no verified TLS connection (fix TLS first)".to_string(),
+            };
             update(slot, |t| {
                 t.tls_facts.handshake = Some(handshake.clone());
                 t.tls_facts.speaks_other_mode = plaintext;
-                t.session = Observed::not_attempted("no verified TLS connection (fix TLS first)");
+                t.session = Observed::not_attempted(because);
             });
             return;
         };

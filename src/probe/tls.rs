@@ -129,8 +129,9 @@ impl ResolvesClientCert for Recorder {
     }
 }
 
+/// ring, with ECDSA over P-521 added for verification (see `signatures`).
 fn provider() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::ring::default_provider()
+    super::signatures::provider()
 }
 
 /// Handshakes over `tcp` with `host` as the server name, trusting `roots`, within `deadline`,
@@ -191,6 +192,7 @@ async fn connect(
     });
     let mut facts = unanswered(String::new(), 0.0);
     facts.error = None;
+    let mut go_cert_requested = false;
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
         Err(e) => {
@@ -234,7 +236,13 @@ async fn connect(
             let ask = compare_with_go && nothing_presented && refused_offer(&e);
             if let (Some(peer), true) = (peer, ask) {
                 let left = deadline.saturating_sub(start.elapsed());
-                facts.go_hello = Some(super::go_hello::ask(peer, host, left).await);
+                let answer = super::go_hello::ask(peer, host, left).await;
+                // TLS 1.2 with CBC suites only: the chain Go's offer got is judged as any other.
+                if let Some(flight) = answer.flight {
+                    *recorder.chain.lock().expect("recorder") = flight.chain;
+                    go_cert_requested = flight.client_cert_requested;
+                }
+                facts.go_hello = Some(answer.hello);
             }
             None
         }
@@ -261,6 +269,8 @@ async fn connect(
             facts.client_cert_rejection = Some(alert.to_string());
         }
     }
+    // Asked for in the flight Go's offer got: this tool's alert was about its offer, not this.
+    facts.client_cert_requested |= go_cert_requested;
     facts.duration_ms = elapsed_ms(start);
     (facts, stream)
 }
@@ -317,7 +327,7 @@ fn verify_apart(
             roots,
             intermediates,
             at,
-            provider().signature_verification_algorithms.all,
+            super::signatures::ALGORITHMS.all,
         )
         .or_else(|e| {
             use rustls::CertificateError::{
@@ -376,8 +386,9 @@ fn verify_apart(
     (trust, name_ok)
 }
 
-/// webpki's reason when the chain is signed with an algorithm ring does not implement (ECDSA
-/// over P-521, say), which Go's crypto/x509 verifies: its own words are a dump of OIDs.
+/// webpki's reason when the chain is signed with an algorithm this tool does not implement
+/// (ECDSA with SHA-512 from a P-256 or P-384 key, say), which Go's crypto/x509 verifies: its
+/// own words are a dump of OIDs.
 const UNSUPPORTED_ALGORITHM: &str = "UnsupportedSignatureAlgorithm (a signature or key algorithm this tool's TLS library does not implement)";
 
 /// Whether rustls' error is webpki's `reason`, which rustls passes on wrapped as `Other`.
@@ -435,34 +446,73 @@ const V1_NAMELESS: &str = "a version 1 certificate has no extensions, so no subj
 /// Whether a trust anchor named as the certificate's issuer signed it: the chain Go builds for
 /// a leaf that webpki refuses (a version 1 certificate, or one that says it is a CA). An
 /// intermediate between them is not followed; such a leaf comes from a hand-made CA, which
-/// signs it directly.
+/// signs it directly. The signature is verified with the same algorithms as every chain.
 fn signed_by_an_anchor(cert: &[u8], roots: &RootCertStore) -> Result<(), (String, TrustFailure)> {
-    use x509_parser::prelude::FromDer;
-    use x509_parser::x509::SubjectPublicKeyInfo;
-    let (_, cert) = x509_parser::parse_x509_certificate(cert)
+    let unreadable = || {
+        (
+            "the certificate is not well-formed DER".to_string(),
+            TrustFailure::Other,
+        )
+    };
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert)
         .map_err(|e| (e.to_string(), TrustFailure::Other))?;
-    let issuer = der_contents(cert.issuer().as_raw());
+    let issuer = der_contents(parsed.issuer().as_raw());
+    let (tbs, algorithm, signature) = signed_parts(cert).ok_or_else(unreadable)?;
     // webpki keeps an anchor's subject and key as the contents of their DER SEQUENCE.
-    let named: Vec<_> = roots
+    let verdicts: Vec<Option<bool>> = roots
         .roots
         .iter()
         .filter(|anchor| anchor.subject.as_ref() == issuer)
+        .map(|anchor| {
+            super::signatures::verify_with_key(
+                anchor.subject_public_key_info.as_ref(),
+                algorithm,
+                tbs,
+                signature,
+            )
+        })
         .collect();
-    let signed = named.iter().any(|anchor| {
-        let spki = der_sequence(anchor.subject_public_key_info.as_ref());
-        SubjectPublicKeyInfo::from_der(&spki)
-            .is_ok_and(|(_, key)| cert.verify_signature(Some(&key)).is_ok())
-    });
-    match (signed, named.is_empty()) {
-        (true, _) => Ok(()),
-        (false, true) => Err((
+    if verdicts.contains(&Some(true)) {
+        return Ok(());
+    }
+    if verdicts.is_empty() {
+        return Err((
             "invalid peer certificate: UnknownIssuer (signed by none of the trusted CAs)".into(),
             TrustFailure::UnknownIssuer,
-        )),
-        (false, false) => Err((
+        ));
+    }
+    Err(if verdicts.contains(&Some(false)) {
+        (
             "invalid peer certificate: BadSignature".into(),
             TrustFailure::BadSignature,
-        )),
+        )
+    } else if is_sha1(algorithm) {
+        (SHA1_SIGNATURE.to_string(), TrustFailure::Sha1)
+    } else if go_verifies(algorithm) {
+        (
+            UNSUPPORTED_ALGORITHM.to_string(),
+            TrustFailure::UnsupportedAlgorithm,
+        )
+    } else {
+        (
+            "invalid peer certificate: a signature algorithm Go does not verify either".into(),
+            TrustFailure::Other,
+        )
+    })
+}
+
+/// A certificate's signed part (the whole TBSCertificate element), its signature algorithm
+/// (the contents of the AlgorithmIdentifier) and its signature (the BIT STRING's bytes).
+fn signed_parts(cert: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    use super::signatures::der_take;
+    let (certificate, _) = der_take(cert, 0x30)?;
+    let (_, rest) = der_take(certificate, 0x30)?;
+    let tbs = &certificate[..certificate.len() - rest.len()];
+    let (algorithm, rest) = der_take(rest, 0x30)?;
+    let (bits, rest) = der_take(rest, 0x03)?;
+    match (bits.split_first(), rest.is_empty()) {
+        (Some((0, signature)), true) => Some((tbs, algorithm, signature)),
+        _ => None,
     }
 }
 
@@ -489,6 +539,7 @@ fn der_contents(der: &[u8]) -> &[u8] {
 }
 
 /// `contents` as a DER SEQUENCE.
+#[cfg(test)]
 fn der_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
     let mut der = vec![0x30];

@@ -46,6 +46,15 @@ impl Check for AuthLogin {
         let session = match &t.session {
             Observed::Ok { value } => value,
             Observed::NotAttempted { because } => {
+                if t.tls_facts.handshake.as_ref().and_then(|h| h.cbc_only()).is_some() {
+                    return Verdict::unknown(format!(
+                        "the login was not tried: {because}, so the login and every read behind TLS could not be checked here"
+                    ))
+                    .fix(format!(
+                        "verify the login by hand over TLS (redis-cli --tls -h {} -p {}, OpenSSL speaks CBC); to let this tool check it, allow TLS 1.3 or TLS 1.2 ECDHE-GCM suites on the server too (tls-protocols \"TLSv1.2 TLSv1.3\"), which Go speaks as well",
+                        t.host, t.port
+                    ));
+                }
                 return Verdict::unknown(format!("the login was not tried: {because}")).fix(
                     "make the credentials available where the preflight runs, then run it again",
                 );

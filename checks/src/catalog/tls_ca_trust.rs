@@ -14,9 +14,14 @@ crate::check! {
     /// Differences between Go's verifier and this tool's (webpki) are bridged: a version 1
     /// server certificate, which webpki will not parse, and a server certificate marked
     /// CA:TRUE, which webpki refuses as an end entity, are verified by their signature from a
-    /// trusted CA as Go verifies them; a chain signed with an algorithm Go implements and
-    /// webpki does not (ECDSA over P-521) is `unknown`, never `fail`, with the `openssl verify`
-    /// to run.
+    /// trusted CA as Go verifies them. ECDSA over P-521 (with SHA-256, SHA-384 or SHA-512) is
+    /// verified as Go verifies it. A chain signed with an algorithm Go implements and this
+    /// tool does not (ECDSA with SHA-512 from a P-256 or P-384 key) is `unknown`, never
+    /// `fail`, with the `openssl verify` to run.
+    ///
+    /// A TLS 1.2 server with CBC cipher suites only, which this tool cannot speak, sends its
+    /// certificates in the clear: they are read from its answer to Go's offer and judged here
+    /// as any chain.
     ///
     /// ## Why Gloo needs it
     /// The components refuse a server they cannot verify ("x509: certificate signed by
@@ -103,12 +108,12 @@ impl Check for TlsCaTrust {
                 leaf.subject, leaf.issuer, ca.source
             )),
             Some(Err(why)) if h.trust_failure == Some(TrustFailure::UnsupportedAlgorithm) => Verdict::unknown(format!(
-                "the chain of {} (issuer {}) is signed with an algorithm this tool's TLS library does not implement (ECDSA over P-521, say) and Go's does: whether it verifies against {} could not be checked",
+                "the chain of {} (issuer {}) is signed with an algorithm this tool does not implement (ECDSA with SHA-512 from a P-256 or P-384 key, say) and Go does: whether it verifies against {} could not be checked",
                 leaf.subject, leaf.issuer, ca.source
             ))
             .with("webpki_error", why.clone())
             .fix(format!(
-                "verify by hand: openssl verify -CAfile ca.crt server.crt, with ca.crt from {}; or give the server and its CA P-256 or P-384 ECDSA or RSA keys, which both verify",
+                "verify by hand: openssl verify -CAfile ca.crt server.crt, with ca.crt from {}; or have the CA sign with SHA-256 or SHA-384 (openssl ca -md sha256), which both verify",
                 ca.source
             )),
             Some(Err(why)) => {

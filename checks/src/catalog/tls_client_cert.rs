@@ -38,6 +38,19 @@ impl Check for TlsClientCert {
         let Some(h) = &t.tls_facts.handshake else {
             return Verdict::skip("no TLS handshake (see tls.mode)");
         };
+        // TLS 1.2 with CBC suites only: a CertificateRequest was read, what the server does
+        // without a certificate shows only after a key exchange this tool cannot finish.
+        if let (Some(suite), true) = (h.cbc_only(), h.client_cert_requested) {
+            if t.tls_facts.client_cert_configured {
+                return Verdict::pass(
+                    "the server asks for a client certificate, and this exporter is configured with cert_file and key_file",
+                );
+            }
+            return Verdict::unknown(format!(
+                "the server asks for a client certificate (a CertificateRequest in its TLS 1.2 flight); whether it ends a connection that presents none shows only after the key exchange, which this tool cannot finish with {suite} (CBC)"
+            ))
+            .fix("check tls-auth-clients on the server: no or optional lets Gloo's components in, yes ends their connections");
+        }
         match (&h.client_cert_rejection, h.client_cert_requested) {
             (Some(_), _) if t.tls_facts.client_cert_configured => Verdict::pass(
                 "the server demands a client certificate, and this exporter is configured with cert_file and key_file",
@@ -83,5 +96,19 @@ mod tests {
         assert!(v.message.contains("demands a client certificate"));
         t.tls_facts.client_cert_configured = true;
         assert_eq!(judge(&t).outcome, Outcome::Pass);
+    }
+
+    // See: issue 19, item 4.
+    #[test]
+    fn a_certificate_request_in_a_cbc_flight_is_unknown_never_optional() {
+        let mut t = healthy_target("s");
+        crate::testing::with_cbc_only_tls(&mut t);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert_eq!(v.message, "the server does not ask for a client certificate");
+        t.tls_facts.handshake.as_mut().unwrap().client_cert_requested = true;
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("cannot finish with TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"), "{}", v.message);
     }
 }

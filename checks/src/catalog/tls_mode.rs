@@ -10,9 +10,12 @@ crate::check! {
     ///
     /// A server that refuses the handshake for its versions or cipher suites is asked again
     /// with what Go offers: one that speaks only TLS 1.1 or older refuses the components too
-    /// (`fail`); one restricted to TLS 1.2 CBC suites, or one whose key this tool's TLS
-    /// library cannot use (ECDSA P-521), lets them in but not this tool (`unknown`: nothing
-    /// behind TLS was checked).
+    /// (`fail`). One restricted to TLS 1.2 CBC suites lets the components in (Go 1.23 offers
+    /// its ECDHE CBC suites) but not this tool: this passes, naming the suite Go negotiates;
+    /// its certificates, sent in the clear in TLS 1.2, are judged by `tls.ca-trust`,
+    /// `tls.hostname` and `tls.expiry`, and what needs the Redis session is `unknown`. One that
+    /// accepts Go's other suites and refuses this tool's offer (a key-exchange curve only Go
+    /// offers, P-521) is `unknown`: nothing behind TLS was checked.
     ///
     /// ## Why Gloo needs it
     /// A plaintext Redis answers a TLS ClientHello with an error and hangs up; a TLS-only
@@ -56,6 +59,13 @@ impl Check for TlsMode {
                     "run again; if it persists, check that the address is reachable from here",
                 );
             };
+            if let Some(suite) = h.cbc_only() {
+                return Verdict::pass(format!(
+                    "the server speaks TLS, as the values say: TLS 1.2 with CBC cipher suites only, and the components (Go) negotiate TLS 1.2 with {suite}, which this tool cannot speak; the certificates the server sends in the clear are judged (tls.ca-trust, tls.hostname, tls.expiry), what needs the Redis session is not"
+                ))
+                .with("go_cipher_suite", suite)
+                .with("handshake_error", h.error.clone().unwrap_or_default());
+            }
             if h.completed || !h.chain.is_empty() {
                 let version = h
                     .version
@@ -122,28 +132,30 @@ fn refused_offer(h: &Handshake, error: &str, address: &str) -> Option<Verdict> {
             "the server speaks only {version} and older ({error} to TLS 1.2 and 1.3): the components (Go) require TLS 1.2 or later"
         ))
         .fix(ALLOW),
+        // Its certificates could not be read whole (see `Handshake::cbc_only` for when they were).
         GoHello::Chose {
             cipher_suite,
             cbc: true,
             ..
         } => Verdict::unknown(format!(
-            "the server allows TLS 1.2 with CBC cipher suites only ({cipher_suite}; {error} to the others): the components (Go) accept it, this tool does not speak CBC, so nothing behind TLS could be checked"
+            "the server allows TLS 1.2 with CBC cipher suites only ({cipher_suite}; {error} to the others): the components (Go) accept it, this tool does not speak CBC, and the server's certificates could not be read whole, so nothing behind TLS could be checked"
         ))
         .fix(format!("{ALLOW}: Go and this tool both speak those; until then verify by hand with redis-cli --tls")),
         GoHello::Alert { description } => Verdict::fail(format!(
             "the server refuses the TLS versions and cipher suites the components (Go) offer: {error} to this tool, {description} to TLS 1.2 with Go 1.23's default suites (ECDHE only: a server that speaks only RSA key exchange let components built with Go 1.21 or earlier in, and refuses Go 1.22 on)"
         ))
         .fix(ALLOW),
-        // Go's offer differs from this tool's in its curves and signature schemes too (P-521).
+        // Go's offer differs from this tool's in its key-exchange curves (P-521) and its SHA-1
+        // signature schemes too.
         GoHello::Chose {
-            version,
             cipher_suite,
             version_ok: true,
             cbc: false,
+            ..
         } => Verdict::unknown(format!(
-            "the server accepts Go's TLS 1.2 offer ({version}, {cipher_suite}; Go itself negotiates TLS 1.3 where the server speaks it) but refused this tool's handshake ({error}): most likely its certificate has a key this tool's TLS library cannot use (ECDSA over P-521, say), so nothing behind TLS could be checked"
+            "the server accepts what Go offers (asked with TLS 1.2, it chose {cipher_suite}) but refused this tool's handshake ({error}): the two offers differ in their key-exchange curves (Go also offers P-521, which this tool cannot use for a key exchange) and in their SHA-1 signature schemes, so the components (Go) most likely connect — with TLS 1.3 where the server speaks it, as Go 1.23 does with a server that allows only P-521 for the key exchange — and nothing behind TLS could be checked"
         ))
-        .fix(format!("verify by hand: openssl s_client -connect {address} shows the server's key; a P-256 or P-384 ECDSA or an RSA key serves both Go and this tool")),
+        .fix(format!("verify by hand: openssl s_client -connect {address} shows the server's key-exchange group and signature; allowing X25519, P-256 or P-384 for the key exchange (OpenSSL's defaults) serves both Go and this tool")),
         GoHello::Nothing => return None,
     })
 }
@@ -192,6 +204,7 @@ mod tests {
             version_ok: false,
             cipher_suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into(),
             cbc: true,
+            flight_read: false,
         });
         assert_eq!(old.outcome, Outcome::Fail);
         assert!(old.message.contains("speaks only TLS 1.1 and older"), "{}", old.message);
@@ -200,6 +213,7 @@ mod tests {
             version_ok: true,
             cipher_suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA".into(),
             cbc: true,
+            flight_read: false,
         });
         assert_eq!(cbc.outcome, Outcome::Unknown);
         assert!(cbc.message.contains("the components (Go) accept it"), "{}", cbc.message);
@@ -208,16 +222,46 @@ mod tests {
         });
         assert_eq!(none.outcome, Outcome::Fail);
         assert!(none.remediation.unwrap().contains("tls-protocols"));
-        let p521 = judged(GoHello::Chose {
+        let curves = judged(GoHello::Chose {
             version: "TLS 1.2".into(),
             version_ok: true,
             cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into(),
             cbc: false,
+            flight_read: false,
         });
-        assert_eq!(p521.outcome, Outcome::Unknown);
-        assert!(p521.message.contains("P-521"), "{}", p521.message);
+        assert_eq!(curves.outcome, Outcome::Unknown);
+        assert!(
+            curves.message.contains("key-exchange curves (Go also offers P-521")
+                && curves.message.contains("with TLS 1.3 where the server speaks it")
+                && !curves.message.contains("negotiate TLS 1.2"),
+            "{}",
+            curves.message
+        );
         let generic = judged(GoHello::Nothing);
         assert!(generic.message.starts_with("no TLS handshake with"), "{}", generic.message);
+    }
+
+    // See: issue 19, item 4.
+    #[test]
+    fn cbc_only_passes_naming_the_suite_go_negotiates() {
+        let mut t = healthy_target("s");
+        crate::testing::with_cbc_only_tls(&mut t);
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert!(
+            v.message.contains("the components (Go) negotiate TLS 1.2 with TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, which this tool cannot speak"),
+            "{}",
+            v.message
+        );
+        // Its flight not read whole: nothing to judge, as before.
+        let h = t.tls_facts.handshake.as_mut().unwrap();
+        h.chain.clear();
+        if let Some(GoHello::Chose { flight_read, .. }) = &mut h.go_hello {
+            *flight_read = false;
+        }
+        let v = judge(&t);
+        assert_eq!(v.outcome, Outcome::Unknown);
+        assert!(v.message.contains("could not be read whole"), "{}", v.message);
     }
 
     #[test]
