@@ -1,0 +1,94 @@
+//! Why an observation failed or was refused, as kinds.
+
+use serde::{Deserialize, Serialize};
+
+/// What a Redis error reply means, from its code (the first word: `BUSY`, `MOVED` …), for
+/// the errors that are not about the command or the user's rights: a refusal that reads
+/// "grant the user INFO" must not hide a server that is busy, loading, a cluster node or a
+/// replica. `None` for `ERR`, `NOPERM` and codes with no cause to add.
+pub fn error_cause(error: &str) -> Option<&'static str> {
+    let code = error.split_whitespace().next().unwrap_or("");
+    Some(match code {
+        "MOVED" | "ASK" => {
+            "the key lives on another node: the server is a Redis Cluster node or shards keys behind one address"
+        }
+        "TRYAGAIN" | "CLUSTERDOWN" => {
+            "the server is a Redis Cluster node whose cluster is not serving"
+        }
+        "BUSY" => {
+            "a script or function has run past busy-reply-threshold and the server answers nothing else until it ends"
+        }
+        "LOADING" => "the server is loading its dataset into memory",
+        "MASTERDOWN" => {
+            "the server is a replica whose link to its primary is down (replica-serve-stale-data no)"
+        }
+        "READONLY" => "the server is a read-only replica",
+        "OOM" => "the server has reached maxmemory and refuses commands that may grow memory",
+        "MISCONF" => "the server cannot persist to disk and refuses writes",
+        "NOSCRIPT" => "the script is not in the server's script cache",
+        _ => return None,
+    })
+}
+
+/// What kind of failure an observation met. Checks match on this, never on message text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Anything not named below.
+    #[default]
+    Other,
+    /// The peer refused the connection (nothing listens).
+    Refused,
+    /// No answer within the deadline (a filtered port, a silent peer or resolver).
+    Timeout,
+    /// The peer reset or closed the connection.
+    Reset,
+    /// The name does not exist (NXDOMAIN).
+    NxDomain,
+    /// The name exists but has no address record.
+    NoRecords,
+    /// Access denied (Kubernetes RBAC: 403).
+    Forbidden,
+    /// The thing asked for does not exist.
+    NotFound,
+    /// The other side could not be reached (API server down, no kubeconfig).
+    Unreachable,
+    /// A reply broke a bound (over 1 MiB, too many elements, too deep).
+    TooLarge,
+    /// The answer was not the protocol expected.
+    Protocol,
+    /// Nothing to try (an address that cannot be dialled, no resolver).
+    Invalid,
+}
+
+/// Why a server refused a session before any command ran. Decided by the probe from the
+/// server's own error code; checks match on the kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// What the refusal means.
+    pub kind: RefusalKind,
+    /// The server's error code (`ERR`, `DENIED`, `LOADING`).
+    pub code: String,
+    /// The server's text after the code.
+    pub message: String,
+}
+
+/// The causes of a refused session the checks tell apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    /// `-ERR max number of clients reached`: every client slot (`maxclients`) is taken.
+    MaxClients,
+    /// `-DENIED`: protected mode, no password and a non-loopback client.
+    ProtectedMode,
+    /// `-LOADING`: the server is loading its dataset into memory.
+    Loading,
+    /// `-BUSY`: a Lua script or function has run past `busy-reply-threshold`
+    /// (`lua-time-limit`); the server answers nothing else until it ends or is killed.
+    Busy,
+    /// `-MASTERDOWN`: a replica whose link to its primary is down, with
+    /// `replica-serve-stale-data no`: it answers nothing but a few admin commands.
+    MasterDown,
+    /// Any other error followed by the server closing the connection.
+    Other,
+}
