@@ -52,12 +52,8 @@ impl Check for RedisRole {
         // What a write met: READONLY is a read-only replica, whatever the reads could tell.
         let readonly = s.write_access.ok().and_then(|w| w.met(WriteKind::ReadOnly));
         let (role, source) =
-            if let Some(r) = s.role.ok().and_then(|r| r.first()) {
-                (r.as_str(), "ROLE")
-            } else if let Some(r) = s.hello_field("role") {
-                (r, "HELLO")
-            } else if let Some(r) = s.info_field("role") {
-                (r, "INFO replication")
+            if let Some(found) = s.role_and_source() {
+                found
             } else if let Some(w) = readonly {
                 return Verdict::fail(format!(
                     "{} is a read-only replica: a zero-effect {} met {} (ROLE, HELLO and INFO could not tell the role); Gloo's writes would fail with READONLY",

@@ -298,14 +298,21 @@ impl Session {
         self.info.ok()?.get(field)
     }
 
-    /// The role the server names (`master`, `slave`, `sentinel`): ROLE's first word, else
-    /// INFO's `role`, else HELLO's.
+    /// The role the server names (`master`, `slave`, `sentinel`).
     pub fn role_name(&self) -> Option<&str> {
-        self.role
-            .ok()
-            .and_then(|r| r.first().map(String::as_str))
-            .or_else(|| self.info_field("role"))
-            .or_else(|| self.hello_field("role"))
+        self.role_and_source().map(|(role, _)| role)
+    }
+
+    /// The role the server names and what told it: ROLE's first word, else HELLO's `role`,
+    /// else INFO's. Every reader of the role (checks, rules, the report) goes through here.
+    pub fn role_and_source(&self) -> Option<(&str, &'static str)> {
+        if let Some(r) = self.role.ok().and_then(|r| r.first()) {
+            Some((r.as_str(), "ROLE"))
+        } else if let Some(r) = self.hello_field("role") {
+            Some((r, "HELLO"))
+        } else {
+            self.info_field("role").map(|r| (r, "INFO replication"))
+        }
     }
 
     /// The server mode (`standalone`, `cluster`, `sentinel`) and what told it: INFO
