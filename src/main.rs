@@ -12,7 +12,7 @@ mod rules;
 mod run;
 mod scrub;
 mod trust;
-mod values_check;
+mod values_lint;
 mod wait;
 mod waivers;
 

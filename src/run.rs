@@ -27,7 +27,7 @@ use crate::probe::target::{self, Job};
 use crate::rules::RuleSet;
 use crate::scrub::Scrubber;
 use crate::trust;
-use crate::values_check;
+use crate::values_lint;
 use crate::wait;
 use crate::waivers::Waivers;
 
@@ -255,7 +255,7 @@ async fn observe(
         context: args.context.clone(),
     };
     let deadline = request.timeout.min(KUBE_DEADLINE);
-    let mut values_issues = values_check::validate(&values);
+    let mut values_issues = values_lint::validate(&values);
     let manifests = if args.from_cluster {
         let wanted = cluster::release_objects(&values, &namespaces);
         let (objects, issues) = cluster::read(&wanted, &access, deadline).await?;
@@ -324,7 +324,7 @@ async fn observe(
         allow_write: args.allow_write,
         cert_warn_days: args.cert_warn_days,
         values_issues: scrubber.values_issues(values_issues),
-        no_redis_values: !from_objects && values_check::no_redis_values(&values),
+        no_redis_values: !from_objects && values_lint::no_redis_values(&values),
         no_redis_client,
         rendered,
         targets: with_progress(

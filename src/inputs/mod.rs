@@ -8,6 +8,7 @@ mod file;
 pub mod manifests;
 pub mod positions;
 pub mod secrets;
+pub mod setting;
 pub mod times;
 pub mod values;
 pub mod yaml;

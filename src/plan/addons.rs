@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::block::{self, Block, store, truthy};
 use super::*;
-use crate::values_check::Setting;
+use crate::inputs::setting::Setting;
 
 const EXT_AUTH: &str = "ext-auth-service";
 const PORTAL: &str = "portal-server";

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::*;
-use crate::values_check::{Setting, parse_duration, split_address};
+use crate::inputs::setting::{Setting, parse_duration, split_address};
 
 /// A value as the chart's templates test it: `{{ if … }}` treats any non-empty string as
 /// true, so `enabled: "false"` turns the feature on (values.schema flags the quotes).

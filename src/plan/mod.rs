@@ -224,7 +224,7 @@ pub fn no_client_reason(values: &Values, plans: &[TargetPlan]) -> Option<String>
 /// it, in its own namespace: `redis.<namespace>:6379`. Names with a dot, IP literals,
 /// `localhost` and addresses that do not split are kept as written.
 pub fn qualify(address: &str, namespace: &str) -> String {
-    match crate::values_check::split_address(address) {
+    match crate::inputs::setting::split_address(address) {
         Ok((host, port))
             if !host.contains('.')
                 && host != "localhost"

@@ -88,3 +88,49 @@ pub fn split_address(address: &str) -> Result<(String, u16), String> {
     }
     Ok((host.to_string(), port))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn durations_read_as_go_redis_would() {
+        assert_eq!(parse_duration(&json!("-1")), Ok(Setting::Disabled));
+        assert_eq!(parse_duration(&json!(-1)), Ok(Setting::Disabled));
+        assert_eq!(parse_duration(&json!("")), Ok(Setting::Default));
+        assert_eq!(
+            parse_duration(&json!("1m0s")),
+            Ok(Setting::Set(std::time::Duration::from_secs(60)))
+        );
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            split_address("redis.example:6379"),
+            Ok(("redis.example".into(), 6379))
+        );
+        assert_eq!(split_address("[::1]:6380"), Ok(("::1".into(), 6380)));
+        for bad in [
+            "redis",
+            "redis:",
+            "redis:http",
+            ":6379",
+            "redis://h:1",
+            "h:0",
+            "user:pass@h:1",
+            "::1:6379",
+            "h:+6379",
+            "h:6379 ",
+        ] {
+            assert!(split_address(bad).is_err(), "{bad}");
+        }
+        assert!(
+            split_address("fd00::5:6379")
+                .unwrap_err()
+                .contains("only in brackets, [fd00::5]:6379")
+        );
+    }
+}
