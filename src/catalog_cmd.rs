@@ -91,11 +91,11 @@ pub fn explain(id: &str, rule_files: &[PathBuf]) -> Result<i32, InputError> {
         .or_else(|| (id == crate::waivers::META.id).then_some(&crate::waivers::META))
         .or_else(|| rules.find(id).map(|r| r.meta));
     let Some(m) = meta else {
-        let nearest = CATALOG
+        let ids = CATALOG
             .iter()
             .map(|c| c.meta().id)
-            .chain(rules.rules.iter().map(|r| r.meta.id))
-            .max_by(|a, b| strsim::jaro_winkler(id, a).total_cmp(&strsim::jaro_winkler(id, b)))
+            .chain(rules.rules.iter().map(|r| r.meta.id));
+        let nearest = crate::suggest::closest(id, ids)
             .unwrap_or_default()
             .to_string();
         return Err(InputError::UnknownCheck {

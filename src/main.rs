@@ -11,6 +11,7 @@ mod rbac;
 mod rules;
 mod run;
 mod scrub;
+mod suggest;
 mod trust;
 mod values_lint;
 mod wait;

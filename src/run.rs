@@ -583,13 +583,11 @@ fn nearest<'a>(
     glob: &str,
     metas: &[&'a checks::Meta],
 ) -> impl Iterator<Item = &'a checks::Meta> + use<'a> {
-    let mut scored: Vec<(f64, &checks::Meta)> = metas
-        .iter()
-        .map(|m| (strsim::jaro_winkler(glob, m.id), *m))
-        .filter(|(score, _)| *score > 0.75)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(2).map(|(_, m)| m)
+    let ids = crate::suggest::likely(glob, metas.iter().map(|m| m.id), 2);
+    ids.into_iter()
+        .filter_map(|id| metas.iter().find(|m| m.id == id).copied())
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 fn selected(request: &Request, id: &str) -> bool {

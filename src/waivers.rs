@@ -158,14 +158,10 @@ impl Waivers {
                 ));
             } else if !matched {
                 // A misspelt ID: the nearest result's check, as `--only` names it.
-                let near = results
-                    .clone()
-                    .map(|(c, _)| c)
-                    .filter(|c| *c != META.id)
-                    .map(|c| (strsim::jaro_winkler(w.check.as_str(), c), c))
-                    .filter(|(score, _)| *score > 0.85)
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, c)| format!(" (did you mean {c}?)"))
+                let ids = results.clone().map(|(c, _)| c).filter(|c| *c != META.id);
+                let near = crate::suggest::likely(w.check.as_str(), ids, 1)
+                    .first()
+                    .map(|c| format!(" (did you mean {c}?)"))
                     .unwrap_or_default();
                 problems.push(format!("{what}: matches no result of this run{near}"));
             } else {

@@ -94,12 +94,7 @@ impl Scan<'_> {
                     && !TYPE_NAMES.contains(&name.as_str())
                     && !name.starts_with('@')
                 {
-                    let best = VARIABLES
-                        .iter()
-                        .max_by(|a, b| {
-                            strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
-                        })
-                        .unwrap_or(&"target");
+                    let best = crate::suggest::closest(name, VARIABLES).unwrap_or("target");
                     self.fail(
                         expr,
                         WhenProblem::UnknownVariable {
@@ -149,13 +144,8 @@ impl Scan<'_> {
                 if let Some((record, fields)) = record_of(&select.operand, bound)
                     && !fields.contains(&select.field.as_str())
                 {
-                    let best = fields
-                        .iter()
-                        .max_by(|a, b| {
-                            strsim::jaro_winkler(&select.field, a)
-                                .total_cmp(&strsim::jaro_winkler(&select.field, b))
-                        })
-                        .unwrap_or(&"name");
+                    let best = crate::suggest::closest(&select.field, fields.iter().copied())
+                        .unwrap_or("name");
                     self.fail(
                         expr,
                         WhenProblem::UnknownField {

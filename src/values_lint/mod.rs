@@ -259,13 +259,10 @@ fn unknown_key(
             ),
         );
     }
-    let best = fields
-        .iter()
-        .map(|(name, _)| (strsim::jaro_winkler(key, name), *name))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let message = match best {
-        Some((score, name)) if score > 0.8 => format!("unknown key (did you mean `{name}`?)"),
-        _ => {
+    let names = fields.iter().map(|(name, _)| *name);
+    let message = match crate::suggest::likely(key, names, 1).first() {
+        Some(name) => format!("unknown key (did you mean `{name}`?)"),
+        None => {
             let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
             format!("unknown key (known keys: {})", names.join(", "))
         }
