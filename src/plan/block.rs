@@ -72,15 +72,26 @@ pub fn snapshot(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<Target
             username_key: "username".to_string(),
             password_key: "password".to_string(),
         };
-        // The built-in gloo-mesh-redis exists only with the management server.
-        plan.builtin = values
-            .get("redis.deployment.enabled")
-            .is_none_or(|v| truthy(Some(v)))
-            && on.mgmt_server;
+        plan.builtin = builtin_deployed(values, on) && dials_builtin(&plan, ns);
         plan
     });
     plan.components = components;
     Some(plan)
+}
+
+/// Whether the release runs the chart's built-in `gloo-mesh-redis`: `redis.deployment.enabled`
+/// (default true), only with the management server.
+pub fn builtin_deployed(values: &Values, on: &Enabled) -> bool {
+    on.mgmt_server
+        && values
+            .get("redis.deployment.enabled")
+            .is_none_or(|v| truthy(Some(v)))
+}
+
+/// Whether a client dials the built-in `gloo-mesh-redis` Service of the release namespace: a
+/// `redis.address` of another Redis is not the built-in one, even while the chart deploys it.
+pub fn dials_builtin(plan: &TargetPlan, ns: &Namespaces) -> bool {
+    dials_service(plan, "gloo-mesh-redis", &ns.management)
 }
 
 /// `insights`: `redisStore.insights.client.*`, only when set and the insights engine or the UI

@@ -592,3 +592,69 @@ fn an_address_with_userinfo_is_shown_without_it_and_not_dialled() {
         assert!(error.contains("carries credentials"), "{error}");
     }
 }
+
+#[test]
+fn a_target_is_the_built_in_redis_only_when_its_client_dials_the_charts_service() {
+    // redis.address of another Redis while the chart still deploys gloo-mesh-redis
+    // (deployment.enabled defaults to true): the management server dials the other one.
+    let t = &plan("glooMgmtServer: {enabled: true}\nredis: {address: '127.0.0.1:6390'}\n")[0];
+    assert!(!t.builtin, "{t:?}");
+    for address in [
+        "gloo-mesh-redis.gloo-mesh:6379",
+        "gloo-mesh-redis.gloo-mesh.svc:6379",
+        "gloo-mesh-redis.gloo-mesh.svc.cluster.local:6379",
+    ] {
+        let t = &plan(&format!("{MGMT}redis: {{address: '{address}'}}\n"))[0];
+        assert!(t.builtin, "{address}");
+    }
+    let t = &plan(&format!(
+        "{MGMT}redis: {{deployment: {{enabled: false}}}}\n"
+    ))[0];
+    assert!(!t.builtin, "not deployed");
+    // The built-in of another release namespace is its own.
+    let v =
+        values("glooMgmtServer: {enabled: true}\nredis: {address: 'gloo-mesh-redis.poc:6390'}\n");
+    assert!(targets(&v, &Namespaces::resolve(&v, "poc", None))[0].builtin);
+    assert!(!targets(&v, &Namespaces::resolve(&v, "gloo-mesh", None))[0].builtin);
+
+    // The rate limiter's own Redis is deployed with it; a hostname of another Redis is not it.
+    let rl = |yaml: &str| {
+        plan(yaml)
+            .into_iter()
+            .find(|p| p.use_case == "ratelimiter")
+            .unwrap()
+    };
+    assert!(rl("rateLimiter: {enabled: true}\n").builtin);
+    assert!(!rl("rateLimiter: {enabled: true, redis: {hostname: other-redis}}\n").builtin);
+    assert!(!rl("rateLimiter: {enabled: true, redis: {enabled: false}}\n").builtin);
+    let ext_auth = |host: &str| {
+        plan(&format!("rateLimiter: {{enabled: true}}\nextAuthService: {{enabled: true, extAuth: {{apiKeyStorage: {{enabled: true, config: {{host: '{host}'}}}}}}}}\n"))
+            .into_iter()
+            .find(|p| p.components == ["ext-auth-service"])
+            .unwrap()
+            .builtin
+    };
+    assert!(ext_auth("redis:6379") && ext_auth("redis.gloo-mesh-addons.svc.cluster.local:6379"));
+    assert!(!ext_auth("other-redis:6379"));
+
+    // The telemetry exporters' chart default endpoint is the built-in Redis when the release
+    // runs it (management server, deployment.enabled).
+    let exporters = |yaml: &str| -> Vec<bool> {
+        plan(yaml)
+            .iter()
+            .filter(|p| p.use_case == "telemetry")
+            .map(|p| p.builtin)
+            .collect()
+    };
+    assert_eq!(
+        exporters(&format!("{MGMT}telemetryGateway: {{enabled: true}}\n")),
+        [true]
+    );
+    assert_eq!(
+        exporters(&format!(
+            "{MGMT}telemetryGateway: {{enabled: true}}\nredis: {{deployment: {{enabled: false}}}}\n"
+        )),
+        [false]
+    );
+    assert_eq!(exporters("telemetryGateway: {enabled: true}\n"), [false]);
+}
