@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::block::{self, Block, store, truthy};
 use super::*;
-use crate::values_check::Setting;
 
 const EXT_AUTH: &str = "ext-auth-service";
 const PORTAL: &str = "portal-server";
@@ -126,9 +125,7 @@ fn portal_redis(values: &Values, ns: &Namespaces) -> TargetPlan {
     let block = Block::new(values, "glooPortalServer.apiKeyStorage.redis");
     let mut plan = block.target("extauth", &ns.addons, "");
     plan.set_address(qualify(&plan.address, &ns.addons));
-    if let Setting::Default = block.v9_duration("connMaxIdleTime", "idleTimeout") {
-        plan.idle_timeout = Some(PORTAL_IDLE);
-    }
+    (plan.idle_timeout, plan.idle_timeout_key) = block.chart_idle(PORTAL_IDLE);
     let ca_key = block.string("certs.caCertKey", "");
     plan.tls.ca = (!ca_key.is_empty()).then(|| CaRef {
         namespace: ns.addons.clone(),

@@ -62,6 +62,7 @@ pub fn snapshot(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<Target
             &format!("gloo-mesh-redis.{}:6379", ns.management),
         );
         let mut plan = block.target("snapshot", &ns.management, &fallback);
+        (plan.idle_timeout, plan.idle_timeout_key) = block.chart_idle(DEFAULT_IDLE);
         if block.get("address").is_none() {
             plan.address = DEFAULT_ADDRESS.to_string();
         }
@@ -221,6 +222,23 @@ impl Block<'_> {
                 }
             }
             set => (set, self.key(&v9_key)),
+        }
+    }
+
+    /// The idle time of a 2.5.x block as the chart renders it: its `values.yaml` sets
+    /// `connection.connMaxIdleTime` (`chart_default`: 5m0s for `redis`, 30m for the portal) and
+    /// Helm merges that into the values, so the deprecated `idleTimeout` counts only when the
+    /// values remove it (`null`) or set it to `"0"`; the key that decides it.
+    pub fn chart_idle(&self, chart_default: Duration) -> (Option<Duration>, String) {
+        let v9 = format!("connection.{}", IDLE.0);
+        if self.get(&v9).is_none() {
+            return (Some(chart_default), self.key(&v9));
+        }
+        match self.v9_setting(IDLE.0, IDLE.1) {
+            (Setting::Set(d), key) => (Some(d), key),
+            (Setting::Disabled, key) => (None, key),
+            // The chart's own idleTimeout (the same default) is rendered beside it.
+            (Setting::Default, key) => (Some(chart_default), key),
         }
     }
 

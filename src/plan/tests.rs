@@ -158,9 +158,10 @@ fn legacy_management_block() {
             "password".into()
         )
     );
+    // idleTimeout: -1 beside the chart's own connMaxIdleTime: 5m0s, which wins.
     assert_eq!(
         (t.dial_timeout, t.read_timeout, t.idle_timeout, t.pool_size),
-        (Duration::from_secs(2), None, None, 20)
+        (Duration::from_secs(2), None, Some(DEFAULT_IDLE), 20)
     );
     assert_eq!(t.max_conn_age, Some(Duration::from_secs(1800)));
     assert_eq!(
@@ -188,7 +189,9 @@ fn go_redis_v9_keys_win_over_the_deprecated_ones() {
     )[0];
     assert_eq!(t.max_conn_age, Some(Duration::from_secs(1800)));
     assert_eq!(t.max_conn_age_key, "redis.connection.maxConnAge");
-    assert_eq!(t.idle_timeout_key, "redis.connection.idleTimeout");
+    // The chart's connMaxIdleTime (5m0s) is no "0": idleTimeout beside it is not used.
+    assert_eq!(t.idle_timeout_key, "redis.connection.connMaxIdleTime");
+    assert_eq!(t.idle_timeout, Some(DEFAULT_IDLE));
     // Neither set: the key to set is the v9 one.
     let t = &plan("glooMgmtServer: {enabled: true}\n")[0];
     assert_eq!(t.max_conn_age_key, "redis.connection.connMaxLifetime");
@@ -657,4 +660,42 @@ fn a_target_is_the_built_in_redis_only_when_its_client_dials_the_charts_service(
         [false]
     );
     assert_eq!(exporters("telemetryGateway: {enabled: true}\n"), [false]);
+}
+
+#[test]
+fn the_charts_own_conn_max_idle_time_wins_over_a_deprecated_idle_timeout() {
+    // 2.5.8's values.yaml sets redis.connection.connMaxIdleTime: 5m0s, and Helm merges it in:
+    // redis-client-config then holds it beside the values' idleTimeout, and it wins.
+    let idle = |yaml: &str| {
+        let t = plan(&format!("{MGMT}redis:\n  connection: {yaml}\n")).remove(0);
+        (t.idle_timeout, t.idle_timeout_key)
+    };
+    let v9 = "redis.connection.connMaxIdleTime".to_string();
+    let v8 = "redis.connection.idleTimeout".to_string();
+    assert_eq!(idle("{idleTimeout: 1m}"), (Some(DEFAULT_IDLE), v9.clone()));
+    assert_eq!(idle("{idleTimeout: -1}"), (Some(DEFAULT_IDLE), v9.clone()));
+    assert_eq!(
+        idle("{idleTimeout: 1m, connMaxIdleTime: 2m}"),
+        (Some(Duration::from_secs(120)), v9.clone())
+    );
+    // Removed (null, as Helm drops it) or "0": the deprecated key is what the client gets.
+    assert_eq!(
+        idle("{idleTimeout: 1m, connMaxIdleTime: null}"),
+        (Some(Duration::from_secs(60)), v8.clone())
+    );
+    assert_eq!(
+        idle("{idleTimeout: 1m, connMaxIdleTime: '0'}"),
+        (Some(Duration::from_secs(60)), v8)
+    );
+    assert_eq!(idle("{connMaxIdleTime: -1}"), (None, v9));
+
+    // The portal's chart default is 30m.
+    let p = &plan(
+        "glooPortalServer: {enabled: true, apiKeyStorage: {redis: {enabled: true, address: 'r.example:1', connection: {idleTimeout: 1m}}}}\n",
+    )[0];
+    assert_eq!(p.idle_timeout, Some(addons::PORTAL_IDLE));
+    assert_eq!(
+        p.idle_timeout_key,
+        "glooPortalServer.apiKeyStorage.redis.connection.connMaxIdleTime"
+    );
 }
