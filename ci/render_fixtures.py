@@ -79,6 +79,8 @@ def scenario_values(scenario_path, as_written):
     """The values of a scenario: its `values_files`, its `values` and its `--set`s, merged in
     that order. Every `${NAME}` is 6390, or left as written (`as_written`)."""
     scenario = yaml.safe_load((ROOT / scenario_path).read_text())
+    if scenario["expect"]["exit"] == 2:
+        raise Refused("expects exit 2 (its input is refused)")
     sub = (lambda t: t) if as_written else (lambda t: PORT.sub("6390", t))
     values = {}
     docs = [(ROOT / f).read_text() for f in scenario.get("values_files") or []]
@@ -86,7 +88,10 @@ def scenario_values(scenario_path, as_written):
     if not docs:
         raise Refused("has no values")
     for text in docs:
-        doc = yaml.safe_load(sub(text))
+        try:
+            doc = yaml.safe_load(sub(text))
+        except yaml.YAMLError as e:
+            raise Refused(f"values that are not YAML ({e.problem})") from e
         if doc is None:
             continue
         if not isinstance(doc, dict):
@@ -101,7 +106,7 @@ def scenario_values(scenario_path, as_written):
             namespace = args[i + 1]
         elif arg.startswith("--namespace="):
             namespace = arg.split("=", 1)[1]
-    return values, namespace, scenario["expect"]["exit"]
+    return values, namespace
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,10 +114,14 @@ def scenario_values(scenario_path, as_written):
 
 
 def render(chart_path, values, namespace):
-    """(template path, document) of every object Helm renders, in template-path order."""
+    """Every object Helm renders, in template-path order."""
+    # The schema wants a cluster name, the management server and UI a license: placeholders
+    # where the values have none (the chart's own values.yaml has them empty).
     for key, value in PLACEHOLDERS.items():
         for k, v in value.items():
-            values.setdefault(key, {}).setdefault(k, v)
+            block = values.setdefault(key, {})
+            if not block.get(k):
+                block[k] = v
     # Loaded again for every render: a second render of one loaded chart sees the first's values.
     chart = helm.Chart.load_archive(Path(chart_path).read_bytes())
     try:
@@ -345,20 +354,21 @@ Dumper.add_representer(str, _str)
 
 
 def header(scenarios, namespace, as_written, missing, dashboard, storage):
-    ports = (
-        "as written (each ${NAME} left as is: the scenario runner substitutes the lab's ports in"
-        " manifests too;"
-        if as_written
-        else "(each ${NAME} there as 6390,"
-    )
-    which = (
-        f"the values of {scenarios[0]}"
-        if len(scenarios) == 1
-        else "the values of each scenario listed below, the same once their ports are 6390"
-    )
+    if as_written:
+        which = (
+            f"the values of {scenarios[0]} as written (each ${{NAME}} left as is: the scenario"
+            " runner substitutes the lab's ports in manifests too;"
+        )
+    else:
+        which = f"the values of {scenarios[0]} (each ${{NAME}} there as 6390,"
+    if len(scenarios) > 1:
+        which = (
+            "the values of each scenario listed below, the same once every ${NAME} is 6390:"
+            " those of " + which.removeprefix("the values of ")
+        )
     prose = (
         "Rendered with real Helm (the Helm v4 library, through helm-python-sdk) by"
-        f" ci/render-fixtures from the gloo-platform 2.5.8 chart, for {which} {ports}"
+        f" ci/render-fixtures from the gloo-platform 2.5.8 chart, for {which}"
         " common.cluster and licensing.glooMeshLicenseKey set to placeholders, as the chart's"
         f" schema asks), release {RELEASE}, namespace {namespace}; trimmed to the Redis clients:"
         " their Redis args, env and mounts, the ConfigMaps and Secrets those reference (Secret"
@@ -377,7 +387,7 @@ def header(scenarios, namespace, as_written, missing, dashboard, storage):
 
 
 def fixture_text(chart, scenarios, namespace, as_written):
-    values, _, _ = scenario_values(scenarios[0], as_written)
+    values, _ = scenario_values(scenarios[0], as_written)
     docs, missing = trim(render(chart, values, namespace), namespace)
     body = "---\n".join(yaml.dump(d, Dumper=Dumper, sort_keys=False, width=1000) for d in docs)
     dashboard = any(d["kind"] == "Dashboard" for d in docs)
@@ -419,38 +429,57 @@ def main():
             f" the fixtures are of {CHART_VERSION}"
         )
 
-    # The fixtures there are, each (scenarios, namespace, as written).
+    # The scenarios the fixtures list, in their order, then the new ones.
     fixtures = {f: read_header(f) for f in sorted(FIXTURES.glob("*.yaml"))}
-    listed = {s for scenarios, _, _ in fixtures.values() for s in scenarios}
+    owner, as_written = {}, set()
+    for path, (scenarios, _, written) in fixtures.items():
+        for s in scenarios:
+            owner.setdefault(s, path)
+            if written:
+                as_written.add(s)
+    wanted = list(owner)
     for s in a.scenarios:
         s = str(Path(s).resolve().relative_to(ROOT))
-        if s in listed:
-            continue
+        if s not in owner and s not in wanted:
+            wanted.append(s)
+            if a.as_written:
+                as_written.add(s)
+
+    # Grouped by their values (every ${NAME} as 6390) and namespace: one fixture a group.
+    groups = {}
+    for s in wanted:
         try:
-            values, namespace, exit_code = scenario_values(s, False)
-            if exit_code == 2:
-                raise Refused("expects exit 2")
-            render(a.chart, copy.deepcopy(values), namespace)
+            values, namespace = scenario_values(s, False)
+            if s not in owner:
+                render(a.chart, copy.deepcopy(values), namespace)
         except Refused as e:
             print(f"ci/render-fixtures: {s}: skipped, {e}", file=sys.stderr)
             continue
-        # With a fixture of the same values and namespace, listed there; else its own fixture.
-        same = [
-            f
-            for f, (scenarios, ns, _) in fixtures.items()
-            if ns == namespace and scenario_values(scenarios[0], False)[0] == values
-        ]
-        if same:
-            fixtures[same[0]][0].append(s)
+        key = (yaml.safe_dump(values, sort_keys=True), namespace)
+        groups.setdefault(key, []).append(s)
+
+    # Each group's fixture: the existing one of its first listed member, else a new one named
+    # as its first scenario. A fixture as written renders its first scenario's values as written.
+    plan = {}
+    for (_, namespace), scenarios in groups.items():
+        written = [s for s in scenarios if s in as_written]
+        if not written:
+            scenarios = sorted(scenarios)
         else:
-            fixtures[FIXTURES / Path(s).name] = ([s], namespace, a.as_written)
-        listed.add(s)
+            scenarios = written[:1] + [s for s in scenarios if s != written[0]]
+        paths = [owner[s] for s in scenarios if s in owner and owner[s] not in plan]
+        path = paths[0] if paths else FIXTURES / Path(scenarios[0]).name
+        if path in plan:
+            sys.exit(f"ci/render-fixtures: {path.name} would be made for two sets of values")
+        plan[path] = (scenarios, namespace, bool(written))
 
     changed = 0
-    for path, (scenarios, namespace, as_written) in sorted(fixtures.items()):
-        want = fixture_text(
-            a.chart, sorted(scenarios) if not as_written else scenarios, namespace, as_written
-        )
+    for path in sorted(set(plan) | set(fixtures)):
+        if path in plan:
+            scenarios, namespace, written = plan[path]
+            want = fixture_text(a.chart, scenarios, namespace, written)
+        else:
+            want = ""  # its scenarios are in other fixtures now, or skipped
         have = path.read_text() if path.exists() else ""
         if want == have:
             continue
@@ -461,9 +490,12 @@ def main():
                     have.splitlines(True), want.splitlines(True), str(path), "rendered"
                 )
             )
-        else:
+        elif want:
             path.write_text(want)
             print(f"ci/render-fixtures: wrote {path.relative_to(ROOT)}", file=sys.stderr)
+        else:
+            path.unlink()
+            print(f"ci/render-fixtures: removed {path.relative_to(ROOT)}", file=sys.stderr)
     if a.check and changed:
         sys.exit(f"ci/render-fixtures: {changed} fixture(s) differ from the chart's rendering")
 
