@@ -5,7 +5,8 @@
   dns PORT [NAME=ADDR,ADDR…]…
                 a UDP DNS server for the zone lab.test: every name is 127.0.0.1, except
                 nx.lab.test (NXDOMAIN) and slow.lab.test (never answered); other zones NXDOMAIN.
-                Each NAME=ADDR,… given answers A and AAAA with those addresses instead.
+                Each NAME=ADDR,… given (in any zone) answers A and AAAA with those addresses
+                instead.
 """
 import socket
 import struct
@@ -61,7 +62,7 @@ def serve_dns():
         qtype = struct.unpack("!H", packet[end - 4:end - 2])[0]
         if name == "slow.lab.test":
             continue
-        exists = name.endswith(".lab.test") and name != "nx.lab.test"
+        exists = (name.endswith(".lab.test") and name != "nx.lab.test") or name in fixed
         records = []
         if name in fixed:
             family = {1: socket.AF_INET, 28: socket.AF_INET6}.get(qtype)

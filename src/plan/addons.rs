@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::block::{self, Block, store, truthy};
 use super::*;
-use crate::inputs::setting::Setting;
 
 const EXT_AUTH: &str = "ext-auth-service";
 const PORTAL: &str = "portal-server";
@@ -114,11 +113,7 @@ fn ext_auth_storage(values: &Values, ns: &Namespaces) -> TargetPlan {
             password_key: redis.string("auth.passwordKey", "password"),
         },
     };
-    plan.builtin = plan.address == qualify(DEFAULT_ADDON_ADDRESS, &ns.addons)
-        && values
-            .get("rateLimiter.redis.enabled")
-            .is_none_or(|v| block::truthy(Some(v)))
-        && enabled(values, "rateLimiter.enabled");
+    plan.builtin = addons_redis_deployed(values) && dials_service(&plan, "redis", &ns.addons);
     plan.components = vec![EXT_AUTH.to_string()];
     plan
 }
@@ -131,9 +126,7 @@ fn portal_redis(values: &Values, ns: &Namespaces) -> TargetPlan {
     let block = Block::new(values, "glooPortalServer.apiKeyStorage.redis");
     let mut plan = block.target("extauth", &ns.addons, "");
     plan.set_address(qualify(&plan.address, &ns.addons));
-    if let Setting::Default = block.v9_duration("connMaxIdleTime", "idleTimeout") {
-        plan.idle_timeout = Some(PORTAL_IDLE);
-    }
+    (plan.idle_timeout, plan.idle_timeout_key) = block.chart_idle(PORTAL_IDLE);
     let ca_key = block.string("certs.caCertKey", "");
     plan.tls.ca = (!ca_key.is_empty()).then(|| CaRef {
         namespace: ns.addons.clone(),
@@ -188,6 +181,16 @@ pub fn api_key_match(values: &Values) -> Option<ApiKeySecret> {
     })
 }
 
+/// Whether the release runs the add-ons' own Redis (Deployment and Service `redis`, with the
+/// rate limiter unless `rateLimiter.redis.enabled: false`). A client given another host
+/// (`rateLimiter.redis.hostname`, ext auth's `host`) does not use it.
+fn addons_redis_deployed(values: &Values) -> bool {
+    enabled(values, "rateLimiter.enabled")
+        && values
+            .get("rateLimiter.redis.enabled")
+            .is_none_or(|v| truthy(Some(v)))
+}
+
 /// `ratelimiter`: `redisStore.rateLimiter.client.*`, else the legacy `rateLimiter.redis.*`
 /// (`hostname:service.port`, `service.socket: tls`, its own secrets and key names).
 pub fn ratelimiter(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<TargetPlan> {
@@ -216,9 +219,7 @@ pub fn ratelimiter(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<Tar
     plan.db = block.get("service.db").and_then(Value::as_i64).unwrap_or(0);
     plan.components = vec!["rate-limiter".into()];
     plan.expect_cluster = clustered;
-    plan.builtin = values
-        .get("rateLimiter.redis.enabled")
-        .is_none_or(|v| truthy(Some(v)));
+    plan.builtin = addons_redis_deployed(values) && dials_service(&plan, "redis", &ns.addons);
     let socket_tls = block.get("service.socket").and_then(Value::as_str) == Some("tls");
     let certs = block.flag("certs.enabled");
     plan.tls = TlsPlan {

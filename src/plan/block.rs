@@ -62,6 +62,7 @@ pub fn snapshot(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<Target
             &format!("gloo-mesh-redis.{}:6379", ns.management),
         );
         let mut plan = block.target("snapshot", &ns.management, &fallback);
+        (plan.idle_timeout, plan.idle_timeout_key) = block.chart_idle(DEFAULT_IDLE);
         if block.get("address").is_none() {
             plan.address = DEFAULT_ADDRESS.to_string();
         }
@@ -72,15 +73,26 @@ pub fn snapshot(values: &Values, ns: &Namespaces, on: &Enabled) -> Option<Target
             username_key: "username".to_string(),
             password_key: "password".to_string(),
         };
-        // The built-in gloo-mesh-redis exists only with the management server.
-        plan.builtin = values
-            .get("redis.deployment.enabled")
-            .is_none_or(|v| truthy(Some(v)))
-            && on.mgmt_server;
+        plan.builtin = builtin_deployed(values, on) && dials_builtin(&plan, ns);
         plan
     });
     plan.components = components;
     Some(plan)
+}
+
+/// Whether the release runs the chart's built-in `gloo-mesh-redis`: `redis.deployment.enabled`
+/// (default true), only with the management server.
+pub fn builtin_deployed(values: &Values, on: &Enabled) -> bool {
+    on.mgmt_server
+        && values
+            .get("redis.deployment.enabled")
+            .is_none_or(|v| truthy(Some(v)))
+}
+
+/// Whether a client dials the built-in `gloo-mesh-redis` Service of the release namespace: a
+/// `redis.address` of another Redis is not the built-in one, even while the chart deploys it.
+pub fn dials_builtin(plan: &TargetPlan, ns: &Namespaces) -> bool {
+    dials_service(plan, "gloo-mesh-redis", &ns.management)
 }
 
 /// `insights`: `redisStore.insights.client.*`, only when set and the insights engine or the UI
@@ -211,6 +223,23 @@ impl Block<'_> {
                 }
             }
             set => (set, self.key(&v9_key)),
+        }
+    }
+
+    /// The idle time of a 2.5.x block as the chart renders it: its `values.yaml` sets
+    /// `connection.connMaxIdleTime` (`chart_default`: 5m0s for `redis`, 30m for the portal) and
+    /// Helm merges that into the values, so the deprecated `idleTimeout` counts only when the
+    /// values remove it (`null`) or set it to `"0"`; the key that decides it.
+    pub fn chart_idle(&self, chart_default: Duration) -> (Option<Duration>, String) {
+        let v9 = format!("connection.{}", IDLE.0);
+        if self.get(&v9).is_none() {
+            return (Some(chart_default), self.key(&v9));
+        }
+        match self.v9_setting(IDLE.0, IDLE.1) {
+            (Setting::Set(d), key) => (Some(d), key),
+            (Setting::Disabled, key) => (None, key),
+            // The chart's own idleTimeout (the same default) is rendered beside it.
+            (Setting::Default, key) => (Some(chart_default), key),
         }
     }
 

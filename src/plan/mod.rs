@@ -237,6 +237,19 @@ pub fn qualify(address: &str, namespace: &str) -> String {
     }
 }
 
+/// Whether `plan` dials the Service `service` of `namespace` (`service.namespace`, with or
+/// without `.svc` or `.svc.cluster.local`; any port): how a pod reaches the chart's own Redis
+/// (`gloo-mesh-redis`, the add-ons' `redis`). A Redis Deployment the chart renders is not the
+/// one a client uses when the client is given another address.
+pub fn dials_service(plan: &TargetPlan, service: &str, namespace: &str) -> bool {
+    let own = format!("{service}.{namespace}");
+    plan.endpoint.as_ref().is_ok_and(|(host, _)| {
+        let host = host.trim_end_matches('.');
+        let host = host.strip_suffix(".svc.cluster.local").unwrap_or(host);
+        host.strip_suffix(".svc").unwrap_or(host) == own
+    })
+}
+
 /// The targets the values define, in report order: only the Redis clients of the components
 /// the release enables.
 pub fn targets(values: &Values, ns: &Namespaces) -> Vec<TargetPlan> {

@@ -328,14 +328,10 @@ impl Reader<'_> {
 
     /// Whether the objects run the chart's built-in Redis (`name`) that the plan dials.
     fn builtin(&self, plan: &TargetPlan, name: &str) -> bool {
-        self.m.workloads.iter().any(|w| {
-            w.name == name
-                && plan.endpoint.as_ref().is_ok_and(|(host, _)| {
-                    host.trim_end_matches(".svc") == format!("{name}.{}", self.ns(w))
-                        || host.trim_end_matches(".svc.cluster.local")
-                            == format!("{name}.{}", self.ns(w))
-                })
-        })
+        self.m
+            .workloads
+            .iter()
+            .any(|w| w.name == name && dials_service(plan, name, self.ns(w)))
     }
 
     fn portal(&mut self, w: &Workload, c: &Container) -> Option<TargetPlan> {

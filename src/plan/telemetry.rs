@@ -82,17 +82,18 @@ pub fn exporters(values: &Values, ns: &Namespaces, on: &Enabled) -> Vec<(TargetP
                 continue;
             }
             let prefix = format!("{}.extraExporters.{name}", component.root);
-            out.push((
-                exporter(
-                    values,
-                    ns,
-                    &prefix,
-                    &config,
-                    component.name,
-                    component.ca_secret,
-                ),
-                name,
-            ));
+            let mut plan = exporter(
+                values,
+                ns,
+                &prefix,
+                &config,
+                component.name,
+                component.ca_secret,
+            );
+            // The chart's default endpoint is the built-in Redis, when the release runs it.
+            plan.builtin = super::block::builtin_deployed(values, on)
+                && super::block::dials_builtin(&plan, ns);
+            out.push((plan, name));
         }
     }
     out

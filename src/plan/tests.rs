@@ -158,9 +158,10 @@ fn legacy_management_block() {
             "password".into()
         )
     );
+    // idleTimeout: -1 beside the chart's own connMaxIdleTime: 5m0s, which wins.
     assert_eq!(
         (t.dial_timeout, t.read_timeout, t.idle_timeout, t.pool_size),
-        (Duration::from_secs(2), None, None, 20)
+        (Duration::from_secs(2), None, Some(DEFAULT_IDLE), 20)
     );
     assert_eq!(t.max_conn_age, Some(Duration::from_secs(1800)));
     assert_eq!(
@@ -188,7 +189,9 @@ fn go_redis_v9_keys_win_over_the_deprecated_ones() {
     )[0];
     assert_eq!(t.max_conn_age, Some(Duration::from_secs(1800)));
     assert_eq!(t.max_conn_age_key, "redis.connection.maxConnAge");
-    assert_eq!(t.idle_timeout_key, "redis.connection.idleTimeout");
+    // The chart's connMaxIdleTime (5m0s) is no "0": idleTimeout beside it is not used.
+    assert_eq!(t.idle_timeout_key, "redis.connection.connMaxIdleTime");
+    assert_eq!(t.idle_timeout, Some(DEFAULT_IDLE));
     // Neither set: the key to set is the v9 one.
     let t = &plan("glooMgmtServer: {enabled: true}\n")[0];
     assert_eq!(t.max_conn_age_key, "redis.connection.connMaxLifetime");
@@ -591,4 +594,108 @@ fn an_address_with_userinfo_is_shown_without_it_and_not_dialled() {
         );
         assert!(error.contains("carries credentials"), "{error}");
     }
+}
+
+#[test]
+fn a_target_is_the_built_in_redis_only_when_its_client_dials_the_charts_service() {
+    // redis.address of another Redis while the chart still deploys gloo-mesh-redis
+    // (deployment.enabled defaults to true): the management server dials the other one.
+    let t = &plan("glooMgmtServer: {enabled: true}\nredis: {address: '127.0.0.1:6390'}\n")[0];
+    assert!(!t.builtin, "{t:?}");
+    for address in [
+        "gloo-mesh-redis.gloo-mesh:6379",
+        "gloo-mesh-redis.gloo-mesh.svc:6379",
+        "gloo-mesh-redis.gloo-mesh.svc.cluster.local:6379",
+    ] {
+        let t = &plan(&format!("{MGMT}redis: {{address: '{address}'}}\n"))[0];
+        assert!(t.builtin, "{address}");
+    }
+    let t = &plan(&format!(
+        "{MGMT}redis: {{deployment: {{enabled: false}}}}\n"
+    ))[0];
+    assert!(!t.builtin, "not deployed");
+    // The built-in of another release namespace is its own.
+    let v =
+        values("glooMgmtServer: {enabled: true}\nredis: {address: 'gloo-mesh-redis.poc:6390'}\n");
+    assert!(targets(&v, &Namespaces::resolve(&v, "poc", None))[0].builtin);
+    assert!(!targets(&v, &Namespaces::resolve(&v, "gloo-mesh", None))[0].builtin);
+
+    // The rate limiter's own Redis is deployed with it; a hostname of another Redis is not it.
+    let rl = |yaml: &str| {
+        plan(yaml)
+            .into_iter()
+            .find(|p| p.use_case == "ratelimiter")
+            .unwrap()
+    };
+    assert!(rl("rateLimiter: {enabled: true}\n").builtin);
+    assert!(!rl("rateLimiter: {enabled: true, redis: {hostname: other-redis}}\n").builtin);
+    assert!(!rl("rateLimiter: {enabled: true, redis: {enabled: false}}\n").builtin);
+    let ext_auth = |host: &str| {
+        plan(&format!("rateLimiter: {{enabled: true}}\nextAuthService: {{enabled: true, extAuth: {{apiKeyStorage: {{enabled: true, config: {{host: '{host}'}}}}}}}}\n"))
+            .into_iter()
+            .find(|p| p.components == ["ext-auth-service"])
+            .unwrap()
+            .builtin
+    };
+    assert!(ext_auth("redis:6379") && ext_auth("redis.gloo-mesh-addons.svc.cluster.local:6379"));
+    assert!(!ext_auth("other-redis:6379"));
+
+    // The telemetry exporters' chart default endpoint is the built-in Redis when the release
+    // runs it (management server, deployment.enabled).
+    let exporters = |yaml: &str| -> Vec<bool> {
+        plan(yaml)
+            .iter()
+            .filter(|p| p.use_case == "telemetry")
+            .map(|p| p.builtin)
+            .collect()
+    };
+    assert_eq!(
+        exporters(&format!("{MGMT}telemetryGateway: {{enabled: true}}\n")),
+        [true]
+    );
+    assert_eq!(
+        exporters(&format!(
+            "{MGMT}telemetryGateway: {{enabled: true}}\nredis: {{deployment: {{enabled: false}}}}\n"
+        )),
+        [false]
+    );
+    assert_eq!(exporters("telemetryGateway: {enabled: true}\n"), [false]);
+}
+
+#[test]
+fn the_charts_own_conn_max_idle_time_wins_over_a_deprecated_idle_timeout() {
+    // 2.5.8's values.yaml sets redis.connection.connMaxIdleTime: 5m0s, and Helm merges it in:
+    // redis-client-config then holds it beside the values' idleTimeout, and it wins.
+    let idle = |yaml: &str| {
+        let t = plan(&format!("{MGMT}redis:\n  connection: {yaml}\n")).remove(0);
+        (t.idle_timeout, t.idle_timeout_key)
+    };
+    let v9 = "redis.connection.connMaxIdleTime".to_string();
+    let v8 = "redis.connection.idleTimeout".to_string();
+    assert_eq!(idle("{idleTimeout: 1m}"), (Some(DEFAULT_IDLE), v9.clone()));
+    assert_eq!(idle("{idleTimeout: -1}"), (Some(DEFAULT_IDLE), v9.clone()));
+    assert_eq!(
+        idle("{idleTimeout: 1m, connMaxIdleTime: 2m}"),
+        (Some(Duration::from_secs(120)), v9.clone())
+    );
+    // Removed (null, as Helm drops it) or "0": the deprecated key is what the client gets.
+    assert_eq!(
+        idle("{idleTimeout: 1m, connMaxIdleTime: null}"),
+        (Some(Duration::from_secs(60)), v8.clone())
+    );
+    assert_eq!(
+        idle("{idleTimeout: 1m, connMaxIdleTime: '0'}"),
+        (Some(Duration::from_secs(60)), v8)
+    );
+    assert_eq!(idle("{connMaxIdleTime: -1}"), (None, v9));
+
+    // The portal's chart default is 30m.
+    let p = &plan(
+        "glooPortalServer: {enabled: true, apiKeyStorage: {redis: {enabled: true, address: 'r.example:1', connection: {idleTimeout: 1m}}}}\n",
+    )[0];
+    assert_eq!(p.idle_timeout, Some(addons::PORTAL_IDLE));
+    assert_eq!(
+        p.idle_timeout_key,
+        "glooPortalServer.apiKeyStorage.redis.connection.connMaxIdleTime"
+    );
 }

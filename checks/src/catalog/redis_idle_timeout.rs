@@ -8,6 +8,8 @@ crate::check! {
     /// The components' idle time (`connection.connMaxIdleTime`, or the deprecated
     /// `connection.idleTimeout` when only it is set; go-redis default 5m) is below the server's
     /// `timeout` (`CONFIG GET timeout`, seconds; 0 means the server never closes idle clients).
+    /// The 2.5.8 chart renders its own `connMaxIdleTime` (5m0s; the portal's 30m) beside the
+    /// values' `idleTimeout` unless the values set it to `null` or `"0"`: then it is what wins.
     ///
     /// ## Why Gloo needs it
     /// When the server drops idle connections first, the components find them dead on next
