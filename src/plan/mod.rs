@@ -15,10 +15,11 @@ use serde_json::Value;
 
 use crate::inputs::values::Values;
 
+pub use addons::PORTAL_IDLE;
 pub use addons::{
     EXT_AUTH_STORAGE_ENABLED, PORTAL_CREDENTIALS, PORTAL_REDIS_ENABLED, api_key_match,
 };
-pub use block::truthy;
+pub use block::{builtin_deployed, truthy};
 
 /// The chart's default address of the management plane's built-in Redis.
 pub const DEFAULT_ADDRESS: &str = "gloo-mesh-redis.gloo-mesh:6379";

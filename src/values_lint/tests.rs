@@ -343,3 +343,66 @@ fn older_charts_values_are_recognised_not_taken_for_typos() {
             .any(|i| i.key == "glooMeshMgmtServer" && i.message.contains("gloo-mesh-enterprise"))
     );
 }
+
+/// The keys of the wiring findings for `yaml`.
+fn wiring(yaml: &str) -> Vec<String> {
+    issues(yaml)
+        .into_iter()
+        .filter(|i| i.kind == IssueKind::Wiring)
+        .map(|i| i.key)
+        .collect()
+}
+
+#[test]
+fn a_deprecated_idle_timeout_alone_warns_and_beside_its_successor_does_not() {
+    let mgmt = "glooMgmtServer: {enabled: true}\nredis:\n  deployment: {enabled: false}\n  address: r:6379\n";
+    assert_eq!(
+        wiring(&format!("{mgmt}  connection: {{idleTimeout: 1m}}\n")),
+        ["redis.connection.idleTimeout"]
+    );
+    // As `helm show values` writes it, both keys: the chart's own, no finding.
+    assert!(
+        wiring(&format!(
+            "{mgmt}  connection: {{idleTimeout: 1m, connMaxIdleTime: 1m}}\n"
+        ))
+        .is_empty()
+    );
+    // No component reads the block.
+    assert!(wiring("redis:\n  connection: {idleTimeout: 1m}\n").is_empty());
+    let portal = "glooPortalServer:\n  enabled: true\n  apiKeyStorage:\n    redis:\n      enabled: true\n      address: r:6379\n      connection: {idleTimeout: 1m}\n";
+    assert_eq!(
+        wiring(portal),
+        ["glooPortalServer.apiKeyStorage.redis.connection.idleTimeout"]
+    );
+}
+
+#[test]
+fn another_redis_with_the_built_in_one_still_deployed_warns() {
+    let mgmt = "glooMgmtServer: {enabled: true}\n";
+    assert_eq!(
+        wiring(&format!("{mgmt}redis: {{address: other:6379}}\n")),
+        ["redis.address"]
+    );
+    assert!(
+        wiring(&format!(
+            "{mgmt}redis: {{address: other:6379, deployment: {{enabled: false}}}}\n"
+        ))
+        .is_empty()
+    );
+    assert!(
+        wiring(&format!(
+            "{mgmt}redis: {{address: gloo-mesh-redis.gloo-mesh:6379}}\n"
+        ))
+        .is_empty()
+    );
+    assert!(wiring(&format!("{mgmt}redis: {{address: \"\"}}\n")).is_empty());
+    // Without the management server the chart deploys no Redis.
+    assert!(wiring("glooUi: {enabled: true}\nredis: {address: other:6379}\n").is_empty());
+}
+
+#[test]
+fn the_built_in_redis_dialled_by_telemetry_alone_is_no_waste() {
+    // The collector's default exporters write to gloo-mesh-redis: it is used.
+    let yaml = "glooMgmtServer: {enabled: true}\ntelemetryCollector: {enabled: true}\nredis: {address: other:6379}\n";
+    assert!(wiring(yaml).is_empty(), "{:?}", wiring(yaml));
+}

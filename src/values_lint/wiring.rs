@@ -72,6 +72,53 @@ pub(super) fn chart_wiring(values: &Values, issues: &mut Vec<ValuesIssue>) {
             "is empty while the portal server's API-key storage in Redis is on (apiKeyStorage.redis.enabled): the portal has no Redis to dial; set host:port".to_string(),
         );
     }
+    // The deprecated idleTimeout set alone: the chart's values.yaml sets connMaxIdleTime
+    // beside it, Helm merges that in, and go-redis v9 takes connMaxIdleTime.
+    for (used, block, chart_default) in [
+        (
+            on.mgmt_server || on.ui || on.insights_engine,
+            "redis",
+            crate::plan::DEFAULT_IDLE,
+        ),
+        (
+            on.portal && block_truthy(values, crate::plan::PORTAL_REDIS_ENABLED),
+            "glooPortalServer.apiKeyStorage.redis",
+            crate::plan::PORTAL_IDLE,
+        ),
+    ] {
+        let old = format!("{block}.connection.idleTimeout");
+        let new = format!("{block}.connection.connMaxIdleTime");
+        if used && values.get(&old).is_some_and(|v| !v.is_null()) && values.get(&new).is_none() {
+            issue(
+                Severity::Warning,
+                &old,
+                format!(
+                    "is deprecated and has no effect alone: the chart renders its own {new} ({}) beside it, which go-redis v9 uses; set {new} instead",
+                    checks::duration::go_duration(chart_default.as_millis() as u64)
+                ),
+            );
+        }
+    }
+    // The chart deploys gloo-mesh-redis while no client of the release dials it (any
+    // namespace counts as a dial: the lint does not know the release's).
+    if crate::plan::builtin_deployed(values, &on) {
+        let ns = crate::plan::Namespaces::resolve(values, "gloo-mesh", None);
+        let dialled = crate::plan::targets(values, &ns).iter().any(|plan| {
+            plan.endpoint.as_ref().is_ok_and(|(host, _)| {
+                host == "gloo-mesh-redis" || host.starts_with("gloo-mesh-redis.")
+            })
+        });
+        let key = ["redis.address", "redisStore.snapshot.client.address"]
+            .into_iter()
+            .find(|key| !text(key).is_empty());
+        if !dialled && let Some(key) = key {
+            issue(
+                Severity::Warning,
+                key,
+                "names another Redis while redis.deployment.enabled is on (the chart's default): the chart still deploys gloo-mesh-redis, which no component of the release dials; set redis.deployment.enabled: false".to_string(),
+            );
+        }
+    }
     // A telemetry component with a relay ConfigMap of the user's own.
     for (enabled, block, config_map) in [
         (
