@@ -56,7 +56,7 @@ where
         }
         let ended = if open.is_empty() {
             Some("passed")
-        } else if open.iter().any(|j| j.meta.phase == checks::Phase::None) {
+        } else if open.iter().any(|j| j.meta.phase == checks::Phase::Inputs) {
             Some("unchanging")
         } else if start.elapsed() >= deadline {
             Some("deadline")

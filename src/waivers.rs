@@ -20,7 +20,7 @@ pub static META: Meta = Meta {
     category: "values",
     profiles: &["preflight", "post-upgrade", "ci"],
     scope: Scope::Install,
-    phase: Phase::None,
+    phase: Phase::Inputs,
     requires: &[],
     opt_in: false,
     explain: "## What it checks\n\n\

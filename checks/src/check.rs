@@ -25,8 +25,8 @@ pub enum Phase {
     Tls,
     /// The Redis session: login and reads.
     Session,
-    /// Judged from the values and secrets alone; no probe phase.
-    None,
+    /// Judged from the inputs alone (values, secrets, rendered objects); no probe phase.
+    Inputs,
 }
 
 /// Static description of a check; `explain` is its doc comment.
@@ -147,7 +147,7 @@ impl Verdict {
 }
 
 /// Declares a check type whose `///` doc comment becomes [`Meta::explain`], with its metadata:
-/// ID, title, scope, the probe phase it judges (`Dns`, `Tcp`, `Tls`, `Session`, or `None` for
+/// ID, title, scope, the probe phase it judges (`Dns`, `Tcp`, `Tls`, `Session`, or `Inputs` for
 /// checks judged from the values and secrets alone), prerequisites, and optionally profiles and
 /// opt-in.
 ///
@@ -161,7 +161,7 @@ impl Verdict {
 ///         id: "example.default-port",
 ///         title: "the port is 6379",
 ///         scope: Target,
-///         phase: None,
+///         phase: Inputs,
 ///         requires: [],
 ///         profiles: ["preflight"],
 ///     }
@@ -180,7 +180,7 @@ impl Verdict {
 /// }
 ///
 /// assert_eq!(DefaultPort::META.category, "example");
-/// assert_eq!(DefaultPort::META.phase, Phase::None);
+/// assert_eq!(DefaultPort::META.phase, Phase::Inputs);
 /// assert!(DefaultPort::META.explain.contains("## What it checks"));
 /// let target = checks::testing::healthy_target("snapshot");
 /// let verdict = checks::testing::judge(&DefaultPort, &target);

@@ -252,7 +252,7 @@ fn unfinished(phase: Phase, target: &TargetFacts) -> bool {
                 && cut(not_attempted(&target.session))
         }
         Phase::Session => cut(not_attempted(&target.session)),
-        Phase::None => false,
+        Phase::Inputs => false,
     }
 }
 
@@ -274,7 +274,7 @@ fn phase_duration(phase: Phase, target: &TargetFacts) -> f64 {
             .as_ref()
             .map_or(0.0, |h| h.duration_ms),
         Phase::Session => target.session.ok().map_or(0.0, |s| s.duration_ms),
-        Phase::None => 0.0,
+        Phase::Inputs => 0.0,
     }
 }
 
@@ -464,7 +464,7 @@ mod tests {
         let judged = evaluate(&facts(vec![t]));
         assert_eq!(find("net.dns").unwrap().meta().phase, Phase::Dns);
         assert_eq!(outcome_of(&judged, "net.dns").outcome, Outcome::Unknown);
-        assert_eq!(find("auth.secret").unwrap().meta().phase, Phase::None);
+        assert_eq!(find("auth.secret").unwrap().meta().phase, Phase::Inputs);
         assert_eq!(outcome_of(&judged, "auth.secret").outcome, Outcome::Pass);
     }
 

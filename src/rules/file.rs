@@ -51,15 +51,15 @@ struct RawRule {
     #[serde(default)]
     targets: Vec<String>,
     #[serde(default)]
-    severity: Severity,
+    severity: OnFalse,
     when: Spanned<String>,
     fix: String,
 }
 
-/// What a rule's `false` is.
+/// What a rule's `false` is (its `severity:`): the outcome it gives.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum OnFalse {
     /// `fail` (the default).
     #[default]
     Fail,
@@ -67,11 +67,11 @@ pub enum Severity {
     Warn,
 }
 
-impl Severity {
+impl OnFalse {
     pub fn name(self) -> &'static str {
         match self {
-            Severity::Fail => "fail",
-            Severity::Warn => "warn",
+            OnFalse::Fail => "fail",
+            OnFalse::Warn => "warn",
         }
     }
 }
@@ -82,7 +82,7 @@ pub struct Parsed {
     pub title: String,
     pub targets: Vec<String>,
     pub target_globs: Vec<glob::Pattern>,
-    pub severity: Severity,
+    pub severity: OnFalse,
     pub when: String,
     pub fix: String,
     pub program: cel::Program,
@@ -266,7 +266,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(parsed[0].config, ["maxclients", "maxmemory", "timeout"]);
-        assert_eq!(parsed[0].severity, Severity::Fail);
+        assert_eq!(parsed[0].severity, OnFalse::Fail);
     }
 
     #[test]

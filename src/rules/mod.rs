@@ -26,7 +26,7 @@ use reports::Outcome;
 use serde_json::Value;
 
 use crate::error::{InputError, RuleProblem};
-use file::Severity;
+use file::OnFalse;
 
 /// The check every rule needs: a Redis session to read from.
 const PREREQUISITE: &str = "auth.login";
@@ -44,7 +44,7 @@ pub struct Rule {
     pub meta: &'static Meta,
     pub when: String,
     pub fix: String,
-    pub severity: Severity,
+    pub severity: OnFalse,
     pub targets: Vec<String>,
     target_globs: Vec<glob::Pattern>,
     program: cel::Program,
@@ -344,8 +344,8 @@ impl Rule {
                     format!("{observed}; the rule wants `{}`", when)
                 };
                 let v = match self.severity {
-                    Severity::Fail => Verdict::fail(message),
-                    Severity::Warn => Verdict::warn(message),
+                    OnFalse::Fail => Verdict::fail(message),
+                    OnFalse::Warn => Verdict::warn(message),
                 };
                 v.fix(self.fix.clone())
             }

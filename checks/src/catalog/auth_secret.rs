@@ -28,7 +28,7 @@ crate::check! {
         id: "auth.secret",
         title: "the auth secret holds a username and password",
         scope: Target,
-        phase: None,
+        phase: Inputs,
         requires: [],
     }
 }

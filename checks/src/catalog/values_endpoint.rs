@@ -32,7 +32,7 @@ crate::check! {
         id: "values.endpoint",
         title: "the address is the right kind of endpoint for its provider",
         scope: Target,
-        phase: None,
+        phase: Inputs,
         requires: [],
     }
 }

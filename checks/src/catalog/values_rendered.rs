@@ -30,7 +30,7 @@ crate::check! {
         id: "values.rendered",
         title: "every component's Redis from the values equals the rendered one",
         scope: Install,
-        phase: None,
+        phase: Inputs,
         requires: [],
     }
 }

@@ -29,7 +29,7 @@ crate::check! {
         id: "values.schema",
         title: "Redis values are well-formed",
         scope: Install,
-        phase: None,
+        phase: Inputs,
         requires: [],
     }
 }
