@@ -5,6 +5,7 @@ mod cli;
 mod credentials;
 mod error;
 mod inputs;
+mod one_line;
 mod plan;
 mod probe;
 mod rbac;
@@ -29,7 +30,12 @@ fn main() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) => {
-            eprintln!("{}", shown(one_line(&e.render().to_string())));
+            // Clap's whole message (the problem, the missing argument, the possible values, the
+            // did-you-mean, the usage) on one line, as every input error is.
+            eprintln!(
+                "{}",
+                shown(crate::one_line::joined(&e.render().to_string()))
+            );
             std::process::exit(exit_codes::INPUT);
         }
     };
@@ -68,26 +74,13 @@ fn shown(error: impl std::fmt::Display) -> String {
     reports::escape::controls(&error.to_string()).into_owned()
 }
 
-/// Clap's whole message (the problem, the missing argument, the possible values, the
-/// did-you-mean, the usage) on one line, as every input error is.
-fn one_line(rendered: &str) -> String {
-    let mut out = String::new();
-    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if !out.is_empty() {
-            out.push_str(if out.ends_with(':') { " " } else { "; " });
-        }
-        out.push_str(line);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn clap_errors_keep_every_line() {
         let rendered = "error: the following required arguments were not provided:\n  <ID>\n\nUsage: redis-preflight explain <ID>\n\nFor more information, try '--help'.\n";
         assert_eq!(
-            super::one_line(rendered),
+            crate::one_line::joined(rendered),
             "error: the following required arguments were not provided: <ID>; Usage: redis-preflight explain <ID>; For more information, try '--help'."
         );
     }

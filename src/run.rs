@@ -156,7 +156,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             target: "*".to_string(),
             outcome,
             title: crate::waivers::META.title.to_string(),
-            message: one_line(message),
+            message: crate::one_line::flattened(message),
             remediation,
             evidence,
             duration_ms: 0.0,
@@ -191,8 +191,8 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
                 outcome: j.verdict.outcome,
                 title: j.meta.title.to_string(),
                 // Every message is one line, whatever a library put in it.
-                message: one_line(j.verdict.message),
-                remediation: j.verdict.remediation.map(one_line),
+                message: crate::one_line::flattened(j.verdict.message),
+                remediation: j.verdict.remediation.map(crate::one_line::flattened),
                 evidence: j.verdict.evidence,
                 duration_ms: j.duration_ms,
             }),
@@ -624,15 +624,6 @@ struct ProbeOptions {
     /// The CONFIG parameters `--rules` read.
     rule_config: &'static [String],
     info_sections: bool,
-}
-
-/// `text` on one line: line breaks become spaces (copied only when there is one).
-fn one_line(text: String) -> String {
-    if text.contains(['\n', '\r']) {
-        text.replace(['\n', '\r'], " ")
-    } else {
-        text
-    }
 }
 
 /// A selected check skipped because an unselected prerequisite did not pass: the report

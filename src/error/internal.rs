@@ -1,5 +1,4 @@
-//! [`Error`] (input or internal) and its exit code, [`InternalError`], and [`one_line`]: a
-//! message and its causes on one line.
+//! [`Error`] (input or internal) and its exit code, and [`InternalError`].
 
 use reports::exit_codes;
 
@@ -51,34 +50,10 @@ pub enum InternalError {
     },
 }
 
-/// `error` and its causes on one line: `what: cause: cause`. A cause whose text the message
-/// already quotes (libraries that print their source inside their own message) is not
-/// repeated; of a multi-line message, only the first line is kept (parsers add snippets).
-pub fn one_line(error: &dyn std::error::Error) -> String {
-    let mut line = first_line(&error.to_string());
-    let mut cause = error.source();
-    while let Some(e) = cause {
-        let text = first_line(&e.to_string());
-        if !text.is_empty() && !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-        cause = e.source();
-    }
-    line
-}
-
-pub(super) fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::one_line;
 
     #[test]
     fn causes_join_the_message_on_one_line() {

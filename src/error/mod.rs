@@ -13,6 +13,7 @@ mod input;
 mod internal;
 mod panic;
 
+pub use crate::one_line::error as one_line;
 pub use input::{InputError, RuleProblem, SecretAt, WhenProblem};
-pub use internal::{Error, InternalError, one_line};
+pub use internal::{Error, InternalError};
 pub use panic::{guard, quietly};

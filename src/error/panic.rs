@@ -5,7 +5,6 @@ use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
-use super::internal::first_line;
 use super::{Error, InternalError};
 
 thread_local! {
@@ -56,7 +55,7 @@ fn install_hook() {
                 .downcast_ref::<&str>()
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .map_or_else(|| "a panic".to_string(), first_line);
+                .map_or_else(|| "a panic".to_string(), crate::one_line::first);
             PANICKED.with_borrow_mut(|p| {
                 p.get_or_insert(format!("{message}{location}"));
             });

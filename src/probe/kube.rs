@@ -145,7 +145,7 @@ pub async fn config(access: &Access) -> Result<Result<(Config, String), String>,
                 }
                 Err(e) => Err(format!(
                     "cannot use {describe}: {}",
-                    one_line(&e.to_string())
+                    crate::one_line::first(&e.to_string())
                 )),
             },
         );
@@ -206,10 +206,6 @@ fn read_merged(paths: &[PathBuf]) -> Result<Option<Kubeconfig>, InputError> {
         });
     }
     Ok(merged)
-}
-
-fn one_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_string()
 }
 
 #[cfg(test)]
