@@ -634,7 +634,7 @@ fn unselected_blocker(
     all: &std::collections::HashMap<(&str, &str), &Judged>,
     request: &Request,
 ) -> Option<Option<String>> {
-    let blocker = j.verdict.evidence.get("blocked_by")?.as_str()?;
+    let blocker = j.verdict.blocked_by?;
     if selected(request, blocker) {
         return None;
     }

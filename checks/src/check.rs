@@ -96,6 +96,8 @@ pub struct Verdict {
     pub evidence: Evidence,
     /// How to fix the cause found.
     pub remediation: Option<String>,
+    /// The check whose outcome skipped this one, if any (shown as evidence `blocked_by` too).
+    pub blocked_by: Option<&'static str>,
 }
 
 impl Verdict {
@@ -105,6 +107,7 @@ impl Verdict {
             message: message.into(),
             evidence: Evidence::new(),
             remediation: None,
+            blocked_by: None,
         }
     }
 
@@ -137,6 +140,26 @@ impl Verdict {
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Verdict {
         self.evidence.insert(key.to_string(), value.into());
         self
+    }
+
+    /// Names the check whose outcome skipped this one.
+    pub fn blocked_by(mut self, check: &'static str) -> Verdict {
+        self.blocked_by = Some(check);
+        self.with("blocked_by", check)
+    }
+
+    /// The skip a prerequisite `check` that did not pass causes. A prerequisite that was itself
+    /// skipped passes its verdict on, so every dependant names the check that actually failed.
+    pub fn blocked(check: &'static str, prerequisite: &Verdict) -> Verdict {
+        if prerequisite.outcome == Outcome::Skip {
+            return prerequisite.clone();
+        }
+        let past = match prerequisite.outcome {
+            Outcome::Fail => "failed",
+            _ => "could not be determined",
+        };
+        Verdict::skip(format!("skipped: {check} {past}: {}", prerequisite.message))
+            .blocked_by(check)
     }
 
     /// Sets the fix for the cause found.

@@ -108,14 +108,13 @@ fn judge_with_prerequisites<'m>(
             judge_with_prerequisites(req, subject, memo);
             let prerequisite = &memo[req];
             if prerequisite.blocks {
-                blocked_by = Some(blocked_skip(req, &prerequisite.verdict));
+                blocked_by = Some(Verdict::blocked(req, &prerequisite.verdict));
                 break;
             }
         }
         let blocked_by = blocked_by.or_else(|| {
             not_a_data_server(id, check.meta().phase, subject).map(|why| {
-                Verdict::skip(format!("skipped: {why} (see redis.role)"))
-                    .with("blocked_by", "redis.role")
+                Verdict::skip(format!("skipped: {why} (see redis.role)")).blocked_by("redis.role")
             })
         });
         let entry = match blocked_by {
@@ -210,20 +209,6 @@ fn with_cause(mut verdict: Verdict, why: &str, fix: &str) -> Verdict {
         .unwrap_or_default();
     verdict.remediation = Some(format!("{fix}{otherwise}"));
     verdict
-}
-
-/// The skip a blocked prerequisite causes. A prerequisite that was itself skipped passes its
-/// message on, so every dependant names the check that actually failed.
-fn blocked_skip(req: &'static str, prerequisite: &Verdict) -> Verdict {
-    if prerequisite.outcome == Outcome::Skip {
-        return prerequisite.clone();
-    }
-    let past = match prerequisite.outcome {
-        Outcome::Fail => "failed",
-        _ => "could not be determined",
-    };
-    Verdict::skip(format!("skipped: {req} {past}: {}", prerequisite.message))
-        .with("blocked_by", req)
 }
 
 /// The probe phase of `target` the run deadline stopped, for messages.

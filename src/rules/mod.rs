@@ -231,7 +231,7 @@ impl RuleSet {
             for rule in self.rules.iter().filter(|r| r.applies_to(target)) {
                 let verdict = match (login, &context) {
                     (Some(l), _) if !matches!(l.verdict.outcome, Outcome::Pass | Outcome::Warn) => {
-                        blocked(&l.verdict)
+                        Verdict::blocked(PREREQUISITE, &l.verdict)
                     }
                     (None, _) | (_, None) => Verdict::skip(format!(
                         "skipped: no Redis session ({PREREQUISITE} did not run)"
@@ -248,19 +248,6 @@ impl RuleSet {
         }
         out
     }
-}
-
-/// A rule's skip when `auth.login` did not pass: as the engine words a blocked prerequisite.
-fn blocked(login: &Verdict) -> Verdict {
-    if login.outcome == Outcome::Skip {
-        return login.clone();
-    }
-    let past = match login.outcome {
-        Outcome::Fail => "failed",
-        _ => "could not be determined",
-    };
-    Verdict::skip(format!("skipped: {PREREQUISITE} {past}: {}", login.message))
-        .with("blocked_by", PREREQUISITE)
 }
 
 fn context(

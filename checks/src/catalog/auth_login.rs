@@ -111,7 +111,7 @@ impl Check for AuthLogin {
                 .with("source", sentinel.source)
                 .fix(sentinel.fix(&t.address_key)),
                 _ => Verdict::skip(format!("skipped: {describe} (see redis.role)"))
-                    .with("blocked_by", "redis.role"),
+                    .blocked_by("redis.role"),
             };
         }
         match &session.login {

@@ -47,7 +47,7 @@ impl Check for RedisCapacity {
         let t = subject.target();
         let Observed::Ok { value: s } = &t.session else {
             return Verdict::skip("skipped: no Redis session (see auth.login)")
-                .with("blocked_by", "auth.login");
+                .blocked_by("auth.login");
         };
         if let Some(r) = s
             .refusal
@@ -66,7 +66,7 @@ impl Check for RedisCapacity {
         }
         if !s.admitted() {
             return Verdict::skip("skipped: the server did not admit the session (see auth.login)")
-                .with("blocked_by", "auth.login");
+                .blocked_by("auth.login");
         }
         // What a write meets is the verdict, whatever the percentages say (Redis counts memory
         // for maxmemory without its replication and AOF buffers, which INFO includes).
