@@ -1,6 +1,6 @@
 use crate::check::{Check, Meta, Subject, Verdict};
 use crate::duration::go_duration;
-use crate::facts::{Observed, RefusalKind, Reply, TargetFacts};
+use crate::facts::{ErrorMeaning, Observed, RefusalKind, Reply, TargetFacts};
 
 crate::check! {
     /// ## What it checks
@@ -148,7 +148,7 @@ impl Check for AuthLogin {
                 Reply::Error { code, message } => {
                     let evidence = format!("{code} {message}");
                     let server = crate::server::identify(session);
-                    let no_password = message.contains("without any password configured");
+                    let no_password = login.reply.error_meaning() == Some(ErrorMeaning::NoPasswordSet);
                     let fix = if no_password && !login.with_username && server.acl_users != Some(false) {
                         format!("the components log in as the default user (the secret has no username), which has no password on this server: put the name of the ACL user meant for Gloo under {} in {secret}, or remove auth from the values if the server is meant to be open", t.auth.username_key)
                     } else if no_password {

@@ -1,6 +1,6 @@
 use crate::catalog::values_endpoint::{Provider, provider};
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{Observed, Reply};
+use crate::facts::{ErrorMeaning, Observed, Reply};
 
 crate::check! {
     /// ## What it checks
@@ -81,7 +81,7 @@ impl Check for RedisMultikey {
         let fix = "use a non-sharded Redis (one primary with replicas); no key-sharding proxy may sit between Gloo and Redis";
         for (command, reply) in &what {
             match reply {
-                Reply::Error { code, message } if code == "CROSSSLOT" || message.contains("CROSSSLOT") => {
+                Reply::Error { code, message } if reply.error_meaning() == Some(ErrorMeaning::CrossSlot) => {
                     return Verdict::fail(format!(
                         "{command} was answered CROSSSLOT {message}: this is {service}, and Gloo's multi-key commands and transactions fail there; expected them to work as on one Redis"
                     ))
@@ -123,7 +123,7 @@ impl Check for RedisMultikey {
                 // common prefix (`<cluster>~<group>~<version>~<kind>`, `reports#…`, API key
                 // IDs), so such a user breaks the components, not only this probe.
                 Reply::Error { code, message }
-                    if code == "NOPERM" && message.to_ascii_lowercase().contains("key") =>
+                    if reply.error_meaning() == Some(ErrorMeaning::KeyPermission) =>
                 {
                     return Verdict::warn(format!(
                         "{command} was refused for its keys ({code} {message}): the user may touch only keys matching its ACL key patterns, while Gloo's components write keys with no common prefix ({}, reports#…, API key IDs); expected access to all keys",
