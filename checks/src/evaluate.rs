@@ -6,7 +6,7 @@ use reports::Outcome;
 
 use crate::catalog::{find, report_order};
 use crate::check::{Check, Meta, Phase, Scope, Subject, Verdict};
-use crate::facts::{DEADLINE_REACHED, Facts, Observed, TargetFacts};
+use crate::facts::{DEADLINE_REACHED, Facts, TargetFacts};
 
 /// One check's verdict on one target (`*` for install-wide checks).
 #[derive(Clone, Debug)]
@@ -213,10 +213,9 @@ fn with_cause(mut verdict: Verdict, why: &str, fix: &str) -> Verdict {
 
 /// The probe phase of `target` the run deadline stopped, for messages.
 fn phase_cut(target: &TargetFacts) -> &'static str {
-    let cut = |because: Option<&str>| because == Some(DEADLINE_REACHED);
-    if cut(not_attempted(&target.dns)) {
+    if target.dns.deadline_reached() {
         "name resolution"
-    } else if cut(not_attempted(&target.tcp)) {
+    } else if target.tcp.deadline_reached() {
         "the TCP connection"
     } else if target.tls && target.tls_facts.handshake.is_none() {
         "the TLS handshake"
@@ -227,24 +226,14 @@ fn phase_cut(target: &TargetFacts) -> &'static str {
 
 /// Whether the run deadline stopped the probe phase this check judges.
 fn unfinished(phase: Phase, target: &TargetFacts) -> bool {
-    let cut = |because: Option<&str>| because == Some(DEADLINE_REACHED);
     match phase {
-        Phase::Dns => cut(not_attempted(&target.dns)),
-        Phase::Tcp => cut(not_attempted(&target.tcp)),
+        Phase::Dns => target.dns.deadline_reached(),
+        Phase::Tcp => target.tcp.deadline_reached(),
         Phase::Tls => {
-            target.tls
-                && target.tls_facts.handshake.is_none()
-                && cut(not_attempted(&target.session))
+            target.tls && target.tls_facts.handshake.is_none() && target.session.deadline_reached()
         }
-        Phase::Session => cut(not_attempted(&target.session)),
+        Phase::Session => target.session.deadline_reached(),
         Phase::Inputs => false,
-    }
-}
-
-fn not_attempted<T>(observed: &Observed<T>) -> Option<&str> {
-    match observed {
-        Observed::NotAttempted { because } => Some(because),
-        _ => None,
     }
 }
 
@@ -266,6 +255,7 @@ fn phase_duration(phase: Phase, target: &TargetFacts) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Observed;
     use crate::testing::{facts, healthy_target};
 
     fn outcome_of<'a>(judged: &'a [Judged], id: &str) -> &'a Verdict {

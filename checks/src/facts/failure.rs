@@ -92,3 +92,77 @@ pub enum RefusalKind {
     /// Any other error followed by the server closing the connection.
     Other,
 }
+
+/// Why an observation was not attempted. Written as its sentence in the facts (a saved file
+/// reads back to the same kind); the checks match the kind, never the sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Because {
+    /// The run's `--timeout` cut the probe short.
+    DeadlineReached,
+    /// Anything else, as a sentence for the messages.
+    Other(String),
+}
+
+impl Because {
+    /// The sentence, as messages show it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Because::DeadlineReached => super::DEADLINE_REACHED,
+            Because::Other(why) => why,
+        }
+    }
+}
+
+impl std::fmt::Display for Because {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&str> for Because {
+    fn from(why: &str) -> Because {
+        Because::from(why.to_string())
+    }
+}
+
+impl From<String> for Because {
+    fn from(why: String) -> Because {
+        if why == super::DEADLINE_REACHED {
+            Because::DeadlineReached
+        } else {
+            Because::Other(why)
+        }
+    }
+}
+
+impl Serialize for Because {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Because {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Because, D::Error> {
+        String::deserialize(deserializer).map(Because::from)
+    }
+}
+
+#[cfg(test)]
+mod because_tests {
+    use crate::facts::Observed;
+
+    #[test]
+    fn a_reason_is_saved_as_its_sentence_and_read_back_as_its_kind() {
+        let cut: Observed<u8> = Observed::not_attempted(super::super::DEADLINE_REACHED);
+        let saved = serde_json::to_string(&cut).unwrap();
+        assert_eq!(
+            saved,
+            r#"{"status":"not_attempted","because":"run deadline reached"}"#
+        );
+        let read: Observed<u8> = serde_json::from_str(&saved).unwrap();
+        assert!(read.deadline_reached());
+        let other: Observed<u8> = Observed::not_attempted("no TCP connection");
+        assert!(!other.deadline_reached());
+        assert_eq!(other.problem(), Some("no TCP connection"));
+    }
+}

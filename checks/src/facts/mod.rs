@@ -133,7 +133,7 @@ pub enum Observed<T> {
     /// Not attempted.
     NotAttempted {
         /// Why not.
-        because: String,
+        because: Because,
     },
 }
 
@@ -151,7 +151,7 @@ impl<T> Observed<T> {
         match self {
             Observed::Ok { .. } => None,
             Observed::Refused { error } | Observed::Failed { error, .. } => Some(error),
-            Observed::NotAttempted { because } => Some(because),
+            Observed::NotAttempted { because } => Some(because.as_str()),
         }
     }
 
@@ -190,8 +190,18 @@ impl<T> Observed<T> {
         }
     }
 
+    /// Whether the run's `--timeout` cut this observation short.
+    pub fn deadline_reached(&self) -> bool {
+        matches!(
+            self,
+            Observed::NotAttempted {
+                because: Because::DeadlineReached
+            }
+        )
+    }
+
     /// Shorthand for [`Observed::NotAttempted`].
-    pub fn not_attempted(because: impl Into<String>) -> Self {
+    pub fn not_attempted(because: impl Into<Because>) -> Self {
         Observed::NotAttempted {
             because: because.into(),
         }
