@@ -3,6 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+pub use checks::{LayoutPolicy, Profile};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -119,8 +120,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "GLOB")]
     pub skip: Vec<String>,
     /// The instance layout your policy demands across use cases.
-    #[arg(long, value_enum, default_value_t = Layout::Any)]
-    pub layout: Layout,
+    #[arg(long, value_enum, default_value_t = LayoutPolicy::Any)]
+    pub layout: LayoutPolicy,
     /// Warn and unknown outcomes gate too (exit 3).
     #[arg(long)]
     pub strict: bool,
@@ -217,40 +218,6 @@ pub enum Vantage {
     Extauth,
     Ratelimiter,
     Snapshot,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Profile {
-    Preflight,
-    PostUpgrade,
-    Ci,
-}
-
-impl Profile {
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Preflight => "preflight",
-            Profile::PostUpgrade => "post-upgrade",
-            Profile::Ci => "ci",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Layout {
-    Any,
-    Shared,
-    Separate,
-}
-
-impl Layout {
-    pub fn name(self) -> &'static str {
-        match self {
-            Layout::Any => "any",
-            Layout::Shared => "shared",
-            Layout::Separate => "separate",
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -63,8 +63,8 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             let mut facts = load_facts(path)?;
             // `--profile ci` judges preflight facts as the gate does (ci is preflight, strict):
             // nothing checked is then `unknown`, never a pass.
-            if args.profile == Profile::Ci && facts.profile == "preflight" {
-                facts.profile = "ci".to_string();
+            if args.profile == Profile::Ci && facts.profile() == Profile::Preflight {
+                facts.profile = Profile::Ci.name().to_string();
             }
             ensure_selection(
                 &request,
@@ -139,7 +139,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     // The checks judged are those of the profile the facts were observed under; strictness is
     // the union of what the facts and the command line ask (`--facts f.json --profile ci`
     // gates as `--profile ci` does).
-    let ci = args.profile == Profile::Ci || facts.profile == "ci";
+    let ci = args.profile == Profile::Ci || facts.profile() == Profile::Ci;
     let label = if ci { "ci" } else { facts.profile.as_str() };
     let mut report = Report::new(label, args.strict || ci);
     report.started_at = started_at
@@ -375,15 +375,11 @@ fn load_facts(path: &Path) -> Result<Facts, InputError> {
         });
     }
     for (key, value, allowed) in [
-        (
-            "profile",
-            &facts.profile,
-            &["preflight", "post-upgrade", "ci"][..],
-        ),
+        ("profile", &facts.profile, Profile::NAMES),
         (
             "layout_policy",
             &facts.layout_policy,
-            &["any", "shared", "separate"][..],
+            checks::LayoutPolicy::NAMES,
         ),
     ] {
         if !allowed.contains(&value.as_str()) {

@@ -18,7 +18,7 @@ pub static META: Meta = Meta {
     id: "values.waivers",
     title: "every waiver matches a result and has not expired",
     category: "values",
-    profiles: &["preflight", "post-upgrade", "ci"],
+    profiles: checks::Profile::NAMES,
     scope: Scope::Install,
     phase: Phase::Inputs,
     requires: &[],

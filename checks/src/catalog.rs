@@ -104,6 +104,19 @@ mod tests {
     ];
 
     #[test]
+    fn every_profile_a_check_names_exists() {
+        for c in CATALOG {
+            for p in c.meta().profiles {
+                assert!(
+                    crate::Profile::parse(p).is_some(),
+                    "{}: no profile {p}",
+                    c.meta().id
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ids_are_unique_sorted_and_well_formed() {
         let ids: Vec<&str> = CATALOG.iter().map(|c| c.meta().id).collect();
         let mut sorted = ids.clone();

@@ -247,7 +247,7 @@ macro_rules! check {
 }
 
 /// Every profile; checks run in all of them unless they say otherwise.
-pub const ALL_PROFILES: &[&str] = &["preflight", "post-upgrade", "ci"];
+pub const ALL_PROFILES: &[&str] = crate::Profile::NAMES;
 
 /// The profiles a check names, or all of them when it names none.
 pub const fn profiles(named: &'static [&'static str]) -> &'static [&'static str] {

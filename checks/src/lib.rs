@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod choices;
 pub mod duration;
 pub mod evaluate;
 pub mod facts;
@@ -26,5 +27,6 @@ pub mod testing;
 
 pub use catalog::{CATALOG, find};
 pub use check::{Check, Meta, Phase, Scope, Subject, Verdict};
+pub use choices::{LayoutPolicy, Profile, UseCase};
 pub use evaluate::{Judged, evaluate};
 pub use facts::Facts;

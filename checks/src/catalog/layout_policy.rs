@@ -1,5 +1,6 @@
 use crate::check::{Check, Meta, Subject, Verdict};
 use crate::facts::TargetFacts;
+use crate::choices::{LayoutPolicy as Policy, UseCase};
 use crate::identity::same_instance;
 
 crate::check! {
@@ -29,7 +30,7 @@ crate::check! {
     }
 }
 
-const USE_CASES: &[&str] = &["snapshot", "extauth", "ratelimiter"];
+const USE_CASES: [UseCase; 3] = [UseCase::Snapshot, UseCase::Extauth, UseCase::Ratelimiter];
 
 impl Check for LayoutPolicy {
     fn meta(&self) -> &'static Meta {
@@ -38,10 +39,11 @@ impl Check for LayoutPolicy {
 
     fn judge(&self, subject: Subject<'_>) -> Verdict {
         let facts = subject.facts;
-        let policy = facts.layout_policy.as_str();
+        let kind = facts.layout_policy();
+        let policy = kind.name();
         let present: Vec<&TargetFacts> = USE_CASES
             .iter()
-            .filter_map(|u| facts.targets.iter().find(|t| t.name == *u))
+            .filter_map(|u| facts.targets.iter().find(|t| t.name == u.name()))
             .collect();
         // Group the use cases by instance.
         let mut groups: Vec<Vec<&TargetFacts>> = Vec::new();
@@ -76,8 +78,8 @@ impl Check for LayoutPolicy {
             })
             .collect();
         let found = layout.join("; ");
-        let v = match policy {
-            "separate" if groups.len() < present.len() => {
+        let v = match kind {
+            Policy::Separate if groups.len() < present.len() => {
                 let shared: Vec<String> = groups.iter().filter(|g| g.len() > 1).map(|g| {
                     g.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(" and ")
                 }).collect();
@@ -91,7 +93,7 @@ impl Check for LayoutPolicy {
                 Verdict::fail(format!("{} share an instance; --layout separate demands one instance per use case ({found}){dbs_note}", shared.join(", ")))
                     .fix("give each use case its own Redis instance, or run with the --layout your policy demands")
             }
-            "shared" if groups.len() > 1 => Verdict::fail(format!(
+            Policy::Shared if groups.len() > 1 => Verdict::fail(format!(
                 "the use cases are on {} instances; --layout shared demands one ({found})",
                 groups.len()
             ))

@@ -1,3 +1,4 @@
+use crate::choices::UseCase;
 use crate::check::{Check, Meta, Subject, Verdict};
 use crate::facts::{ApiKeySecret, TargetFacts};
 use crate::identity::{label, same_instance};
@@ -41,13 +42,17 @@ impl Check for LayoutShared {
 
     fn judge(&self, subject: Subject<'_>) -> Verdict {
         let facts = subject.facts;
-        let of =
-            |use_case: &'static str| facts.targets.iter().filter(move |t| t.use_case == use_case);
+        let of = |use_case: UseCase| {
+            facts
+                .targets
+                .iter()
+                .filter(move |t| t.use_case() == Some(use_case))
+        };
         let mut pairs: Vec<(&TargetFacts, &TargetFacts)> = Vec::new();
-        let extauth: Vec<&TargetFacts> = of("extauth").collect();
+        let extauth: Vec<&TargetFacts> = of(UseCase::Extauth).collect();
         pairs.extend(extauth.iter().skip(1).map(|t| (extauth[0], *t)));
-        if let Some(snapshot) = of("snapshot").next() {
-            pairs.extend(of("telemetry").map(|t| (snapshot, t)));
+        if let Some(snapshot) = of(UseCase::Snapshot).next() {
+            pairs.extend(of(UseCase::Telemetry).map(|t| (snapshot, t)));
         }
         let mut apart = Vec::new();
         let mut untold = Vec::new();

@@ -122,7 +122,7 @@ impl Check for RedisCapacity {
                 Outcome::Fail,
                 format!(
                     "{evicted} keys were evicted: {} already lost",
-                    super::redis_noeviction::kept_data(&t.use_case)
+                    super::redis_noeviction::kept_data(t)
                 ),
                 "set maxmemory-policy noeviction and give Redis more memory",
             ));

@@ -81,7 +81,7 @@ impl Check for RedisHaReplica {
             } else {
                 Verdict::fail(format!(
                     "{found}; a restart or node loss would lose {}",
-                    super::redis_noeviction::kept_data(&t.use_case)
+                    super::redis_noeviction::kept_data(t)
                 ))
                     .fix("add at least one replica and wait for state=online (on ElastiCache: a replica with Multi-AZ failover)")
             }

@@ -83,7 +83,7 @@ impl Check for RedisLatency {
             }
         };
         let read_timeout = t.read_timeout_ms.map(|ms| ms as f64);
-        let rate_limiter = t.use_case == "ratelimiter";
+        let rate_limiter = t.use_case() == Some(crate::UseCase::Ratelimiter);
         if let Some(reply) = &pings.stopped_by {
             let answered = pings.samples_ms.len();
             // Which PING, counted apart from the session's own round trips.

@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::Observed;
+use crate::facts::{Observed, TargetFacts};
 
 crate::check! {
     /// ## What it checks
@@ -67,7 +67,7 @@ impl Check for RedisNoeviction {
             .fix("in the Redis Enterprise console, set the database's eviction policy to noeviction"),
             other => Verdict::fail(format!(
                 "maxmemory-policy is {other} (per {source}); Gloo needs noeviction, or Redis may silently evict {}",
-                kept_data(&t.use_case)
+                kept_data(t)
             ))
             .fix("CONFIG SET maxmemory-policy noeviction and persist it in redis.conf; on ElastiCache use a parameter group with maxmemory-policy noeviction"),
         };
@@ -75,16 +75,9 @@ impl Check for RedisNoeviction {
     }
 }
 
-/// What the components of a use case keep in Redis, for messages on what eviction loses.
-pub(crate) fn kept_data(use_case: &str) -> &'static str {
-    match use_case {
-        "snapshot" => "the management server's snapshot keys",
-        "insights" => "the insights engine's data",
-        "extauth" => "API keys and sessions",
-        "ratelimiter" => "rate-limit counters",
-        "telemetry" => "telemetry stream entries",
-        _ => "Gloo's keys",
-    }
+/// What the components of a target keep in Redis, for messages on what eviction loses.
+pub(crate) fn kept_data(t: &TargetFacts) -> &'static str {
+    t.use_case().map_or("Gloo's keys", crate::UseCase::kept_data)
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ fn from_info(t: &crate::facts::TargetFacts, s: &Session) -> Verdict {
                 .fix("check the backup and persistence status in the provider's console"),
             });
         }
-        if t.use_case == "extauth"
+        if t.use_case() == Some(crate::UseCase::Extauth)
             && let Some(points) = save
             && points.is_empty()
             && !aof_on

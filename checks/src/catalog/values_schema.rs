@@ -73,7 +73,7 @@ impl Check for ValuesSchema {
         };
         if let (true, Some(why)) = (issues.is_empty(), &subject.facts.no_redis_client) {
             // Under `ci` a gate never passes on nothing.
-            return if subject.facts.profile == "ci" {
+            return if subject.facts.profile() == crate::Profile::Ci {
                 Verdict::unknown(format!("nothing to check: {why}"))
                     .fix("run the preflight with the values of the release whose components use Redis (the management plane, or the add-ons with their Redis on), or leave this release out of the gate")
             } else {

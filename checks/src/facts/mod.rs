@@ -64,6 +64,20 @@ pub struct Facts {
     pub values: serde_json::Value,
 }
 
+impl Facts {
+    /// The profile, by kind; a name no profile has (refused when a facts file is loaded) is
+    /// judged as `preflight`.
+    pub fn profile(&self) -> crate::Profile {
+        crate::Profile::parse(&self.profile).unwrap_or(crate::Profile::Preflight)
+    }
+
+    /// The layout policy, by kind; a name no policy has (refused when a facts file is loaded)
+    /// demands nothing.
+    pub fn layout_policy(&self) -> crate::LayoutPolicy {
+        crate::LayoutPolicy::parse(&self.layout_policy).unwrap_or(crate::LayoutPolicy::Any)
+    }
+}
+
 /// The Redis clients as the values describe them and as the rendered objects do.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RenderedComparison {
@@ -266,6 +280,11 @@ pub struct TargetFacts {
 }
 
 impl TargetFacts {
+    /// The use case, by kind (`None` for a name this version does not know).
+    pub fn use_case(&self) -> Option<crate::UseCase> {
+        crate::UseCase::parse(&self.use_case)
+    }
+
     /// The handshake, when the values turn TLS on and the server presented a certificate;
     /// otherwise why a certificate check does not apply.
     pub fn presented_chain(&self) -> Result<&Handshake, &'static str> {
