@@ -22,6 +22,7 @@ pub static META: Meta = Meta {
     scope: Scope::Install,
     phase: Phase::Inputs,
     requires: &[],
+    config: &[],
     opt_in: false,
     explain: "## What it checks\n\n\
         The waivers of `--waivers FILE`: each must match at least one result of the run (a check \

@@ -69,6 +69,17 @@ pub fn report_order() -> Vec<&'static dyn Check> {
     order
 }
 
+/// The `CONFIG GET` parameters the checks read, each once, in catalog order.
+pub fn config_params() -> Vec<&'static str> {
+    let mut params: Vec<&'static str> = Vec::new();
+    for p in CATALOG.iter().flat_map(|c| c.meta().config) {
+        if !params.contains(p) {
+            params.push(p);
+        }
+    }
+    params
+}
+
 /// The check with this ID.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
     CATALOG.iter().copied().find(|c| c.meta().id == id)
@@ -102,6 +113,23 @@ mod tests {
         "redis.multikey",
         "auth.write",
     ];
+
+    #[test]
+    fn the_probe_asks_for_every_parameter_a_check_declares() {
+        let params = config_params();
+        for p in [
+            "maxmemory-policy",
+            "timeout",
+            "maxclients",
+            "min-replicas-to-write",
+            "save",
+            "appendonly",
+            "stop-writes-on-bgsave-error",
+        ] {
+            assert!(params.contains(&p), "{p}");
+        }
+        assert_eq!(params.len(), 7, "{params:?}");
+    }
 
     #[test]
     fn every_profile_a_check_names_exists() {

@@ -46,6 +46,9 @@ pub struct Meta {
     pub phase: Phase,
     /// Checks that must pass (or warn) first; otherwise this one is `skip`.
     pub requires: &'static [&'static str],
+    /// The `CONFIG GET` parameters it reads: the probe asks the server for those of the
+    /// catalog ([`crate::catalog::config_params`]), and no others but the rules'.
+    pub config: &'static [&'static str],
     /// Runs only when the user opts in (`--allow-write` for the write probe).
     pub opt_in: bool,
     /// Markdown text: What it checks / Why Gloo needs it / How to fix / On managed services.
@@ -219,6 +222,7 @@ macro_rules! check {
             scope: $scope:ident,
             phase: $phase:ident,
             requires: [$($req:literal),* $(,)?]
+            $(, config: [$($param:literal),* $(,)?])?
             $(, profiles: [$($profile:literal),* $(,)?])?
             $(, opt_in: $opt_in:literal)? $(,)?
         }
@@ -239,6 +243,7 @@ macro_rules! check {
                 scope: $crate::check::Scope::$scope,
                 phase: $crate::check::Phase::$phase,
                 requires: &[$($req),*],
+                config: &[$($($param),*)?],
                 opt_in: false $(|| $opt_in)?,
                 explain: concat!($($doc, "\n"),*),
             };

@@ -9,7 +9,7 @@ use checks::facts::{Info, MultiKey, Observed, Pings, Reply, Session};
 use redis::Value;
 
 use super::elapsed_ms;
-use super::session::{Conn, classify, config_value, observe, send};
+use super::session::{Conn, classify, observe, send};
 
 /// The most sequential round trips `redis.latency` judges.
 pub const MAX_SAMPLES: usize = 20;
@@ -19,8 +19,6 @@ pub const MIN_SAMPLES: usize = 5;
 const BUDGET_ROUND_TRIPS: f64 = 4.0;
 /// ...or within this time (ms), so that a fast link still gets every sample.
 const BUDGET_FLOOR_MS: f64 = 25.0;
-/// The persistence parameters `redis.persistence` reads, into the session's `config`.
-const PERSISTENCE_CONFIG: [&str; 3] = ["save", "appendonly", "stop-writes-on-bgsave-error"];
 /// Two keys whose hash tags put them in different hash slots (`{a}` → 15495, `{b}` → 3300).
 /// They are only read, and need not exist.
 const KEYS: [&str; 2] = [
@@ -31,22 +29,13 @@ const KEYS: [&str; 2] = [
 /// What [`reads`] observed, put into the session by [`Reads::apply`].
 pub struct Reads {
     latencystats: Observed<Info>,
-    config: Vec<(&'static str, Observed<String>)>,
 }
 
-/// `INFO latencystats` and the persistence parameters, pipelined with the other server reads.
+/// `INFO latencystats`, pipelined with the other server reads.
 pub async fn reads(conn: &Conn, read: Duration) -> Reads {
     let stats = redis::cmd("INFO").arg("latencystats").clone();
-    let gets: Vec<redis::Cmd> = PERSISTENCE_CONFIG
-        .iter()
-        .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
-        .collect();
-    let (stats, configs) = tokio::join!(
-        send(conn, &stats, read),
-        futures_util::future::join_all(gets.iter().map(|c| send(conn, c, read))),
-    );
     Reads {
-        latencystats: observe(stats, |v| {
+        latencystats: observe(send(conn, &stats, read).await, |v| {
             let body = match v {
                 Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
                 Value::VerbatimString { text, .. } => text,
@@ -55,11 +44,6 @@ pub async fn reads(conn: &Conn, read: Duration) -> Reads {
             };
             Some(Info::parse(&body))
         }),
-        config: PERSISTENCE_CONFIG
-            .iter()
-            .zip(configs)
-            .map(|(p, r)| (*p, observe(r, |v| config_value(p, &v))))
-            .collect(),
     }
 }
 
@@ -67,9 +51,6 @@ impl Reads {
     /// Puts what was read into the session.
     pub fn apply(self, session: &mut Session) {
         session.field.latencystats = self.latencystats;
-        for (param, value) in self.config {
-            session.config.insert(param.to_string(), value);
-        }
     }
 }
 

@@ -272,12 +272,8 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
     let hello = redis::cmd("HELLO").arg(2).clone();
     let info = redis::cmd("INFO").clone();
     let role = redis::cmd("ROLE").clone();
-    let mut params = vec![
-        "maxmemory-policy",
-        "timeout",
-        "maxclients",
-        "min-replicas-to-write",
-    ];
+    // What the checks read (each declares its parameters), then what the rules read.
+    let mut params = checks::catalog::config_params();
     for p in extras.config {
         // The rules' loader refuses these; the probe never sends them whatever it is handed.
         if crate::scrub::config::may_read(p) && !params.contains(&p.as_str()) {

@@ -154,6 +154,7 @@ impl RuleSet {
                     // A rule judges what the session read.
                     phase: checks::Phase::Session,
                     requires: &[PREREQUISITE],
+                    config: &[],
                     opt_in: false,
                     explain: Box::leak(explain.into_boxed_str()),
                 }));

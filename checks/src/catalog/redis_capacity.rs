@@ -32,6 +32,7 @@ crate::check! {
         // refusal is this check's finding. Without a session it skips, naming auth.login.
         // The TLS checks stay: no session is held over a connection that failed them.
         requires: ["net.tcp", "tls.mode", "tls.ca-trust", "tls.hostname", "tls.expiry", "tls.client-cert"],
+        config: ["maxclients"],
     }
 }
 

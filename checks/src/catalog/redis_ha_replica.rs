@@ -27,6 +27,7 @@ crate::check! {
         scope: Target,
         phase: Session,
         requires: ["auth.login", "redis.role"],
+        config: ["min-replicas-to-write"],
     }
 }
 

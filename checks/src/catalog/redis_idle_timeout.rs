@@ -32,6 +32,7 @@ crate::check! {
         scope: Target,
         phase: Session,
         requires: ["auth.login"],
+        config: ["timeout"],
     }
 }
 

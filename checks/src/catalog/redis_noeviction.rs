@@ -30,6 +30,7 @@ crate::check! {
         scope: Target,
         phase: Session,
         requires: ["auth.login"],
+        config: ["maxmemory-policy"],
     }
 }
 

@@ -33,6 +33,7 @@ crate::check! {
         scope: Target,
         phase: Session,
         requires: ["auth.login"],
+        config: ["save", "appendonly", "stop-writes-on-bgsave-error"],
     }
 }
 
