@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use checks::facts::{Info, MultiKey, Observed, Pings, Reply, Session};
 use redis::Value;
 
+use super::command::{Conn, classify, observe, send};
 use super::elapsed_ms;
-use super::session::{Conn, classify, observe, send};
 
 /// The most sequential round trips `redis.latency` judges.
 pub const MAX_SAMPLES: usize = 20;

@@ -2,6 +2,7 @@
 //! it saw as facts.
 
 pub mod bounded;
+pub mod command;
 pub mod dns;
 pub mod field;
 pub mod go_hello;

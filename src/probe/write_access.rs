@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use checks::facts::{Observed, Reply, WriteAccess, WriteAttempt, WriteKind};
 
-use super::session::{Conn, send};
+use super::command::{Conn, send};
 
 /// The key every command names. It is never created: each command is refused before it
 /// changes anything.

@@ -1,0 +1,346 @@
+//! The Redis session: log in as go-redis does, then read what the checks need in one
+//! pipelined round trip. Only reading commands are sent (see the README's command table).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use checks::facts::{FailureKind, Info, Login, Observed, Refusal, RefusalKind, Reply, Session};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisConnectionInfo, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::bounded::Bounded;
+use super::command::{Conn, observe, send, send_all};
+use super::elapsed_ms;
+use opt_in::{snapshot_keys, write_probe};
+use replies::{config_value, flatten_role, info_sections, pairs, shape, text};
+
+mod opt_in;
+mod replies;
+
+/// Credentials as the secret holds them. `Debug` never shows them.
+#[derive(Clone)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(<redacted>)")
+    }
+}
+
+impl Credentials {
+    fn has_stray_whitespace(&self) -> bool {
+        let stray = |s: &str| s.trim() != s;
+        stray(&self.password) || self.username.as_deref().is_some_and(stray)
+    }
+
+    fn trimmed(&self) -> Credentials {
+        Credentials {
+            username: self.username.as_ref().map(|u| u.trim().to_string()),
+            password: self.password.trim().to_string(),
+        }
+    }
+
+    /// `AUTH user pass`, or `AUTH pass` without a username, as go-redis sends it.
+    fn command(&self) -> redis::Cmd {
+        let mut cmd = redis::cmd("AUTH");
+        if let Some(user) = self.username.as_deref().filter(|u| !u.is_empty()) {
+            cmd.arg(user);
+        }
+        cmd.arg(&self.password);
+        cmd
+    }
+}
+
+/// What a session does beyond the reads every target gets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// Read the management server's snapshot keys (post-upgrade, snapshot target).
+    pub snapshot: bool,
+    /// Run the write probe (`--allow-write`).
+    pub write: bool,
+    /// The db the components `SELECT` (go-redis does when it is not 0).
+    pub db: i64,
+    /// More `CONFIG GET` parameters to read, beside the built-in ones (what `--rules` name).
+    pub config: &'static [String],
+    /// Keep the INFO section of every field (`--rules` read `info.<section>.<field>`, and so
+    /// may a later replay of saved facts); otherwise that copy of every field name is spared.
+    pub info_sections: bool,
+}
+
+/// Runs the session over an established stream. `read` bounds every reply.
+pub async fn probe<S>(
+    stream: S,
+    credentials: Option<&Credentials>,
+    read: Duration,
+    extras: Extras,
+) -> Observed<Session>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let start = Instant::now();
+    // Every read is bounded by RESP framing before redis-rs sees a byte of it.
+    let (stream, watch) = Bounded::new(stream);
+    // No username, password, db or library name: redis-rs then sends nothing on its own, and
+    // every command on the wire is one this module chose.
+    let info = RedisConnectionInfo::default().set_skip_set_lib_name();
+    let config = AsyncConnectionConfig::new()
+        .set_response_timeout(None)
+        .set_connection_timeout(None);
+    let (redis, driver) = match MultiplexedConnection::new_with_config(&info, stream, config).await
+    {
+        Ok(pair) => pair,
+        Err(e) => {
+            return Observed::failed(
+                FailureKind::Other,
+                format!("could not start a session: {e}"),
+            );
+        }
+    };
+    tokio::spawn(driver);
+    let conn = &Conn { redis, watch };
+
+    let ping = redis::cmd("PING");
+    // Each sequential round trip the session makes anyway is a latency sample (field.rs).
+    let mut round_trips = Vec::with_capacity(2);
+    let login_start = Instant::now();
+    let (unauthenticated_ping, reply) = tokio::join!(send(conn, &ping, read), async {
+        match credentials {
+            Some(c) => Some(send(conn, &c.command(), read).await),
+            None => None,
+        }
+    });
+    round_trips.push(elapsed_ms(login_start));
+    let mut login = None;
+    if let (Some(c), Some(reply)) = (credentials, reply) {
+        let reply = expect_ok("AUTH", reply);
+        let trimmed_reply = if reply != Reply::Ok && c.has_stray_whitespace() && is_error(&reply) {
+            Some(expect_ok(
+                "AUTH",
+                send(conn, &c.trimmed().command(), read).await,
+            ))
+        } else {
+            None
+        };
+        let with_username = c.username.as_deref().is_some_and(|u| !u.is_empty());
+        // Redis before 6 knows only `AUTH password`: two arguments are one too many.
+        let no_acl_users = with_username
+            && matches!(&reply, Reply::Error { code, message }
+                if code == "ERR" && message.starts_with("wrong number of arguments"));
+        login = Some(Login {
+            with_username,
+            reply,
+            trimmed_reply,
+            no_acl_users,
+        });
+    }
+    let unauthenticated_ping = match unauthenticated_ping {
+        Ok(value) if text(&value).is_some_and(|t| t.eq_ignore_ascii_case("PONG")) => Reply::Ok,
+        Ok(value) => Reply::Broken {
+            error: format!("PING answered {}, not PONG", shape(&value)),
+        },
+        Err(r) => r,
+    };
+    let refusal = refusal(&unauthenticated_ping, login.as_ref().map(|l| &l.reply));
+
+    let mut session = Session {
+        unauthenticated_ping,
+        login,
+        select: None,
+        hello: Observed::not_attempted("not admitted"),
+        info: Observed::not_attempted("not admitted"),
+        role: Observed::not_attempted("not admitted"),
+        config: BTreeMap::new(),
+        info_sections: BTreeMap::new(),
+        snapshot: Observed::not_attempted("only the post-upgrade profile reads the snapshot"),
+        write_probe: Observed::not_attempted("writes need --allow-write"),
+        write_access: Observed::not_attempted("not admitted"),
+        field: Default::default(),
+        duration_ms: 0.0,
+        refusal,
+        dropped_at: None,
+        cut_mid_reply: false,
+    };
+    if session.admitted() && extras.db != 0 {
+        let reply = send(conn, redis::cmd("SELECT").arg(extras.db), read).await;
+        session.select = Some((extras.db, reply.map_or_else(|r| r, |_| Reply::Ok)));
+    }
+    if session.admitted() {
+        let reads_start = Instant::now();
+        if extras.snapshot {
+            // Sent with the server reads, so the pipeline stays one round trip deep (plus the
+            // TYPE of the sampled members).
+            let (_, snapshot) = tokio::join!(
+                read_server(conn, read, &mut session, extras),
+                snapshot_keys(conn, read)
+            );
+            session.snapshot = snapshot;
+        } else {
+            read_server(conn, read, &mut session, extras).await;
+        }
+        // One round trip when every read was answered (the snapshot's TYPE reads make it two).
+        let answered = [
+            &session.hello.failure(),
+            &session.info.failure(),
+            &session.role.failure(),
+        ]
+        .iter()
+        .all(|f| f.is_none());
+        if answered && !extras.snapshot {
+            round_trips.push(elapsed_ms(reads_start));
+        }
+        if extras.write {
+            session.write_probe = write_probe(conn, read).await;
+        }
+        // Last: the PINGs must not queue behind other replies (see field.rs).
+        super::field::round_trips(conn, read, &round_trips, &mut session).await;
+    } else {
+        if session.lets_anybody_in() {
+            // The login failed, but the server lets anybody in: what it says it is (a
+            // Sentinel, say) names the cause. Reads only, as the user everybody is.
+            read_server(conn, read, &mut session, extras).await;
+        }
+        session.snapshot = Observed::not_attempted("not admitted");
+        session.write_probe = Observed::not_attempted("not admitted");
+    }
+    session.duration_ms = elapsed_ms(start);
+    Observed::Ok { value: session }
+}
+
+fn is_error(reply: &Reply) -> bool {
+    matches!(reply, Reply::Error { .. })
+}
+
+/// A command that answers `OK` when it succeeds: anything else (a nil, a number) is not success.
+fn expect_ok(command: &str, reply: Result<Value, Reply>) -> Reply {
+    match reply {
+        Ok(Value::Okay) => Reply::Ok,
+        Ok(Value::SimpleString(s)) if s == "OK" => Reply::Ok,
+        Ok(other) => Reply::Broken {
+            error: format!("{command} answered {}, not OK", shape(&other)),
+        },
+        Err(r) => r,
+    }
+}
+
+/// Why the server refused the session, decided from its error code where it sent one before
+/// closing (or while loading its dataset).
+fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
+    let first_error = [Some(ping), login]
+        .into_iter()
+        .flatten()
+        .find_map(|r| match r {
+            Reply::Error { code, message } if code != "NOAUTH" => Some((code, message)),
+            _ => None,
+        });
+    let (code, message) = first_error?;
+    let kind = match code.as_str() {
+        "DENIED" => RefusalKind::ProtectedMode,
+        "LOADING" => RefusalKind::Loading,
+        "BUSY" => RefusalKind::Busy,
+        "MASTERDOWN" => RefusalKind::MasterDown,
+        "ERR" if message.starts_with("max number of clients reached") => RefusalKind::MaxClients,
+        // Any other error is a refusal only when the server then closed the connection.
+        _ if matches!(login, Some(Reply::Broken { .. })) => RefusalKind::Other,
+        _ => return None,
+    };
+    Some(Refusal {
+        kind,
+        code: code.clone(),
+        message: message.clone(),
+    })
+}
+/// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
+/// On an admitted session the zero-effect writes (`write_access.rs`) go with them.
+async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras: Extras) {
+    let hello = redis::cmd("HELLO").arg(2).clone();
+    let info = redis::cmd("INFO").clone();
+    let role = redis::cmd("ROLE").clone();
+    // What the checks read (each declares its parameters), then what the rules read.
+    let mut params = checks::catalog::config_params();
+    for p in extras.config {
+        // The rules' loader refuses these; the probe never sends them whatever it is handed.
+        if crate::scrub::config::may_read(p) && !params.contains(&p.as_str()) {
+            params.push(p);
+        }
+    }
+    let gets: Vec<redis::Cmd> = params
+        .iter()
+        .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
+        .collect();
+    let admitted = session.admitted();
+    let (hello, info, role, configs, field, write_access) = tokio::join!(
+        send(conn, &hello, read),
+        send(conn, &info, read),
+        send(conn, &role, read),
+        send_all(conn, &gets, read),
+        super::field::reads(conn, read),
+        async {
+            // Not as the user everybody is: the question is what the components' user may do.
+            if admitted {
+                Some(super::write_access::probe(conn, read).await)
+            } else {
+                None
+            }
+        },
+    );
+    field.apply(session);
+    if let Some(w) = write_access {
+        session.write_access = w;
+    }
+    // A reply of the wrong shape (a confused server answering PONG to everything) is no
+    // observation: an empty INFO must never pass a check.
+    session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
+    if extras.info_sections {
+        let body = info.as_ref().ok().and_then(text);
+        session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
+    }
+    session.info = observe(info, |v| {
+        // Parsed where it lies: the reply is the only copy of the body.
+        let body = match &v {
+            Value::BulkString(b) => String::from_utf8_lossy(b),
+            Value::VerbatimString { text, .. } => Cow::Borrowed(text.as_str()),
+            _ => return None,
+        };
+        Some(Info::parse(&body)).filter(|fields| !fields.is_empty())
+    });
+    session.role = observe(role, |v| Some(flatten_role(&v)).filter(|r| !r.is_empty()));
+    let mut config_closed = false;
+    for (param, reply) in params.iter().zip(configs) {
+        let value = observe(reply, |v| config_value(param, &v));
+        config_closed |= value.failure() == Some(FailureKind::Reset);
+        session.config.insert(param.to_string(), value);
+    }
+    // In the order sent: the first read the closed connection broke is where the server
+    // closed it (the earlier ones were answered).
+    let closed = |o: Option<FailureKind>| o == Some(FailureKind::Reset);
+    let write_closed = session.write_access.ok().and_then(|w| {
+        w.attempts
+            .iter()
+            .find(|a| matches!(a.reply, Reply::Broken { .. }))
+            .map(|a| a.command.as_str())
+    });
+    session.dropped_at = [
+        ("HELLO", closed(session.hello.failure())),
+        ("INFO", closed(session.info.failure())),
+        ("ROLE", closed(session.role.failure())),
+        ("CONFIG GET", config_closed),
+        (write_closed.unwrap_or_default(), write_closed.is_some()),
+    ]
+    .into_iter()
+    .find(|(_, closed)| *closed)
+    .map(|(command, _)| command.to_string());
+    // Cut in the middle of a reply: the server had started to answer, so nothing refused
+    // the command; the connection broke under it.
+    if conn.watch.cut_mid_reply() {
+        session.cut_mid_reply = true;
+        session.dropped_at = None;
+    }
+}
+
+#[cfg(test)]
+mod tests;
