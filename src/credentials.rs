@@ -1,5 +1,5 @@
 //! The credentials and CA material the probes get: where secrets come from (the manifests
-//! `inputs::secrets` reads, or the cluster `probe::kube` asks), which secrets the targets name,
+//! `inputs::secrets` reads, or the cluster `cluster::secrets` asks), which secrets the targets name,
 //! and what a target's credentials look like (their shape for the facts, never their value;
 //! the value only for the probe). `trust.rs` turns the CA material into a trust store.
 
@@ -7,10 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use checks::facts::{AuthFacts, Credential, FailureKind, SecretLookup};
 
+use crate::cluster::Fetched;
 use crate::inputs::secrets::SecretFiles;
 use crate::plan::{AuthPlan, CredentialSource, TargetPlan};
-use crate::probe::kube::Fetched;
-use crate::probe::session::Credentials;
 
 /// The source of secrets for this run.
 pub enum SecretSource {
@@ -210,6 +209,33 @@ fn expand(value: Option<&str>) -> Result<Option<String>, String> {
     match name {
         Some(name) => std::env::var(name).map(Some).map_err(|_| name.to_string()),
         None => Ok(Some(value.to_string())),
+    }
+}
+
+/// Credentials as the secret holds them. `Debug` never shows them.
+#[derive(Clone)]
+pub struct Credentials {
+    pub username: Option<String>,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(<redacted>)")
+    }
+}
+
+impl Credentials {
+    pub fn has_stray_whitespace(&self) -> bool {
+        let stray = |s: &str| s.trim() != s;
+        stray(&self.password) || self.username.as_deref().is_some_and(stray)
+    }
+
+    pub fn trimmed(&self) -> Credentials {
+        Credentials {
+            username: self.username.as_ref().map(|u| u.trim().to_string()),
+            password: self.password.trim().to_string(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod catalog_cmd;
 mod cli;
+mod cluster;
 mod credentials;
 mod error;
 mod inputs;

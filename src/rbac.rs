@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::cli::{RbacArgs, Vantage};
+use crate::cluster;
 use crate::credentials;
 use crate::error::{Error, InputError, InternalError};
-use crate::inputs::cluster;
 use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces};
 
@@ -38,7 +38,7 @@ pub fn manifests(args: &RbacArgs) -> Result<String, Error> {
         grant(&ns, ("", "secrets"), &name);
     }
     if args.from_cluster {
-        for o in cluster::release_objects(&values, &namespaces) {
+        for o in cluster::objects::release_objects(&values, &namespaces) {
             grant(&o.namespace, o.kind.resource(), &o.name);
         }
     }

@@ -11,9 +11,9 @@ use reports::{Format, Report, Row, TargetInfo};
 use serde_json::{Map, Value};
 
 use crate::cli::{Profile, RunArgs};
+use crate::cluster;
 use crate::credentials::{self, SecretSource};
 use crate::error::{Error, InputError, InternalError};
-use crate::inputs::cluster;
 use crate::inputs::duration;
 use crate::inputs::manifests::Manifests;
 use crate::inputs::secrets::SecretFiles;
@@ -21,7 +21,6 @@ use crate::inputs::values::Values;
 use crate::plan::{self, Namespaces, TargetPlan};
 use crate::probe::dns::Dialer;
 use crate::probe::elapsed_ms;
-use crate::probe::kube;
 use crate::probe::session;
 use crate::probe::target::{self, Job};
 use crate::rules::RuleSet;
@@ -250,15 +249,15 @@ async fn observe(
     let values = Values::load(&args.values, &args.set)?;
     let namespaces =
         Namespaces::resolve(&values, &args.namespace, args.addons_namespace.as_deref());
-    let access = kube::Access {
+    let access = cluster::Access {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
     };
     let deadline = request.timeout.min(KUBE_DEADLINE);
     let mut values_issues = values_lint::validate(&values);
     let manifests = if args.from_cluster {
-        let wanted = cluster::release_objects(&values, &namespaces);
-        let (objects, issues) = cluster::read(&wanted, &access, deadline).await?;
+        let wanted = cluster::objects::release_objects(&values, &namespaces);
+        let (objects, issues) = cluster::objects::read(&wanted, &access, deadline).await?;
         values_issues.extend(issues);
         objects
     } else {
@@ -291,7 +290,7 @@ async fn observe(
                 .get(ns, name)
                 .is_some_and(credentials::holds_data)
         });
-        SecretSource::Cluster(kube::fetch(&wanted, &access, deadline).await?)
+        SecretSource::Cluster(cluster::fetch(&wanted, &access, deadline).await?)
     } else {
         SecretSource::Files(SecretFiles::load(&args.secrets)?)
     };

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::inputs::yaml;
+use super::yaml;
 
 /// Something the user gave cannot be used (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -314,8 +314,11 @@ pub enum RuleProblem {
     )]
     MalformedId,
     /// An ID under a built-in category.
-    #[error("the prefix `{prefix}.` belongs to the built-in checks ({}); use one of your own, e.g. org.", crate::rules::file::BUILT_IN_PREFIXES.join(", "))]
-    BuiltInPrefix { prefix: String },
+    #[error("the prefix `{prefix}.` belongs to the built-in checks ({}); use one of your own, e.g. org.", built_in.join(", "))]
+    BuiltInPrefix {
+        prefix: String,
+        built_in: &'static [&'static str],
+    },
     /// The ID of a built-in check.
     #[error("the ID of a built-in check")]
     BuiltInId,
@@ -361,8 +364,12 @@ pub enum WhenProblem {
     )]
     ConfigByExpression,
     /// A variable the environment does not have.
-    #[error("unknown variable `{name}` (did you mean `{nearest}`? the environment has {})", crate::rules::file::VARIABLES.join(", "))]
-    UnknownVariable { name: String, nearest: &'static str },
+    #[error("unknown variable `{name}` (did you mean `{nearest}`? the environment has {})", variables.join(", "))]
+    UnknownVariable {
+        name: String,
+        nearest: &'static str,
+        variables: &'static [&'static str],
+    },
     /// A field a record of the environment does not have.
     #[error("{record} has no field `{field}` (did you mean `{nearest}`? it has {})", fields.join(", "))]
     UnknownField {

@@ -12,6 +12,7 @@
 mod input;
 mod internal;
 mod panic;
+pub mod yaml;
 
 pub use crate::one_line::error as one_line;
 pub use input::{InputError, RuleProblem, SecretAt, WhenProblem};

@@ -2,7 +2,6 @@
 //! (from files, or read from the cluster by name).
 
 pub mod address;
-pub mod cluster;
 pub mod duration;
 mod file;
 pub mod manifests;
@@ -11,6 +10,5 @@ pub mod secrets;
 pub mod setting;
 pub mod times;
 pub mod values;
-pub mod yaml;
 
 pub use file::{input_name, read_capped, read_input};

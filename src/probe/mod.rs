@@ -6,7 +6,6 @@ pub mod command;
 pub mod dns;
 pub mod field;
 pub mod go_hello;
-pub mod kube;
 pub mod session;
 pub mod signatures;
 pub mod socket;

@@ -11,9 +11,10 @@ use rustls::RootCertStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::dns::Dialer;
-use super::session::{self, Credentials};
+use super::session;
 use super::socket::{self, Socket};
 use super::{tcp, tls};
+use crate::credentials::Credentials;
 use crate::plan::{self, TargetPlan};
 
 /// One target's probe: where to go, with what.

@@ -224,6 +224,7 @@ fn check_id(id: &str) -> Result<(), RuleProblem> {
     if BUILT_IN_PREFIXES.contains(&prefix) {
         return Err(RuleProblem::BuiltInPrefix {
             prefix: prefix.to_string(),
+            built_in: &BUILT_IN_PREFIXES,
         });
     }
     Ok(())

@@ -100,6 +100,7 @@ impl Scan<'_> {
                         WhenProblem::UnknownVariable {
                             name: name.clone(),
                             nearest: best,
+                            variables: &VARIABLES,
                         },
                     );
                 }

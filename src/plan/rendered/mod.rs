@@ -203,7 +203,7 @@ impl Reader<'_> {
         match serde_saphyr::from_str::<Value>(text) {
             Ok(v) => Some(v),
             Err(e) => {
-                let problem = crate::inputs::yaml::describe(&e);
+                let problem = crate::error::yaml::describe(&e);
                 self.issue(
                     w,
                     Severity::Error,

@@ -13,48 +13,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::bounded::Bounded;
 use super::command::{Conn, observe, send, send_all};
 use super::elapsed_ms;
+use crate::credentials::Credentials;
 use opt_in::{snapshot_keys, write_probe};
 use replies::{config_value, flatten_role, info_sections, pairs, shape, text};
 
 mod opt_in;
 mod replies;
-
-/// Credentials as the secret holds them. `Debug` never shows them.
-#[derive(Clone)]
-pub struct Credentials {
-    pub username: Option<String>,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials(<redacted>)")
-    }
-}
-
-impl Credentials {
-    fn has_stray_whitespace(&self) -> bool {
-        let stray = |s: &str| s.trim() != s;
-        stray(&self.password) || self.username.as_deref().is_some_and(stray)
-    }
-
-    fn trimmed(&self) -> Credentials {
-        Credentials {
-            username: self.username.as_ref().map(|u| u.trim().to_string()),
-            password: self.password.trim().to_string(),
-        }
-    }
-
-    /// `AUTH user pass`, or `AUTH pass` without a username, as go-redis sends it.
-    fn command(&self) -> redis::Cmd {
-        let mut cmd = redis::cmd("AUTH");
-        if let Some(user) = self.username.as_deref().filter(|u| !u.is_empty()) {
-            cmd.arg(user);
-        }
-        cmd.arg(&self.password);
-        cmd
-    }
-}
 
 /// What a session does beyond the reads every target gets.
 #[derive(Clone, Copy, Debug, Default)]
@@ -110,7 +74,7 @@ where
     let login_start = Instant::now();
     let (unauthenticated_ping, reply) = tokio::join!(send(conn, &ping, read), async {
         match credentials {
-            Some(c) => Some(send(conn, &c.command(), read).await),
+            Some(c) => Some(send(conn, &auth_command(c), read).await),
             None => None,
         }
     });
@@ -121,7 +85,7 @@ where
         let trimmed_reply = if reply != Reply::Ok && c.has_stray_whitespace() && is_error(&reply) {
             Some(expect_ok(
                 "AUTH",
-                send(conn, &c.trimmed().command(), read).await,
+                send(conn, &auth_command(&c.trimmed()), read).await,
             ))
         } else {
             None
@@ -340,6 +304,16 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
         session.cut_mid_reply = true;
         session.dropped_at = None;
     }
+}
+
+/// `AUTH user pass`, or `AUTH pass` without a username, as go-redis sends it.
+fn auth_command(credentials: &Credentials) -> redis::Cmd {
+    let mut cmd = redis::cmd("AUTH");
+    if let Some(user) = credentials.username.as_deref().filter(|u| !u.is_empty()) {
+        cmd.arg(user);
+    }
+    cmd.arg(&credentials.password);
+    cmd
 }
 
 #[cfg(test)]

@@ -15,11 +15,11 @@ use kube::{Api, Client};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::manifests::Manifests;
+use super::{Access, config};
 use crate::error::InputError;
+use crate::inputs::manifests::Manifests;
 use crate::inputs::values::Values;
 use crate::plan::{Enabled, Namespaces};
-use crate::probe::kube::{Access, config};
 
 /// The name `--from-cluster` objects are attributed to in findings.
 pub const ORIGIN: &str = "the cluster";
