@@ -1,5 +1,6 @@
 //! The report files of a real run, read by their consumers; the published schema; the CI
-//! examples; and the exit code whatever the format.
+//! examples; and the exit code whatever the format. (Saved facts judged again are a scenario:
+//! `tests/scenarios/saved-facts-judged-elsewhere.yaml`.)
 
 use std::path::Path;
 
@@ -30,7 +31,6 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             list_and_explain()
         }),
         with("the_readme_has_a_row_for_every_check", |_| readme_rows()),
-        with("saved_facts_are_judged_the_same_elsewhere", saved_facts),
     ]
 }
 
@@ -290,31 +290,6 @@ fn list_and_explain() -> Result<(), Failed> {
         || stderr.lines().count() != 1
     {
         return Err(format!("explain of an unknown ID: {:?} {stderr}", typo.status).into());
-    }
-    Ok(())
-}
-
-fn saved_facts(lab: &Lab) -> Result<(), Failed> {
-    let (dir, mut args) = setup(lab, "facts")?;
-    args.extend(["--format", "json", "--save-facts", "facts.json"].map(String::from));
-    let live = tool::run(&dir, &args);
-    // The probing machine is not needed any more: judge the file alone.
-    let replay = tool::run(&dir, ["run", "--facts", "facts.json", "--format", "json"]);
-    // Messages carry durations; the verdicts are what must agree.
-    let results = |out: &std::process::Output| -> Result<Vec<(String, String, String)>, Failed> {
-        Ok(tool::verdicts(&out.stdout)?
-            .into_iter()
-            .map(|v| (v.target, v.check, v.outcome))
-            .collect())
-    };
-    if results(&live)? != results(&replay)? || live.status.code() != replay.status.code() {
-        return Err("the replayed facts give other verdicts than the live run".into());
-    }
-    let facts = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
-    for secret in ["app-pass", "lru-pass"] {
-        if facts.contains(secret) {
-            return Err(format!("the facts file holds a password ({secret})").into());
-        }
     }
     Ok(())
 }
