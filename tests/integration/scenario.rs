@@ -37,6 +37,10 @@ struct Scenario {
     /// `rules_files`.
     #[serde(default)]
     rules: Vec<String>,
+    /// Further files written into the run's directory, name → content (`${NAME}` takes the
+    /// lab's ports), for flags that name a file (`--waivers waivers.yaml`).
+    #[serde(default)]
+    files: BTreeMap<String, String>,
     /// Further flags.
     #[serde(default)]
     args: Vec<String>,
@@ -156,6 +160,9 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
         } else {
             args.extend(["--manifests".into(), path.display().to_string()]);
         }
+    }
+    for (file, text) in &scenario.files {
+        std::fs::write(work.join(file), lab.substitute(text)).unwrap();
     }
     let rules = rules_args(&work, "rules", &scenario.rules_files, &scenario.rules);
     args.extend(rules.iter().cloned());
