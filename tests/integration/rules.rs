@@ -3,11 +3,12 @@
 //! `schema --facts`. What a run judges with rules (verdicts, `--only`, `--skip`, a `--facts`
 //! replay) is in the scenarios `tests/scenarios/rules-*.yaml`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use libtest_mimic::{Failed, Trial};
 
 use crate::lab::Lab;
+use crate::scenario;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
@@ -25,80 +26,10 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
     ]
 }
 
-const EXAMPLES: [&str; 5] = [
-    "tls-everywhere.yaml",
-    "redis-7.2.yaml",
-    "maxmemory-set.yaml",
-    "no-default-user.yaml",
-    "eviction-per-use-case.yaml",
-];
-
-fn examples() -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    EXAMPLES
-        .iter()
-        .flat_map(|f| {
-            [
-                "--rules".to_string(),
-                root.join("examples/rules").join(f).display().to_string(),
-            ]
-        })
-        .collect()
-}
-
-/// Four targets: the primary (ACL user `gloo`, maxmemory 0, noeviction), the TLS primary,
-/// the managed server (no username, CONFIG renamed away, volatile-lru) and the evicting one
-/// (password only, maxmemory 2mb, allkeys-lru).
-fn setup(lab: &Lab, name: &str) -> Result<(PathBuf, Vec<String>), Failed> {
-    let dir = tool::scratch(name);
-    let values = lab.substitute(
-        "glooMgmtServer: {enabled: true}\nglooInsightsEngine: {enabled: true}\nextAuthService: {enabled: true}\nrateLimiter: {enabled: true}\ncommon: {addonNamespace: gloo-mesh-addons}\n\
-         redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
-         redisStore:\n\
-         \x20 insights: {client: {address: \"localhost:${TLS_PORT}\", auth: {enabled: true}, certs: {enabled: true, secretName: redis-certs, caCertKey: ca.crt}}}\n\
-         \x20 extAuthService: {client: {address: \"127.0.0.1:${MANAGED_PORT}\", auth: {enabled: true, secretName: managed-auth}}}\n\
-         \x20 rateLimiter: {client: {address: \"127.0.0.1:${LRU_PORT}\", auth: {enabled: true, secretName: lru-auth}}}\n",
-    );
-    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
-    let ca = format!(
-        "--from-file=ca.crt={}",
-        lab.substitute("${LAB}/certs/ca.crt")
-    );
-    let manifests = [
-        tool::kubectl_secret(&[
-            "generic",
-            "redis-auth-secrets",
-            "-n",
-            "gloo-mesh",
-            "--from-literal=username=gloo",
-            "--from-literal=password=gloo-pass",
-        ])?,
-        tool::kubectl_secret(&["generic", "redis-certs", "-n", "gloo-mesh", &ca])?,
-        tool::kubectl_secret(&[
-            "generic",
-            "managed-auth",
-            "-n",
-            "gloo-mesh-addons",
-            "--from-literal=password=managed-pass",
-        ])?,
-        tool::kubectl_secret(&[
-            "generic",
-            "lru-auth",
-            "-n",
-            "gloo-mesh-addons",
-            "--from-literal=password=lru-pass",
-        ])?,
-    ];
-    std::fs::write(dir.join("secrets.yaml"), manifests.join("---\n")).map_err(|e| e.to_string())?;
-    let mut args: Vec<String> = ["run", "-f", "values.yaml", "--secrets", "secrets.yaml"]
-        .map(String::from)
-        .to_vec();
-    args.extend(examples());
-    Ok((dir, args))
-}
-
 fn files(lab: &Lab) -> Result<(), Failed> {
-    let (dir, mut args) = setup(lab, "rules-files")?;
+    // The four targets and the five example policies of the scenario.
+    let run = scenario::prepare(lab, "rules-example-policies")?;
+    let (dir, mut args) = (run.work, run.args);
     args.extend(["--output-dir", "out"].map(String::from));
     let out = tool::run(&dir, &args);
     if out.status.code() != Some(3) {

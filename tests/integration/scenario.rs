@@ -2,7 +2,7 @@
 //! flags and the expected outcome of every check (and the exit code); one trial per file.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use libtest_mimic::{Failed, Trial};
@@ -122,10 +122,30 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
         .collect()
 }
 
-fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
+/// A scenario's run made ready: its directory with the files written, and the arguments
+/// (`run`, values, secrets, manifests, rules, the scenario's flags).
+pub struct Prepared {
+    pub work: PathBuf,
+    pub args: Vec<String>,
+    /// The `--rules` arguments alone, which a replay passes again.
+    rules: Vec<String>,
+    /// The secrets' values that must not leave in the saved facts.
+    secret_values: Vec<String>,
+}
+
+/// `tests/scenarios/<name>.yaml` made ready to run, for a trial that runs it its own way
+/// (the report files of `--output-dir`, other formats).
+pub fn prepare(lab: &Lab, name: &str) -> Result<Prepared, Failed> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/scenarios/{name}.yaml"));
+    prepare_scenario(lab, name, &load(&path)?)
+}
+
+fn load(path: &Path) -> Result<Scenario, Failed> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let scenario: Scenario =
-        serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
+fn prepare_scenario(lab: &Lab, name: &str, scenario: &Scenario) -> Result<Prepared, Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tool::scratch(name);
     let mut args: Vec<String> = vec!["run".into()];
@@ -167,6 +187,22 @@ fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
     let rules = rules_args(&work, "rules", &scenario.rules_files, &scenario.rules);
     args.extend(rules.iter().cloned());
     args.extend(scenario.args.iter().map(|a| lab.substitute(a)));
+    Ok(Prepared {
+        work,
+        args,
+        rules,
+        secret_values,
+    })
+}
+
+fn run(lab: &Lab, name: &str, path: &Path) -> Result<(), Failed> {
+    let scenario = load(path)?;
+    let Prepared {
+        work,
+        mut args,
+        rules,
+        secret_values,
+    } = prepare_scenario(lab, name, &scenario)?;
     if scenario.replay.is_some() {
         args.extend(["--save-facts".into(), "facts.json".into()]);
     }
