@@ -149,6 +149,11 @@ const NOT_RENDERED: &[(&str, &str)] = &[
     ("layout-separate-by-db", "redisStore (2.6+)"),
     ("layout-shared-kept", "redisStore (2.6+)"),
     ("redisstore-26", "redisStore (2.6+)"),
+    ("rules-example-policies", "redisStore (2.6+)"),
+    ("rules-facts-saved-without-the-rule", "redisStore (2.6+)"),
+    ("rules-only-a-warning-rule", "redisStore (2.6+)"),
+    ("rules-only-one-rule", "redisStore (2.6+)"),
+    ("rules-skipped-by-glob", "redisStore (2.6+)"),
     ("slow-redis", "redisStore (2.6+)"),
     (
         "values-misspelt-block",

@@ -12,6 +12,8 @@ pub struct Lab(Arc<Inner>);
 pub struct Inner {
     pub dir: PathBuf,
     pub vars: BTreeMap<String, String>,
+    /// Major and minor version of the lab's `redis-server`.
+    pub redis_version: (u32, u32),
 }
 
 impl Lab {
@@ -35,7 +37,12 @@ impl Lab {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         vars.insert("LAB".into(), dir.display().to_string());
-        Lab(Arc::new(Inner { dir, vars }))
+        let redis_version = redis_server_version();
+        Lab(Arc::new(Inner {
+            dir,
+            vars,
+            redis_version,
+        }))
     }
 
     /// The `i`th of the ports this process's block holds beyond the lab's own (48 per block).
@@ -47,6 +54,11 @@ impl Lab {
             "the lab's block of 48 ports has no spare port {i}"
         );
         base + used + i
+    }
+
+    /// Major and minor version of the lab's `redis-server` (Debian's may move on one day).
+    pub fn redis_version(&self) -> (u32, u32) {
+        self.0.redis_version
     }
 
     pub fn port(&self, name: &str) -> String {
@@ -84,6 +96,21 @@ impl Lab {
         }
         out
     }
+}
+
+/// `redis-server --version` ("Redis server v=7.0.15 sha=…"): the server `ci/lab` starts.
+fn redis_server_version() -> (u32, u32) {
+    let out = Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .expect("redis-server --version");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("v="))
+        .unwrap_or_else(|| panic!("redis-server --version: {text}"));
+    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 /// `text` with every `from` that is not part of a longer number replaced by `to`.

@@ -3,6 +3,7 @@
 //! trials (read-only on the wire, no secret in any output, deadlines), the hostile-server
 //! trials (bounded reads, refusals named, dual-stack dialing), and the rules of one's own.
 
+mod corpus;
 mod engines;
 mod gate;
 mod hostile;
@@ -23,6 +24,7 @@ fn main() {
     let args = Arguments::from_args();
     let lab = lab::Lab::start();
     let mut trials: Vec<Trial> = scenario::trials(&lab);
+    trials.extend(corpus::trials(&lab));
     trials.extend(safety::trials(&lab));
     trials.extend(reports::trials(&lab));
     trials.extend(kube::trials(&lab));

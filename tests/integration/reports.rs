@@ -1,11 +1,13 @@
 //! The report files of a real run, read by their consumers; the published schema; the CI
-//! examples; and the exit code whatever the format.
+//! examples; and the exit code whatever the format. (Saved facts judged again are a scenario:
+//! `tests/scenarios/saved-facts-judged-elsewhere.yaml`.)
 
 use std::path::Path;
 
 use libtest_mimic::{Failed, Trial};
 
 use crate::lab::Lab;
+use crate::scenario;
 use crate::tool;
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
@@ -30,48 +32,18 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
             list_and_explain()
         }),
         with("the_readme_has_a_row_for_every_check", |_| readme_rows()),
-        with("saved_facts_are_judged_the_same_elsewhere", saved_facts),
     ]
 }
 
-/// A run with every outcome: a healthy snapshot store, an open add-on Redis, an evicting rate
-/// limiter, a restricted user's unknowns.
-fn setup(lab: &Lab, name: &str) -> Result<(std::path::PathBuf, Vec<String>), Failed> {
-    let dir = tool::scratch(name);
-    let values = lab.substitute(
-        "glooMgmtServer: {enabled: true}\ncommon: {addonNamespace: gloo-mesh-addons}\n\
-         redis: {address: \"127.0.0.1:${PRIMARY_PORT}\", deployment: {enabled: false}, auth: {enabled: true}}\n\
-         extAuthService: {enabled: true, extAuth: {apiKeyStorage: {enabled: true, config: {connection: {host: \"127.0.0.1:${NOAUTH_PORT}\"}}}}}\n\
-         rateLimiter: {enabled: true, redis: {enabled: false, hostname: 127.0.0.1, service: {port: ${LRU_PORT}}, auth: {enabled: true}}}\n",
-    );
-    std::fs::write(dir.join("values.yaml"), values).map_err(|e| e.to_string())?;
-    let secret = |args: &[&str]| tool::kubectl_secret(args);
-    let manifests = [
-        secret(&[
-            "generic",
-            "redis-auth-secrets",
-            "-n",
-            "gloo-mesh",
-            "--from-literal=username=app",
-            "--from-literal=password=app-pass",
-        ])?,
-        secret(&[
-            "generic",
-            "redis-secrets",
-            "-n",
-            "gloo-mesh-addons",
-            "--from-literal=redis-password=lru-pass",
-        ])?,
-    ];
-    std::fs::write(dir.join("secrets.yaml"), manifests.join("---\n")).map_err(|e| e.to_string())?;
-    let args = ["run", "-f", "values.yaml", "--secrets", "secrets.yaml"]
-        .map(String::from)
-        .to_vec();
-    Ok((dir, args))
+/// A run with every outcome (a healthy snapshot store read by a restricted user, an open
+/// add-on Redis, an evicting rate limiter): the scenario whose saved facts are judged again.
+fn setup(lab: &Lab) -> Result<(std::path::PathBuf, Vec<String>), Failed> {
+    let run = scenario::prepare(lab, "saved-facts-judged-elsewhere")?;
+    Ok((run.work, run.args))
 }
 
 fn consumers(lab: &Lab, strict: bool) -> Result<(), Failed> {
-    let (dir, mut args) = setup(lab, "consumers")?;
+    let (dir, mut args) = setup(lab)?;
     args.extend(["--output-dir".into(), "out".into()]);
     if strict {
         args.push("--strict".into());
@@ -115,7 +87,7 @@ fn consumers(lab: &Lab, strict: bool) -> Result<(), Failed> {
 }
 
 fn same_exit_code(lab: &Lab) -> Result<(), Failed> {
-    let (dir, args) = setup(lab, "formats")?;
+    let (dir, args) = setup(lab)?;
     for format in ["terminal", "json", "junit", "markdown"] {
         let mut a = args.clone();
         a.extend(["--format".into(), format.into()]);
@@ -131,7 +103,7 @@ fn same_exit_code(lab: &Lab) -> Result<(), Failed> {
 }
 
 fn format_narrows_files(lab: &Lab) -> Result<(), Failed> {
-    let (dir, mut args) = setup(lab, "narrow")?;
+    let (dir, mut args) = setup(lab)?;
     args.extend(["--format", "junit", "--output-dir", "deep/er/out"].map(String::from));
     let out = tool::run(&dir, &args);
     let files: Vec<String> = std::fs::read_dir(dir.join("deep/er/out"))
@@ -290,31 +262,6 @@ fn list_and_explain() -> Result<(), Failed> {
         || stderr.lines().count() != 1
     {
         return Err(format!("explain of an unknown ID: {:?} {stderr}", typo.status).into());
-    }
-    Ok(())
-}
-
-fn saved_facts(lab: &Lab) -> Result<(), Failed> {
-    let (dir, mut args) = setup(lab, "facts")?;
-    args.extend(["--format", "json", "--save-facts", "facts.json"].map(String::from));
-    let live = tool::run(&dir, &args);
-    // The probing machine is not needed any more: judge the file alone.
-    let replay = tool::run(&dir, ["run", "--facts", "facts.json", "--format", "json"]);
-    // Messages carry durations; the verdicts are what must agree.
-    let results = |out: &std::process::Output| -> Result<Vec<(String, String, String)>, Failed> {
-        Ok(tool::verdicts(&out.stdout)?
-            .into_iter()
-            .map(|v| (v.target, v.check, v.outcome))
-            .collect())
-    };
-    if results(&live)? != results(&replay)? || live.status.code() != replay.status.code() {
-        return Err("the replayed facts give other verdicts than the live run".into());
-    }
-    let facts = std::fs::read_to_string(dir.join("facts.json")).map_err(|e| e.to_string())?;
-    for secret in ["app-pass", "lru-pass"] {
-        if facts.contains(secret) {
-            return Err(format!("the facts file holds a password ({secret})").into());
-        }
     }
     Ok(())
 }
