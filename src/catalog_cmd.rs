@@ -196,3 +196,28 @@ pub fn schema(facts: bool, waivers: bool) -> i32 {
     emit(&format!("{schema:#}\n"));
     exit_codes::OK
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_has_a_row_and_a_section_per_check() {
+        let rules = RuleSet::load(&[]).expect("no rule files");
+        let metas: Vec<&Meta> = CATALOG.iter().map(|c| c.meta()).collect();
+        let text = markdown(&metas, &rules);
+        for m in &metas {
+            assert!(text.contains(&format!("\n| `{}` | ", m.id)), "{}", m.id);
+            assert!(text.contains(&format!("\n## `{}` — ", m.id)), "{}", m.id);
+        }
+        // The explanations' headings sit one level below each check's.
+        assert!(!text.contains("\n## What it checks"));
+        assert!(text.contains("\n### What it checks\n"));
+        assert!(text.contains(
+            "| `data.write-probe` | the credentials can write, read back and delete a key | all, with `--allow-write` |"
+        ));
+        assert!(text.contains(
+            "| `data.snapshot` | the management server's snapshot is in Redis | post-upgrade |"
+        ));
+    }
+}
