@@ -55,6 +55,10 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> Result<i32, InputErro
         emit(&format!("{:#}\n", serde_json::Value::Array(entries)));
         return Ok(exit_codes::OK);
     }
+    if format == ListFormat::Markdown {
+        emit(&markdown(&metas, &rules));
+        return Ok(exit_codes::OK);
+    }
     let id = metas.iter().map(|m| m.id.len()).max().unwrap_or(0).max(20);
     // A rule's title is the file's text: shown, never acted on by the terminal.
     let shown = |m: &Meta| controls(m.title).into_owned();
@@ -82,6 +86,70 @@ pub fn list(format: ListFormat, rule_files: &[PathBuf]) -> Result<i32, InputErro
     }
     emit(&text);
     Ok(exit_codes::OK)
+}
+
+/// The catalog as Markdown: a table of one line per check (the README's), then each check's
+/// full text as `explain` prints it, its headings one level down. `docs/checks.md` is this
+/// output, so the docs say what the binary says.
+fn markdown(metas: &[&Meta], rules: &RuleSet) -> String {
+    use reports::markdown::{cell, cell_code, code_span};
+    let profiles = |m: &Meta| {
+        let named = if m.profiles == checks::check::ALL_PROFILES {
+            "all".to_string()
+        } else {
+            m.profiles.join(", ")
+        };
+        if m.opt_in {
+            format!("{named}, with `--allow-write`")
+        } else if let Some(rule) = rules.find(m.id) {
+            format!("{named} (rule, {})", rule.severity.name())
+        } else {
+            named
+        }
+    };
+    let mut text = String::from(
+        "# Checks\n\n\
+         Every check of `redis-preflight list`: its ID, the condition under which it passes, and\n\
+         the profiles that run it; then each one's full text, as `redis-preflight explain ID`\n\
+         prints it.\n\n\
+         | ID | passes when | profiles |\n|---|---|---|\n",
+    );
+    for m in metas {
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} |",
+            cell_code(m.id),
+            cell(m.title),
+            profiles(m)
+        );
+    }
+    for m in metas {
+        let _ = write!(text, "\n## {} — {}\n\n", code_span(m.id), controls(m.title));
+        let scope = if m.scope == checks::Scope::Target {
+            "per target"
+        } else {
+            "once for the install"
+        };
+        let _ = write!(text, "Runs {scope}; profiles: {}", profiles(m));
+        if !m.requires.is_empty() {
+            let requires: Vec<String> = m.requires.iter().map(|r| code_span(r)).collect();
+            let _ = write!(text, "; requires {}", requires.join(", "));
+        }
+        text.push_str(".\n\n");
+        for line in m.explain.trim().lines() {
+            let line = line.strip_prefix(' ').unwrap_or(line);
+            let line = controls(line);
+            match line.strip_prefix("## ") {
+                Some(heading) => {
+                    let _ = writeln!(text, "### {heading}");
+                }
+                None => {
+                    let _ = writeln!(text, "{line}");
+                }
+            }
+        }
+    }
+    text
 }
 
 pub fn explain(id: &str, rule_files: &[PathBuf]) -> Result<i32, InputError> {
@@ -127,4 +195,29 @@ pub fn schema(facts: bool, waivers: bool) -> i32 {
     };
     emit(&format!("{schema:#}\n"));
     exit_codes::OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_has_a_row_and_a_section_per_check() {
+        let rules = RuleSet::load(&[]).expect("no rule files");
+        let metas: Vec<&Meta> = CATALOG.iter().map(|c| c.meta()).collect();
+        let text = markdown(&metas, &rules);
+        for m in &metas {
+            assert!(text.contains(&format!("\n| `{}` | ", m.id)), "{}", m.id);
+            assert!(text.contains(&format!("\n## `{}` — ", m.id)), "{}", m.id);
+        }
+        // The explanations' headings sit one level below each check's.
+        assert!(!text.contains("\n## What it checks"));
+        assert!(text.contains("\n### What it checks\n"));
+        assert!(text.contains(
+            "| `data.write-probe` | the credentials can write, read back and delete a key | all, with `--allow-write` |"
+        ));
+        assert!(text.contains(
+            "| `data.snapshot` | the management server's snapshot is in Redis | post-upgrade |"
+        ));
+    }
 }

@@ -23,7 +23,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Print the check catalog: ID, title, profiles, prerequisites.
     List {
-        /// `terminal` (a table) or `json` (for tooling).
+        /// `terminal` (a table), `json` (for tooling) or `markdown` (a table, then each check's
+        /// full text: docs/checks.md).
         #[arg(long, value_enum, default_value_t = ListFormat::Terminal)]
         format: ListFormat,
         /// Also list the rules of this file (see `run --rules`); repeatable.
@@ -224,6 +225,7 @@ pub enum Vantage {
 pub enum ListFormat {
     Terminal,
     Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]

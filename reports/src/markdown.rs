@@ -25,18 +25,18 @@ fn prose(text: &str) -> String {
 }
 
 /// Prose for one table cell: no pipes either.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     prose(text).replace('|', "\\|")
 }
 
 /// An inline code span: no backtick to close it early, control characters visible.
 /// (Entities are not decoded in code spans, so `<` stays as it is.)
-fn code_span(text: &str) -> String {
+pub fn code_span(text: &str) -> String {
     format!("`{}`", controls(text).replace('`', "'"))
 }
 
 /// An inline code span inside a table cell: no pipe to end the cell either.
-fn cell_code(text: &str) -> String {
+pub fn cell_code(text: &str) -> String {
     code_span(text).replace('|', "\\|")
 }
 

@@ -16,8 +16,8 @@ crate::check! {
     /// the rate limiter counters and expiries, telemetry streams). `NOPERM` for a command
     /// fails; `NOPERM` for the key warns: the user's key patterns leave out the tool's key,
     /// and whether they cover Gloo's keys needs `ACL GETUSER`, which the tool does not send.
-    /// `OOM`, `MISCONF`, `NOREPLICAS` and `READONLY` come after the ACL: the user may write,
-    /// the server refuses writes for now, and `redis.capacity`, `redis.persistence`,
+    /// `OOM`, `MISCONF`, `NOREPLICAS` and `READONLY` come after the ACL: the user may write
+    /// (this check passes, naming the refusal), the server refuses writes for now, and `redis.capacity`, `redis.persistence`,
     /// `redis.ha-replica` and `redis.role` fail on it. Sets (`SADD`) and scripts have no such
     /// form and are not probed.
     ///

@@ -6,7 +6,7 @@ use crate::facts::{Observed, RefusalKind, Session, TargetFacts, WriteKind};
 crate::check! {
     /// ## What it checks
     /// Room to grow, from `INFO`: memory use under 80 % of `maxmemory` (warn past 80 %, fail
-    /// past 95 %), no evicted keys (`evicted_keys` > 0 is data already lost), no rejected
+    /// past 95 %, and whenever the write check `auth.write` meets `OOM`), no evicted keys (`evicted_keys` > 0 is data already lost), no rejected
     /// connections, and `maxclients` headroom for the components' connection pools. A server
     /// that refuses the preflight's own connection with `max number of clients reached` fails
     /// here (and not as a wrong address or TLS mismatch). A pool is

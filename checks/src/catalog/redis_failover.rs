@@ -7,7 +7,8 @@ crate::check! {
     /// When the target has an online replica (`INFO replication`, or `ROLE` where INFO is
     /// refused), the values set a connection age (`connection.connMaxLifetime`, or the
     /// deprecated `connection.maxConnAge`), so that the components retire their
-    /// pooled connections. Without a replica there is no failover to prepare for: `skip`.
+    /// pooled connections; when neither is set it warns, naming `connMaxLifetime`. Without a
+    /// replica there is no failover to prepare for: `skip`.
     /// The legacy add-on blocks (`extAuthService.extAuth.apiKeyStorage`,
     /// `glooPortalServer.apiKeyStorage`, `rateLimiter.redis`) and the telemetry exporters have
     /// no such setting: `skip`, saying to restart those pods after a failover.

@@ -8,7 +8,8 @@ crate::check! {
     /// `slaveN:…,state=online`), or, where INFO is refused, listed by `ROLE`. For the chart's
     /// built-in Redis (a proof-of-concept setup) a missing replica only warns. Fails too when
     /// `min-replicas-to-write` asks for more replicas than are online: the primary then
-    /// refuses every write.
+    /// refuses every write. A write check (`auth.write`) that meets `NOREPLICAS` fails it too:
+    /// replicas online but lagging past `min-replicas-max-lag` count for nothing.
     ///
     /// ## Why Gloo needs it
     /// Without a replica, a restart or node loss of Redis loses the management server's

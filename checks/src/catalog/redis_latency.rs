@@ -8,8 +8,8 @@ crate::check! {
     /// ## What it checks
     /// The p99 of the session's sequential round trips, as the components' own connection makes
     /// them (same address, TLS and credentials): the login and the pipelined reads, then `PING`s
-    /// up to 20 samples within a time budget (about four times the first round trip, at least
-    /// 5 samples, so a slow link costs few seconds), against the component's
+    /// up to 20 samples within a time budget (the series lasts at most four times the first
+    /// round trip, or 25 ms, and has at least 5 samples, so a slow link costs few seconds), against the component's
     /// `connection.readTimeout`: it warns from half the read timeout and fails at it. For the
     /// `ratelimiter` target it is also held against the rate limit server's 100 ms request
     /// budget: warn from 50 ms, fail at 100 ms. The evidence has p50, p99, max, the samples and

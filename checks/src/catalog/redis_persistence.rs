@@ -8,7 +8,9 @@ crate::check! {
     /// `rdb_last_bgsave_status:err` while save points are set (`CONFIG GET save`) and
     /// `stop-writes-on-bgsave-error` is `yes` (the default). For the `extauth` target it warns
     /// when neither RDB save points nor AOF are on (read with CONFIG). While the server is
-    /// `loading:1` the outcome is `unknown`.
+    /// `loading:1` the outcome is `unknown`. A write check (`auth.write`) that meets `MISCONF`
+    /// fails it too, even where INFO or CONFIG is refused; the message then says that PING is
+    /// refused as well, so go-redis fails at its first PING.
     ///
     /// ## Why Gloo needs it
     /// When a background save or an AOF write fails (disk full, a lost volume, permissions, no

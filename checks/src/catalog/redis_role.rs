@@ -6,7 +6,9 @@ crate::check! {
     /// The address is a writable primary (`ROLE` says `master`), not a replica or a reader
     /// endpoint. Falls back to `HELLO` and `INFO replication` when `ROLE` is refused. A replica
     /// names its primary (`master_host:master_port`) and says when its link to it is down
-    /// (`master_link_status:down`): the primary is then unreachable or not running.
+    /// (`master_link_status:down`): the primary is then unreachable or not running. A write
+    /// check (`auth.write`) that meets `READONLY` fails it even when `ROLE`, `HELLO` and `INFO`
+    /// are all refused.
     ///
     /// ## Why Gloo needs it
     /// The management server writes its snapshot continuously; on a replica every write fails

@@ -19,6 +19,14 @@ crate::check! {
     /// tool does not (ECDSA with SHA-512 from a P-256 or P-384 key) is `unknown`, never
     /// `fail`, with the `openssl verify` to run.
     ///
+    /// Where Go refuses what webpki would take, or refuses it for another reason, the message
+    /// names Go's reason rather than "issued by another CA": a certificate whose extended key
+    /// usage leaves out serverAuth is named as such; one signed with SHA-1 as "signed with
+    /// SHA-1, which Go refuses" (Go 1.18 on); a certificate with a negative serial number,
+    /// which webpki accepts and Go refuses to parse (Go 1.23 on), fails naming both
+    /// behaviours; and a CA of the issuer's name with another key (a CA made again) is named
+    /// as such.
+    ///
     /// A TLS 1.2 server with CBC cipher suites only, which this tool cannot speak, sends its
     /// certificates in the clear: they are read from its answer to Go's offer and judged here
     /// as any chain.

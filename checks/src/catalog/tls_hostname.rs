@@ -3,7 +3,10 @@ use crate::check::{Check, Meta, Subject, Verdict};
 crate::check! {
     /// ## What it checks
     /// The server's certificate is valid for the host in the address (its DNS or IP subject
-    /// alternative names), checked apart from the chain and the dates.
+    /// alternative names), checked apart from the chain and the dates; the message lists the
+    /// names it has. As Go verifies it, only subject alternative names count: a certificate
+    /// with only a Common Name (a version 1 certificate from `openssl x509 -req` without
+    /// `-extfile`, say) is valid for no host.
     ///
     /// ## Why Gloo needs it
     /// The components verify the name as Go's crypto/tls does ("x509: certificate is valid for

@@ -8,7 +8,8 @@ crate::check! {
     /// (`-ro.` or `replica.`) and a Serverless cache (`.serverless.`: cluster mode only), and on
     /// a MemoryDB cluster endpoint (cluster mode only). It warns on the endpoint of a single
     /// ElastiCache node (`-001.`, `-0001-001.`) and on an Azure Cache for Redis host on its
-    /// non-TLS port 6379. Any other host passes.
+    /// non-TLS port 6379. The message names the provider, the kind of endpoint and the
+    /// endpoint to use. Any other host passes.
     ///
     /// ## Why Gloo needs it
     /// Gloo's components speak to one non-cluster primary. A cluster endpoint answers `MOVED`

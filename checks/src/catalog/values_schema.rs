@@ -20,8 +20,15 @@ crate::check! {
     /// `address`, `auth.enable`, `readTimout`), or a top-level key that is a near miss of a
     /// Redis block (`reddis`, `redisstore`), fails: Helm drops it, and the setting it meant
     /// silently keeps the chart's default. Any other unknown key only warns (the chart's
-    /// published schema is incomplete). Values with no Redis setting at all pass, saying the
-    /// chart's built-in Redis at `gloo-mesh-redis.gloo-mesh:6379` is assumed.
+    /// published schema is incomplete). A client key written one level up
+    /// (`redisStore.snapshot.address`) fails naming where it belongs
+    /// (`redisStore.snapshot.client.address`); a secret or key the chart does not pass on
+    /// (`redis.auth.secretName`, the portal's `auth.secretName`) warns; an enabled feature
+    /// without its address (the portal's `apiKeyStorage.redis.address`, ext auth's storage
+    /// `host`) fails; a quoted `"false"` fails, since the chart's templates read any non-empty
+    /// string as true. The chart's own `values.yaml` fed back passes. Values with no Redis
+    /// setting at all and the management server on pass, saying the chart's built-in Redis at
+    /// `gloo-mesh-redis.gloo-mesh:6379` is assumed.
     ///
     /// ## On managed services
     /// Nothing specific: the values are the same whoever runs Redis.
