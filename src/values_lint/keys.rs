@@ -66,7 +66,7 @@ const REDIS: Kind = Map(&[
     ("deployment", DEPLOYMENT),
 ]);
 
-/// `redisStore.<use case>.client` (field list mirrors `redis:`; see the README on what is unconfirmed).
+/// `redisStore.<use case>.client` (field list mirrors `redis:`; docs/ARCHITECTURE.md says what is unconfirmed).
 const STORE_CLIENT: Kind = Map(&[
     ("address", Address),
     ("auth", AUTH),
