@@ -1,34 +1,21 @@
-//! A stream adapter that follows RESP2/RESP3 framing as the bytes arrive and stops a read the
-//! moment a reply breaks a bound: over 1 MiB, an aggregate declaring more than 10,000 elements,
-//! nesting deeper than 16, or a line without end. The bytes that break the bound are never
-//! handed on, so the Redis client never sees (and never allocates for) what the server declares.
-//!
-//! It also keeps a server's last words readable: nothing is read before the first command is
-//! written (an error a server sends on accept, such as `-ERR max number of clients reached` or
-//! `-DENIED …`, would otherwise arrive while no command waits for it and be dropped), and a
-//! write that meets a closed connection is taken as written, so that error is read and answers
-//! the first command, every time.
-
-use std::io;
-use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
-
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+//! RESP2/RESP3 framing followed byte by byte as a reply arrives, and the bounds a reply may not
+//! break: over 1 MiB, an aggregate declaring more than 10,000 elements, nesting deeper than 16,
+//! a line without end, or bytes that are not RESP at all. The `Framer` names the first bound
+//! broken; the stream in the parent module acts on it.
 
 /// The largest reply kept, in bytes on the wire.
-pub const MAX_REPLY: usize = 1024 * 1024;
+const MAX_REPLY: usize = 1024 * 1024;
 /// The most elements one aggregate may declare.
-pub const MAX_ELEMENTS: i64 = 10_000;
+const MAX_ELEMENTS: i64 = 10_000;
 /// The deepest nesting of aggregates.
-pub const MAX_DEPTH: usize = 16;
+const MAX_DEPTH: usize = 16;
 /// The longest simple line (`+…`, `-…`, `:…`) in bytes.
-pub const MAX_LINE: usize = 64 * 1024;
+const MAX_LINE: usize = 64 * 1024;
 /// The longest length or count header (`$…`, `*…`) in bytes.
 const MAX_HEADER: usize = 24;
 
 /// What a read that is not RESP at all says.
-pub const NOT_REDIS: &str = "the reply is not Redis protocol";
+const NOT_REDIS: &str = "the reply is not Redis protocol";
 
 /// The text every bound-breaking read starts with.
 pub const TOO_LARGE: &str = "reply too large";
@@ -51,7 +38,7 @@ enum State {
 
 /// Follows RESP framing incrementally.
 #[derive(Debug)]
-pub struct Framer {
+pub(super) struct Framer {
     state: State,
     /// Elements still expected at each open aggregate, innermost last.
     open: Vec<i64>,
@@ -71,12 +58,12 @@ impl Default for Framer {
 
 impl Framer {
     /// Part of a reply has arrived and the rest has not.
-    pub fn mid_reply(&self) -> bool {
+    pub(super) fn mid_reply(&self) -> bool {
         !matches!(self.state, State::Type) || !self.open.is_empty()
     }
 
     /// Takes in `bytes`; `Err` names the first bound broken.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+    pub(super) fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
         let mut i = 0;
         while i < bytes.len() {
             match &mut self.state {
@@ -231,154 +218,6 @@ fn over_reply() -> String {
     format!("{TOO_LARGE}: over {} MiB", MAX_REPLY >> 20)
 }
 
-/// What a [`Bounded`] stream saw, readable after the stream is handed over.
-#[derive(Clone, Debug, Default)]
-pub struct Watch {
-    tripped: Arc<OnceLock<String>>,
-    cut: Arc<OnceLock<()>>,
-}
-
-impl Watch {
-    /// The bound a read broke, if one did.
-    pub fn tripped(&self) -> Option<&str> {
-        self.tripped.get().map(String::as_str)
-    }
-
-    /// The stream ended (closed or reset) after part of a reply had arrived.
-    pub fn cut_mid_reply(&self) -> bool {
-        self.cut.get().is_some()
-    }
-}
-
-/// A stream whose reads are bounded by RESP framing (see the module docs).
-pub struct Bounded<S> {
-    inner: S,
-    framer: Framer,
-    watch: Watch,
-    /// The peer closed: later writes are taken as written, so its last words are still read.
-    write_closed: bool,
-    /// A command was written: replies may be read.
-    written: bool,
-    /// The reader waiting for the first write.
-    waiting: Option<std::task::Waker>,
-}
-
-impl<S> Bounded<S> {
-    pub fn new(inner: S) -> (Self, Watch) {
-        let watch = Watch::default();
-        let stream = Bounded {
-            inner,
-            framer: Framer::default(),
-            watch: watch.clone(),
-            write_closed: false,
-            written: false,
-            waiting: None,
-        };
-        (stream, watch)
-    }
-}
-
-fn closed(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::BrokenPipe
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-    )
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if let Some(why) = this.watch.tripped() {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)));
-        }
-        if !this.written {
-            this.waiting = Some(cx.waker().clone());
-            return Poll::Pending;
-        }
-        let before = buf.filled().len();
-        match Pin::new(&mut this.inner).poll_read(cx, buf) {
-            Poll::Ready(Ok(())) if buf.filled().len() == before && buf.remaining() > 0 => {
-                if this.framer.mid_reply() {
-                    let _ = this.watch.cut.set(());
-                }
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) if closed(&e) => {
-                if this.framer.mid_reply() {
-                    let _ = this.watch.cut.set(());
-                }
-                Poll::Ready(Err(e))
-            }
-            Poll::Ready(Ok(())) => {
-                if let Err(why) = this.framer.feed(&buf.filled()[before..]) {
-                    // Nothing of the offending read is handed on.
-                    buf.set_filled(before);
-                    let why = this.watch.tripped.get_or_init(|| why).clone();
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)));
-                }
-                Poll::Ready(Ok(()))
-            }
-            other => other,
-        }
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Bounded<S> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let result = if this.write_closed {
-            Poll::Ready(Ok(data.len()))
-        } else {
-            match Pin::new(&mut this.inner).poll_write(cx, data) {
-                Poll::Ready(Err(e)) if closed(&e) => {
-                    this.write_closed = true;
-                    Poll::Ready(Ok(data.len()))
-                }
-                other => other,
-            }
-        };
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) && !this.written {
-            this.written = true;
-            if let Some(w) = this.waiting.take() {
-                w.wake();
-            }
-        }
-        result
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if this.write_closed {
-            return Poll::Ready(Ok(()));
-        }
-        match Pin::new(&mut this.inner).poll_flush(cx) {
-            Poll::Ready(Err(e)) if closed(&e) => {
-                this.write_closed = true;
-                Poll::Ready(Ok(()))
-            }
-            other => other,
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if this.write_closed {
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut this.inner).poll_shutdown(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -485,47 +324,5 @@ mod tests {
                 .unwrap_err()
                 .contains("100000000 elements")
         );
-    }
-
-    #[tokio::test]
-    async fn a_read_that_breaks_a_bound_hands_nothing_on() {
-        use tokio::io::AsyncReadExt;
-        let (mut server, client) = tokio::io::duplex(1 << 16);
-        let (mut bounded, watch) = Bounded::new(client);
-        tokio::io::AsyncWriteExt::write_all(&mut bounded, b"PING\r\n")
-            .await
-            .unwrap();
-        tokio::io::AsyncWriteExt::write_all(&mut server, b"+OK\r\n")
-            .await
-            .unwrap();
-        let mut buf = [0u8; 64];
-        let n = bounded.read(&mut buf).await.unwrap();
-        assert_eq!(&buf[..n], b"+OK\r\n");
-        tokio::io::AsyncWriteExt::write_all(&mut server, b"*100000000\r\n")
-            .await
-            .unwrap();
-        let e = bounded.read(&mut buf).await.unwrap_err();
-        assert!(e.to_string().starts_with(TOO_LARGE), "{e}");
-        assert!(watch.tripped().is_some());
-        assert!(bounded.read(&mut buf).await.is_err(), "stays failed");
-    }
-
-    #[tokio::test]
-    async fn an_end_inside_a_reply_is_a_cut_and_between_replies_is_not() {
-        use tokio::io::AsyncReadExt;
-        for (bytes, cut) in [(&b"+OK\r\n"[..], false), (&b"$100\r\nredis_ver"[..], true)] {
-            let (mut server, client) = tokio::io::duplex(1 << 16);
-            let (mut bounded, watch) = Bounded::new(client);
-            tokio::io::AsyncWriteExt::write_all(&mut bounded, b"HELLO 2\r\n")
-                .await
-                .unwrap();
-            tokio::io::AsyncWriteExt::write_all(&mut server, bytes)
-                .await
-                .unwrap();
-            drop(server);
-            let mut buf = Vec::new();
-            let _ = bounded.read_to_end(&mut buf).await;
-            assert_eq!(watch.cut_mid_reply(), cut, "{bytes:?}");
-        }
     }
 }
