@@ -25,17 +25,12 @@ impl Scrubber {
 
     /// Every piece of a long credential in `text` replaced, overlapping pieces as one.
     fn remove_pieces(&self, text: &str) -> Option<String> {
-        let automaton = self
-            .automaton
-            .get_or_init(|| {
-                (!self.pieces.is_empty())
-                    .then(|| aho_corasick::AhoCorasick::new(&self.pieces).ok())
-                    .flatten()
-            })
-            .as_ref()?;
+        if self.pieces.is_empty() {
+            return None;
+        }
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        for m in automaton.find_overlapping_iter(text) {
-            let (mut start, mut end) = (m.start(), m.end());
+        for at in self.pieces.starts(text.as_bytes()) {
+            let (mut start, mut end) = (at, at + super::PIECE);
             // A piece may cut a character: the whole character goes.
             while !text.is_char_boundary(start) {
                 start -= 1;
