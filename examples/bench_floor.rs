@@ -3,15 +3,20 @@
 //! no secrets, no parsing beyond the reply framing, no judging, no report.
 //!
 //! ```text
-//! bench_floor [--ca FILE] [--pings N] TARGET…     TARGET = plain|tls:HOST:PORT:[USER]:[PASSWORD]
+//! bench_floor [--ca FILE] [--samples N] TARGET…     TARGET = plain|tls:HOST:PORT:[USER]:[PASSWORD]
 //! ```
 //!
 //! Every target is probed concurrently on one thread, as the tool does: connect, (handshake),
-//! `PING` and `AUTH` pipelined, then the pipelined reads (`HELLO`, `INFO`, `ROLE`,
-//! `INFO latencystats`, seven `CONFIG GET`s), then `--pings` sequential `PING`s, then the
+//! `PING` and `AUTH` pipelined, then the pipelined reads and zero-effect writes (`HELLO`,
+//! `INFO`, `ROLE`, four `CONFIG GET`s, `INFO latencystats`, three more `CONFIG GET`s, and `SET`,
+//! `HSET`, `XADD`, `INCRBY`, `EXPIRE` of one key with an argument Redis refuses), then
+//! sequential `PING`s by the tool's rule for `redis.latency` (`src/probe/field.rs`: the login
+//! and the reads are the first samples; PINGs go on until `--samples` samples, at least five,
+//! or once the series has lasted four first round trips and at least 25 ms), then the
 //! multi-key pipeline (`SUNION`, `MULTI`, `EXISTS`, `EXEC`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -71,11 +76,32 @@ async fn round_trip<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, batch: &[Vec<u
     true
 }
 
+/// The tool's sampling rule (`src/probe/field.rs`, `needs_more`): whether another PING is
+/// worth its round trip.
+fn needs_more(samples_ms: &[f64], max: usize) -> bool {
+    match samples_ms.len() {
+        n if n < 5 => true,
+        n if n >= max => false,
+        _ => samples_ms.iter().sum::<f64>() < (samples_ms[0] * 4.0).max(25.0),
+    }
+}
+
+async fn timed<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut S,
+    batch: &[Vec<u8>],
+    samples_ms: &mut Vec<f64>,
+) -> bool {
+    let start = Instant::now();
+    let ok = round_trip(s, batch).await;
+    samples_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+    ok
+}
+
 async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     mut s: S,
     user: &str,
     pass: &str,
-    pings: usize,
+    samples: usize,
 ) {
     let mut login = vec![command(&["PING"])];
     match (user, pass) {
@@ -96,15 +122,49 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     ] {
         reads.push(command(&["CONFIG", "GET", p]));
     }
-    let ok = round_trip(&mut s, &login).await && round_trip(&mut s, &reads).await;
-    for _ in 0..pings {
-        if !ok || !round_trip(&mut s, &[command(&["PING"])]).await {
-            break;
+    reads.push(command(&["INFO", "latencystats"]));
+    for p in ["save", "appendonly", "stop-writes-on-bgsave-error"] {
+        reads.push(command(&["CONFIG", "GET", p]));
+    }
+    let key = "redis-preflight:write-check";
+    for write in [
+        &["SET", key, "x", "EX", "0"][..],
+        &["HSET", key, "f", "v", "f"],
+        &["XADD", key, "MAXLEN", "-1", "*", "f", "v"],
+        &["INCRBY", key, "x"],
+        &["EXPIRE", key, "x"],
+    ] {
+        reads.push(command(write));
+    }
+    let mut samples_ms = Vec::with_capacity(samples);
+    if !timed(&mut s, &login, &mut samples_ms).await
+        || !timed(&mut s, &reads, &mut samples_ms).await
+    {
+        return;
+    }
+    while needs_more(&samples_ms, samples) {
+        if !timed(&mut s, &[command(&["PING"])], &mut samples_ms).await {
+            return;
         }
     }
+    let multikey = [
+        command(&[
+            "SUNION",
+            "{redis-preflight-a}:multikey-probe",
+            "{redis-preflight-b}:multikey-probe",
+        ]),
+        command(&["MULTI"]),
+        command(&[
+            "EXISTS",
+            "{redis-preflight-a}:multikey-probe",
+            "{redis-preflight-b}:multikey-probe",
+        ]),
+        command(&["EXEC"]),
+    ];
+    round_trip(&mut s, &multikey).await;
 }
 
-async fn probe(target: String, tls: Option<Arc<rustls::ClientConfig>>, pings: usize) {
+async fn probe(target: String, tls: Option<Arc<rustls::ClientConfig>>, samples: usize) {
     let parts: Vec<&str> = target.splitn(5, ':').collect();
     let [mode, host, port, user, pass] = parts[..] else {
         panic!("TARGET is plain|tls:HOST:PORT:[USER]:[PASSWORD], not {target}")
@@ -120,20 +180,25 @@ async fn probe(target: String, tls: Option<Arc<rustls::ClientConfig>>, pings: us
                 .connect(name, tcp)
                 .await
             {
-                session(s, user, pass, pings).await;
+                session(s, user, pass, samples).await;
             }
         }
-        _ => session(tcp, user, pass, pings).await,
+        _ => session(tcp, user, pass, samples).await,
     }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
-    let (mut ca, mut pings, mut targets) = (None, 0, Vec::new());
+    let (mut ca, mut samples, mut targets) = (None, 20, Vec::new());
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--ca" => ca = args.next(),
-            "--pings" => pings = args.next().and_then(|n| n.parse().ok()).expect("--pings N"),
+            "--samples" => {
+                samples = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--samples N")
+            }
             _ => targets.push(arg),
         }
     }
@@ -158,7 +223,7 @@ fn main() {
     rt.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for t in targets {
-            tasks.spawn(probe(t, tls.clone(), pings));
+            tasks.spawn(probe(t, tls.clone(), samples));
         }
         while tasks.join_next().await.is_some() {}
     });

@@ -23,6 +23,7 @@
 
 pub mod config;
 mod facts;
+mod pieces;
 mod strings;
 mod text;
 pub mod values;
@@ -61,9 +62,7 @@ pub struct Scrubber {
     public: Vec<String>,
     /// Every [`PIECE`]-byte window of every credential at least that long, raw and in
     /// base64 at each of the three alignments a cut can leave.
-    pieces: Vec<Vec<u8>>,
-    /// The pieces as one automaton, built at the first text scrubbed.
-    automaton: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    pieces: pieces::Pieces,
 }
 
 /// Where a value counts as present.
@@ -221,18 +220,13 @@ impl Scrubber {
             base64::engine::general_purpose::STANDARD,
             base64::engine::general_purpose::URL_SAFE,
         ];
-        let mut forms = vec![value.to_vec()];
+        self.pieces.add_windows(value);
         for start in 0..3 {
             for engine in &engines {
-                forms.push(engine.encode(&value[start..]).into_bytes());
+                self.pieces
+                    .add_windows(engine.encode(&value[start..]).as_bytes());
             }
         }
-        for form in forms {
-            self.pieces.extend(form.windows(PIECE).map(<[u8]>::to_vec));
-        }
-        self.pieces.sort_unstable();
-        self.pieces.dedup();
-        self.automaton = std::sync::OnceLock::new();
     }
 
     /// Adds the userinfo of an address (`redis://user:pass@host`, `user:pass@host:port`), if

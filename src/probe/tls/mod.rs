@@ -37,6 +37,8 @@ struct Recorder {
     roots: Arc<RootCertStore>,
     chain: Mutex<Vec<CertificateDer<'static>>>,
     cert_requested: AtomicBool,
+    /// The real verifier accepted the chain, now, for the name.
+    verified: AtomicBool,
 }
 
 impl ServerCertVerifier for Recorder {
@@ -53,7 +55,10 @@ impl ServerCertVerifier for Recorder {
         *self.chain.lock().expect("recorder") = chain;
         let verdict = match &self.inner {
             Some(inner) => {
-                inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+                let verdict =
+                    inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+                self.verified.store(verdict.is_ok(), Ordering::SeqCst);
+                verdict
             }
             None => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer,
@@ -200,6 +205,7 @@ async fn connect(
         roots: roots.clone(),
         chain: Mutex::new(Vec::new()),
         cert_requested: AtomicBool::new(false),
+        verified: AtomicBool::new(false),
     });
     let mut facts = unanswered(String::new(), 0.0);
     facts.error = None;
@@ -269,7 +275,14 @@ async fn connect(
     let chain = recorder.chain.lock().expect("recorder").clone();
     facts.chain = chain.iter().filter_map(|c| cert_info(c)).collect();
     if let Some(leaf) = chain.first() {
-        let (trust, name_ok) = verify_apart(leaf, &chain[1..], &roots, &name, &facts.chain);
+        // A chain the handshake's verifier accepted is trusted now and names the host, so it
+        // is trusted at any time inside its validity too: verifying it again would only
+        // repeat the answer (and its signatures' cost).
+        let (trust, name_ok) = if recorder.verified.load(Ordering::SeqCst) {
+            (Ok(()), Ok(()))
+        } else {
+            verify_apart(leaf, &chain[1..], &roots, &name, &facts.chain)
+        };
         facts.trust_failure = trust.as_ref().err().map(|(_, kind)| *kind);
         facts.chain_trust = Some(trust.map_err(|(why, _)| why));
         facts.name_match = Some(name_ok);
