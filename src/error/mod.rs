@@ -12,9 +12,11 @@
 mod input;
 mod internal;
 mod panic;
+mod rule_problem;
 pub mod yaml;
 
 pub use crate::one_line::error as one_line;
-pub use input::{InputError, RuleProblem, SecretAt, WhenProblem};
+pub use input::{InputError, SecretAt};
 pub use internal::{Error, InternalError};
 pub use panic::{guard, quietly};
+pub use rule_problem::{RuleProblem, WhenProblem};

@@ -4,6 +4,7 @@
 mod auth;
 mod failure;
 mod net;
+mod reply;
 mod session;
 mod tls;
 mod values;
@@ -11,6 +12,7 @@ mod values;
 pub use auth::*;
 pub use failure::*;
 pub use net::*;
+pub use reply::*;
 pub use session::*;
 pub use tls::*;
 pub use values::*;
