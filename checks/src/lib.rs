@@ -19,8 +19,8 @@ pub mod choices;
 pub mod duration;
 pub mod evaluate;
 pub mod facts;
-pub mod identity;
 pub mod info;
+pub mod instance;
 pub mod server;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

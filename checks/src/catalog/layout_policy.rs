@@ -1,7 +1,7 @@
 use crate::check::{Check, Meta, Subject, Verdict};
 use crate::facts::TargetFacts;
 use crate::choices::{LayoutPolicy as Policy, UseCase};
-use crate::identity::same_instance;
+use crate::instance::same_instance;
 
 crate::check! {
     /// ## What it checks

@@ -1,7 +1,7 @@
 use crate::choices::UseCase;
 use crate::check::{Check, Meta, Subject, Verdict};
 use crate::facts::{ApiKeySecret, TargetFacts};
-use crate::identity::{label, same_instance};
+use crate::instance::{label, same_instance};
 
 crate::check! {
     /// ## What it checks
