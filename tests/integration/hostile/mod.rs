@@ -4,19 +4,24 @@
 //! wall clock. The network-namespace trials (protected mode on a non-loopback address, an
 //! address family that drops) need root; without it they are ignored, saying why.
 
+mod run;
+mod servers;
+
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libtest_mimic::{Failed, Trial};
 
 use crate::lab::Lab;
-use crate::tool::{self, Verdict};
-
-/// The bound DESIGN.md sets on the tool's memory, whatever a server sends.
-const MAX_RSS_KIB: i64 = 64 * 1024;
+use crate::tool;
+use run::{NEXT, Run, against, measured, measured_sampling, preflight, secrets, values};
+use servers::{
+    Process, command, free_port, hostile, redis_server, root_dir, spawn_redis, wait_for_error,
+    wait_for_pong,
+};
 
 pub fn trials(lab: &Lab) -> Vec<Trial> {
     let lab = lab.clone();
@@ -110,306 +115,6 @@ pub fn trials(lab: &Lab) -> Vec<Trial> {
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
-}
-
-fn root_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A child process killed on drop.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `ci/hostile_server.py MODE 0`, and the port it listens on.
-fn hostile(mode: &str) -> Result<(Process, u16), Failed> {
-    let mut child = Command::new("python3")
-        .arg(root_dir().join("ci/hostile_server.py"))
-        .args([mode, "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("python3: {e}"))?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let port = line
-        .trim()
-        .strip_prefix("PORT ")
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| format!("hostile_server.py {mode} printed {line:?}"))?;
-    Ok((Process(child), port))
-}
-
-/// A port free at the time of asking.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A real redis-server with `args`, on loopback `port`, up when this returns.
-fn redis_server(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
-    let process = spawn_redis(dir, port, args)?;
-    wait_for_pong(&format!("127.0.0.1:{port}"))?;
-    Ok(process)
-}
-
-fn spawn_redis(dir: &Path, port: u16, args: &[&str]) -> Result<Process, Failed> {
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .args(["--dir", dir.to_str().unwrap()])
-        .args(args)
-        .stdout(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("redis-server: {e}"))?;
-    Ok(Process(child))
-}
-
-/// Sends one inline command and returns the first line of the answer.
-fn command(addr: &str, line: &str) -> Result<String, Failed> {
-    let mut s = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
-    s.write_all(format!("{line}\r\n").as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut answer = String::new();
-    BufReader::new(s)
-        .read_line(&mut answer)
-        .map_err(|e| e.to_string())?;
-    Ok(answer.trim_end().to_string())
-}
-
-fn wait_for_pong(addr: &str) -> Result<(), Failed> {
-    for _ in 0..100 {
-        if let Ok(mut s) = TcpStream::connect(addr) {
-            let _ = s.write_all(b"PING\r\n");
-            let mut buf = [0u8; 64];
-            if let Ok(n) = s.read(&mut buf)
-                && buf[..n].starts_with(b"+PONG")
-            {
-                return Ok(());
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Err(format!("no PONG from {addr}").into())
-}
-
-/// The outcome of one run of the tool.
-struct Run {
-    exit: i32,
-    verdicts: Vec<Verdict>,
-    report: serde_json::Value,
-    /// Peak resident set of the tool's process, in KiB.
-    max_rss_kib: i64,
-    stderr: String,
-}
-
-impl Run {
-    fn get(&self, check: &str) -> Result<&Verdict, Failed> {
-        self.verdicts
-            .iter()
-            .find(|v| v.check == check && v.target == "snapshot")
-            .ok_or_else(|| format!("no {check} in the report; stderr: {}", self.stderr).into())
-    }
-
-    /// `check` has `outcome` and its message contains `fragment`.
-    fn expect(&self, check: &str, outcome: &str, fragment: &str) -> Result<(), Failed> {
-        let v = self.get(check)?;
-        if v.outcome != outcome || !v.message.contains(fragment) {
-            return Err(format!(
-                "{check}: expected {outcome} with \"{fragment}\", got {} \"{}\"",
-                v.outcome, v.message
-            )
-            .into());
-        }
-        Ok(())
-    }
-
-    fn exit(&self, code: i32) -> Result<(), Failed> {
-        if self.exit != code {
-            return Err(format!(
-                "exit {} (expected {code}); stderr: {}",
-                self.exit, self.stderr
-            )
-            .into());
-        }
-        Ok(())
-    }
-
-    fn bounded(&self) -> Result<(), Failed> {
-        if self.max_rss_kib > MAX_RSS_KIB {
-            return Err(format!(
-                "peak RSS {} KiB is over {MAX_RSS_KIB} KiB",
-                self.max_rss_kib
-            )
-            .into());
-        }
-        Ok(())
-    }
-}
-
-/// Runs the tool with `args` in `dir` and reads its peak RSS from `wait4`.
-fn measured(dir: &Path, args: &[&str]) -> Result<Run, Failed> {
-    measured_sampling(dir, args, None)
-}
-
-/// [`measured`], counting the tool's open network sockets in `/proc/<pid>/fd` every few
-/// milliseconds into `most` (the largest count seen).
-fn measured_sampling(
-    dir: &Path,
-    args: &[&str],
-    most: Option<&std::sync::Arc<AtomicUsize>>,
-) -> Result<Run, Failed> {
-    let child = Command::new(env!("CARGO_BIN_EXE_redis-preflight"))
-        .args(args)
-        .current_dir(dir)
-        .env("KUBECONFIG", dir.join("no-such-kubeconfig"))
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let pid = child.id() as libc::pid_t;
-    if let Some(most) = most.cloned() {
-        // The child stays a zombie until wait4 below: its fd folder is readable until it exits.
-        std::thread::spawn(move || {
-            let fds = PathBuf::from(format!("/proc/{pid}/fd"));
-            while let Ok(entries) = std::fs::read_dir(&fds) {
-                let mut sockets: Vec<String> = entries
-                    .filter_map(Result::ok)
-                    .filter_map(|e| std::fs::read_link(e.path()).ok())
-                    .filter_map(|l| {
-                        let l = l.to_string_lossy();
-                        Some(
-                            l.strip_prefix("socket:[")?
-                                .trim_end_matches(']')
-                                .to_string(),
-                        )
-                    })
-                    .collect();
-                // The runtime's own (a Unix socket pair) are not connections: past 256, the
-                // Unix ones are told by inode from the (short) table of Unix sockets.
-                if sockets.len() > 256
-                    && let Ok(unix) = std::fs::read_to_string(format!("/proc/{pid}/net/unix"))
-                {
-                    let unix: std::collections::HashSet<&str> = unix
-                        .lines()
-                        .skip(1)
-                        .filter_map(|l| l.split_whitespace().nth(6))
-                        .collect();
-                    sockets.retain(|inode| !unix.contains(inode.as_str()));
-                }
-                most.fetch_max(sockets.len(), Ordering::SeqCst);
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-        });
-    }
-    let (mut out, mut err) = (child.stdout.unwrap(), child.stderr.unwrap());
-    let reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    let mut stdout = Vec::new();
-    out.read_to_end(&mut stdout).map_err(|e| e.to_string())?;
-    let stderr = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is a valid value; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if waited != pid {
-        return Err(format!("wait4: {}", std::io::Error::last_os_error()).into());
-    }
-    let exit = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        return Err(
-            format!("the tool died by a signal (status {status}); stderr: {stderr}").into(),
-        );
-    };
-    // Exit 2 writes no report.
-    if stdout.is_empty() && exit == 2 {
-        return Ok(Run {
-            exit,
-            verdicts: Vec::new(),
-            report: serde_json::Value::Null,
-            max_rss_kib: usage.ru_maxrss,
-            stderr,
-        });
-    }
-    let report: serde_json::Value = serde_json::from_slice(&stdout)
-        .map_err(|e| format!("stdout is not JSON ({e}); stderr: {stderr}"))?;
-    Ok(Run {
-        exit,
-        verdicts: tool::verdicts(&stdout)?,
-        report,
-        max_rss_kib: usage.ru_maxrss,
-        stderr,
-    })
-}
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// Values pointing the snapshot target at `address`, with short deadlines.
-fn values(dir: &Path, address: &str, auth: bool) -> PathBuf {
-    let path = dir.join(format!(
-        "values-{}.yaml",
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let auth = if auth {
-        "\n  auth: {enabled: true}"
-    } else {
-        ""
-    };
-    std::fs::write(
-        &path,
-        format!(
-            "glooMgmtServer: {{enabled: true}}\nredis:\n  address: \"{address}\"\n  deployment: {{enabled: false}}\n  connection: {{dialTimeout: 2s, readTimeout: 1s}}{auth}\n"
-        ),
-    )
-    .unwrap();
-    path
-}
-
-fn secrets(dir: &Path, user: Option<&str>, password: &str) -> Result<PathBuf, Failed> {
-    let mut args = vec![
-        "generic".to_string(),
-        "redis-auth-secrets".into(),
-        "-n".into(),
-        "gloo-mesh".into(),
-        format!("--from-literal=password={password}"),
-    ];
-    if let Some(u) = user {
-        args.push(format!("--from-literal=username={u}"));
-    }
-    let manifest = tool::kubectl_secret(&args)?;
-    let path = dir.join("secrets.yaml");
-    std::fs::write(&path, manifest).unwrap();
-    Ok(path)
-}
-
-/// One preflight run (JSON on stdout) against `address`, no credentials.
-fn preflight(name: &str, address: &str, extra: &[&str]) -> Result<Run, Failed> {
-    let dir = tool::scratch(name);
-    let values = values(&dir, address, false);
-    let mut args = vec!["run", "-f", values.to_str().unwrap(), "--format", "json"];
-    args.extend_from_slice(extra);
-    measured(&dir, &args)
-}
-
-fn against(mode: &str, extra: &[&str]) -> Result<(Run, Process, u16), Failed> {
-    let (server, port) = hostile(mode)?;
-    let run = preflight(mode, &format!("127.0.0.1:{port}"), extra)?;
-    run.bounded()?;
-    Ok((run, server, port))
 }
 
 fn garbage() -> Result<(), Failed> {
@@ -1097,17 +802,6 @@ fn real_loading() -> Result<(), Failed> {
         "loading its dataset into memory and answers nothing else yet (LOADING",
     )?;
     run.exit(4)
-}
-
-/// Waits until `line` is answered with an error starting `-CODE`.
-fn wait_for_error(addr: &str, line: &str, code: &str) -> Result<(), Failed> {
-    for _ in 0..100 {
-        if command(addr, line).is_ok_and(|a| a.starts_with(&format!("-{code}"))) {
-            return Ok(());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    Err(format!("{addr} never answered {line} with {code}").into())
 }
 
 fn real_busy() -> Result<(), Failed> {
