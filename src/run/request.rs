@@ -117,6 +117,7 @@ pub(super) fn ensure_selection(
         return Err(InputError::SkipMatchesNothing {
             glob: glob.as_str().to_string(),
             near: nearest(glob.as_str(), &metas)
+                .iter()
                 .map(|m| m.id.to_string())
                 .collect(),
         });
@@ -158,15 +159,11 @@ pub(super) fn ensure_selection(
 }
 
 /// The two check IDs nearest to `glob`, nearest first.
-pub(super) fn nearest<'a>(
-    glob: &str,
-    metas: &[&'a checks::Meta],
-) -> impl Iterator<Item = &'a checks::Meta> + use<'a> {
-    let ids = crate::suggest::likely(glob, metas.iter().map(|m| m.id), 2);
-    ids.into_iter()
-        .filter_map(|id| metas.iter().find(|m| m.id == id).copied())
-        .collect::<Vec<_>>()
+pub(super) fn nearest<'a>(glob: &str, metas: &[&'a checks::Meta]) -> Vec<&'a checks::Meta> {
+    crate::suggest::likely(glob, metas.iter().map(|m| m.id), 2)
         .into_iter()
+        .filter_map(|id| metas.iter().copied().find(|m| m.id == id))
+        .collect()
 }
 
 pub(super) fn selected(request: &Request, id: &str) -> bool {
