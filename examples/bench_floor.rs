@@ -10,9 +10,9 @@
 //! `PING` and `AUTH` pipelined, then the pipelined reads and zero-effect writes (`HELLO`,
 //! `INFO`, `ROLE`, four `CONFIG GET`s, `INFO latencystats`, three more `CONFIG GET`s, and `SET`,
 //! `HSET`, `XADD`, `INCRBY`, `EXPIRE` of one key with an argument Redis refuses), then
-//! sequential `PING`s by the tool's rule for `redis.latency` (`src/probe/field.rs`: the login
-//! and the reads are the first samples; PINGs go on until `--samples` samples, at least five,
-//! or once the series has lasted four first round trips and at least 25 ms), then the
+//! sequential `PING`s by the tool's rule for `redis.latency` (`src/probe/behaviour.rs`: the
+//! login and the reads are the first samples; PINGs go on until `--samples` samples, at least
+//! five, or once the series has lasted four first round trips and at least 25 ms), then the
 //! multi-key pipeline (`SUNION`, `MULTI`, `EXISTS`, `EXEC`).
 
 use std::sync::Arc;
@@ -76,7 +76,7 @@ async fn round_trip<S: AsyncRead + AsyncWrite + Unpin>(s: &mut S, batch: &[Vec<u
     true
 }
 
-/// The tool's sampling rule (`src/probe/field.rs`, `needs_more`): whether another PING is
+/// The tool's sampling rule (`src/probe/behaviour.rs`, `needs_more`): whether another PING is
 /// worth its round trip.
 fn needs_more(samples_ms: &[f64], max: usize) -> bool {
     match samples_ms.len() {

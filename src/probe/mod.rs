@@ -1,10 +1,10 @@
 //! Probes observe; they never judge. Each phase runs under its own deadline and records what
 //! it saw as facts.
 
+pub mod behaviour;
 pub mod bounded;
 pub mod command;
 pub mod dns;
-pub mod field;
 pub mod go_hello;
 pub mod session;
 pub mod signatures;

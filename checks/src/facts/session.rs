@@ -57,9 +57,9 @@ pub struct Session {
     pub cut_mid_reply: bool,
 }
 
-/// What `src/probe/field.rs` observes on the session, for `redis.latency` and `redis.multikey`.
-/// The persistence parameters it reads (`save`, `appendonly`, `stop-writes-on-bgsave-error`)
-/// go to [`Session::config`].
+/// What `src/probe/behaviour.rs` observes on the session, for `redis.latency` and
+/// `redis.multikey`. The persistence parameters it reads (`save`, `appendonly`,
+/// `stop-writes-on-bgsave-error`) go to [`Session::config`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldFacts {
     /// Round-trip times of sequential `PING`s, in milliseconds, in the order sent.

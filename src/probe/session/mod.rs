@@ -69,7 +69,7 @@ where
     let conn = &Conn { redis, watch };
 
     let ping = redis::cmd("PING");
-    // Each sequential round trip the session makes anyway is a latency sample (field.rs).
+    // Each sequential round trip the session makes anyway is a latency sample (behaviour.rs).
     let mut round_trips = Vec::with_capacity(2);
     let login_start = Instant::now();
     let (unauthenticated_ping, reply) = tokio::join!(send(conn, &ping, read), async {
@@ -160,8 +160,8 @@ where
         if extras.write {
             session.write_probe = write_probe(conn, read).await;
         }
-        // Last: the PINGs must not queue behind other replies (see field.rs).
-        super::field::round_trips(conn, read, &round_trips, &mut session).await;
+        // Last: the PINGs must not queue behind other replies (see behaviour.rs).
+        super::behaviour::round_trips(conn, read, &round_trips, &mut session).await;
     } else {
         if session.lets_anybody_in() {
             // The login failed, but the server lets anybody in: what it says it is (a
@@ -242,7 +242,7 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
         send(conn, &info, read),
         send(conn, &role, read),
         send_all(conn, &gets, read),
-        super::field::reads(conn, read),
+        super::behaviour::reads(conn, read),
         async {
             // Not as the user everybody is: the question is what the components' user may do.
             if admitted {
