@@ -1,6 +1,6 @@
 use crate::check::{Check, Meta, Subject, Verdict};
 use crate::duration::go_duration;
-use crate::facts::{ErrorMeaning, Observed, RefusalKind, Reply, TargetFacts};
+use crate::facts::{ErrorCode, ErrorMeaning, Observed, RefusalKind, Reply, TargetFacts};
 
 crate::check! {
     /// ## What it checks
@@ -210,8 +210,9 @@ fn reply_failure(t: &TargetFacts, reply: &Reply) -> Verdict {
             v.fix("check that the address points at Redis and that TLS on/off matches the server")
         }
         Reply::Error { code, message } => {
+            let state = reply.error_code().and_then(ErrorCode::cause);
             let reply = format!("{code} {message}");
-            match crate::facts::error_cause(&reply) {
+            match state {
                 Some(cause) => Verdict::fail(format!("the server refused the connection: {reply}: {cause}"))
                     .with("reply", reply)
                     .fix("see the server's state in its log and INFO; the address must be a primary that serves commands"),

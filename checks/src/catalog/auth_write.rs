@@ -1,5 +1,5 @@
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{Observed, WriteAttempt, WriteKind, error_cause};
+use crate::facts::{ErrorCode, Observed, WriteAttempt, WriteKind};
 
 crate::check! {
     /// ## What it checks
@@ -151,10 +151,15 @@ impl Check for AuthWrite {
         let other = of(WriteKind::Other);
         if let Some(first) = other.first() {
             let got = match &first.reply {
-                crate::facts::Reply::Error { code, .. } => format!(
+                crate::facts::Reply::Error { .. } => format!(
                     "got {}{}",
                     first.reply.describe(),
-                    error_cause(code).map(|c| format!(": {c}")).unwrap_or_default()
+                    first
+                        .reply
+                        .error_code()
+                        .and_then(ErrorCode::cause)
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default()
                 ),
                 crate::facts::Reply::Ok => "was accepted (OK)".to_string(),
                 other => format!("was not answered ({})", other.describe()),

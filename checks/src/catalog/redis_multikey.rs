@@ -1,6 +1,6 @@
 use crate::catalog::values_endpoint::{Provider, provider};
 use crate::check::{Check, Meta, Subject, Verdict};
-use crate::facts::{ErrorMeaning, Observed, Reply};
+use crate::facts::{ErrorCode, ErrorMeaning, Observed, Reply};
 
 crate::check! {
     /// ## What it checks
@@ -143,8 +143,9 @@ impl Check for RedisMultikey {
                     .with("reply", format!("{code} {message}"));
                 }
                 Reply::Error { code, message } => {
+                    let state = reply.error_code().and_then(ErrorCode::cause);
                     let reply = format!("{code} {message}");
-                    let (cause, fix) = match crate::facts::error_cause(&reply) {
+                    let (cause, fix) = match state {
                         Some(cause) => (
                             format!(": {cause}"),
                             "run the preflight again once the server serves commands; meanwhile verify by hand with redis-cli: SUNION {a} {b}, then MULTI, EXISTS {a} {b}, EXEC",

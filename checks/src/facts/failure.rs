@@ -2,34 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a Redis error reply means, from its code (the first word: `BUSY`, `MOVED` …), for
-/// the errors that are not about the command or the user's rights: a refusal that reads
-/// "grant the user INFO" must not hide a server that is busy, loading, a cluster node or a
-/// replica. `None` for `ERR`, `NOPERM` and codes with no cause to add.
-pub fn error_cause(error: &str) -> Option<&'static str> {
-    let code = error.split_whitespace().next().unwrap_or("");
-    Some(match code {
-        "MOVED" | "ASK" => {
-            "the key lives on another node: the server is a Redis Cluster node or shards keys behind one address"
-        }
-        "TRYAGAIN" | "CLUSTERDOWN" => {
-            "the server is a Redis Cluster node whose cluster is not serving"
-        }
-        "BUSY" => {
-            "a script or function has run past busy-reply-threshold and the server answers nothing else until it ends"
-        }
-        "LOADING" => "the server is loading its dataset into memory",
-        "MASTERDOWN" => {
-            "the server is a replica whose link to its primary is down (replica-serve-stale-data no)"
-        }
-        "READONLY" => "the server is a read-only replica",
-        "OOM" => "the server has reached maxmemory and refuses commands that may grow memory",
-        "MISCONF" => "the server cannot persist to disk and refuses writes",
-        "NOSCRIPT" => "the script is not in the server's script cache",
-        _ => return None,
-    })
-}
-
 /// What kind of failure an observation met. Checks match on this, never on message text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

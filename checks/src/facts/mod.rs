@@ -177,7 +177,7 @@ impl<T> Observed<T> {
     pub fn why_not(&self, what: &str) -> Option<String> {
         Some(match self {
             Observed::Ok { .. } => return None,
-            Observed::Refused { error } => match error_cause(error) {
+            Observed::Refused { error } => match self.refusal().and_then(ErrorCode::cause) {
                 Some(cause) => format!("{what} was refused ({error}: {cause})"),
                 None => format!("{what} was refused ({error})"),
             },
@@ -188,6 +188,14 @@ impl<T> Observed<T> {
             Observed::Failed { error, .. } => format!("{what} could not be read ({error})"),
             Observed::NotAttempted { because } => format!("{what} was not sent ({because})"),
         })
+    }
+
+    /// What a refusal was, by the server's error code (`None` for any other state).
+    pub fn refusal(&self) -> Option<ErrorCode> {
+        match self {
+            Observed::Refused { error } => Some(ErrorCode::of(error)),
+            _ => None,
+        }
     }
 
     /// Shorthand for [`Observed::Failed`].
