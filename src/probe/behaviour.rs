@@ -1,4 +1,4 @@
-//! The field probes: what `redis.latency`, `redis.persistence` and `redis.multikey` judge.
+//! The behaviour probes: what `redis.latency` and `redis.multikey` judge.
 //! Reads only. [`reads`] joins the session's pipelined server reads; [`round_trips`] runs last:
 //! the PINGs must not queue behind other replies, and a sharding proxy may drop the connection
 //! on `MULTI`.

@@ -58,8 +58,8 @@ pub struct Session {
 }
 
 /// What `src/probe/behaviour.rs` observes on the session, for `redis.latency` and
-/// `redis.multikey`. The persistence parameters it reads (`save`, `appendonly`,
-/// `stop-writes-on-bgsave-error`) go to [`Session::config`].
+/// `redis.multikey`. The persistence parameters (`save`, `appendonly`,
+/// `stop-writes-on-bgsave-error`) are the catalog's `CONFIG GET`s, in [`Session::config`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldFacts {
     /// Round-trip times of sequential `PING`s, in milliseconds, in the order sent.
