@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use checks::facts::{Info, MultiKey, Observed, Pings, Reply, Session};
 use redis::Value;
 
-use super::command::{Conn, classify, observe, send};
+use super::command::{Conn, observe, send};
 use super::elapsed_ms;
 
 /// The most sequential round trips `redis.latency` judges.
@@ -31,23 +31,27 @@ pub struct Reads {
     latencystats: Observed<Info>,
 }
 
-/// `INFO latencystats`, pipelined with the other server reads.
-pub async fn reads(conn: &Conn, read: Duration) -> Reads {
-    let stats = redis::cmd("INFO").arg("latencystats").clone();
-    Reads {
-        latencystats: observe(send(conn, &stats, read).await, |v| {
-            let body = match v {
-                Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-                Value::VerbatimString { text, .. } => text,
-                Value::SimpleString(s) => s,
-                _ => return None,
-            };
-            Some(Info::parse(&body))
-        }),
-    }
+/// `INFO latencystats`, written with the other server reads.
+pub fn latencystats_command() -> redis::Cmd {
+    redis::cmd("INFO").arg("latencystats").clone()
 }
 
 impl Reads {
+    /// What the reply to [`latencystats_command`] says.
+    pub fn from_reply(reply: Result<Value, Reply>) -> Reads {
+        Reads {
+            latencystats: observe(reply, |v| {
+                let body = match v {
+                    Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+                    Value::VerbatimString { text, .. } => text,
+                    Value::SimpleString(s) => s,
+                    _ => return None,
+                };
+                Some(Info::parse(&body))
+            }),
+        }
+    }
+
     /// Puts what was read into the session.
     pub fn apply(self, session: &mut Session) {
         session.field.latencystats = self.latencystats;
@@ -56,7 +60,7 @@ impl Reads {
 
 /// Sequential PINGs, then the multi-key probe; after every other command of the session.
 /// `earlier` are the session's own sequential round trips, in milliseconds, the first sample.
-pub async fn round_trips(conn: &Conn, read: Duration, earlier: &[f64], session: &mut Session) {
+pub async fn round_trips(conn: &mut Conn, read: Duration, earlier: &[f64], session: &mut Session) {
     session.field.pings = Observed::Ok {
         value: pings(conn, read, earlier).await,
     };
@@ -70,7 +74,7 @@ pub async fn round_trips(conn: &Conn, read: Duration, earlier: &[f64], session: 
 /// [`MAX_SAMPLES`], or past [`MIN_SAMPLES`] once the series has lasted its budget: behind a
 /// slow link the verdict then costs a few round trips, not twenty. The first that fails ends
 /// the series.
-async fn pings(conn: &Conn, read: Duration, earlier: &[f64]) -> Pings {
+async fn pings(conn: &mut Conn, read: Duration, earlier: &[f64]) -> Pings {
     let ping = redis::cmd("PING");
     let mut samples_ms = earlier.to_vec();
     let mut asked = 0;
@@ -112,42 +116,27 @@ fn needs_more(samples_ms: &[f64]) -> bool {
 
 /// `SUNION` of two keys in different hash slots, then `MULTI` / `EXISTS` / `EXEC`, written as
 /// one pipeline (one round trip, and no other command can land inside the transaction).
-async fn multikey(conn: &Conn, read: Duration) -> MultiKey {
-    let mut pipe = redis::pipe();
-    pipe.cmd("SUNION")
-        .arg(KEYS[0])
-        .arg(KEYS[1])
-        .cmd("MULTI")
-        .cmd("EXISTS")
-        .arg(KEYS[0])
-        .arg(KEYS[1])
-        .cmd("EXEC")
-        .ignore_errors();
-    let mut redis = conn.redis.clone();
-    let replies = tokio::time::timeout(
-        read,
-        pipe.query_async::<Vec<redis::RedisResult<Value>>>(&mut redis),
-    )
-    .await;
-    let (read_reply, transaction) = match replies {
-        Err(_) => {
-            let timeout = Reply::Timeout {
-                after_ms: read.as_millis() as u64,
-            };
-            (timeout.clone(), timeout)
-        }
-        // The connection broke: the first command sent is named.
-        Ok(Err(e)) => {
-            let reply = classify(&e, &conn.watch);
-            (reply.clone(), reply)
-        }
-        Ok(Ok(replies)) => {
-            let reply =
-                |r: &redis::RedisResult<Value>| r.as_ref().err().map(|e| classify(e, &conn.watch));
-            let read_reply = replies.first().and_then(reply).unwrap_or(Reply::Ok);
-            let transaction = replies.iter().skip(1).find_map(reply).unwrap_or(Reply::Ok);
-            (read_reply, transaction)
-        }
+async fn multikey(conn: &mut Conn, read: Duration) -> MultiKey {
+    let cmds = [
+        redis::cmd("SUNION").arg(KEYS[0]).arg(KEYS[1]).clone(),
+        redis::cmd("MULTI"),
+        redis::cmd("EXISTS").arg(KEYS[0]).arg(KEYS[1]).clone(),
+        redis::cmd("EXEC"),
+    ];
+    let replies = conn.pipeline(&cmds, read).await;
+    let error = |r: &Result<Value, Reply>| r.as_ref().err().cloned();
+    // A deadline or a broken connection is the whole pipeline's: the first command sent is
+    // named for both.
+    let (read_reply, transaction) = match replies
+        .iter()
+        .filter_map(error)
+        .find(|r| !matches!(r, Reply::Error { .. }))
+    {
+        Some(lost) => (lost.clone(), lost),
+        None => (
+            replies.first().and_then(error).unwrap_or(Reply::Ok),
+            replies.iter().skip(1).find_map(error).unwrap_or(Reply::Ok),
+        ),
     };
     MultiKey {
         keys: KEYS.iter().map(|k| k.to_string()).collect(),

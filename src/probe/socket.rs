@@ -4,7 +4,7 @@
 //! connections it has open, so the others' probes are never queued behind its deadlines.
 //! A permit is taken before a deadline starts (waiting for one is not the server's slowness)
 //! and lives as long as the socket: it is released when the stream is dropped, wherever
-//! that is (the session's driver task, a TLS stream).
+//! that is (the session's connection, a TLS stream).
 
 use std::io;
 use std::net::SocketAddr;

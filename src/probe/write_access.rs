@@ -4,11 +4,7 @@
 //! whichever refusal comes back first says whether a component's write would run. Pipelined
 //! with the session's reads.
 
-use std::time::Duration;
-
 use checks::facts::{Observed, Reply, WriteAccess, WriteAttempt, WriteKind};
-
-use super::command::{Conn, send};
 
 /// The key every command names. It is never created: each command is refused before it
 /// changes anything.
@@ -35,18 +31,20 @@ pub const FORMS: &[(&str, &[&str], &str)] = &[
     ("EXPIRE", &["x"], "value is not an integer"),
 ];
 
-/// Sends every form together and classifies each reply.
-pub async fn probe(conn: &Conn, read: Duration) -> Observed<WriteAccess> {
-    let cmds: Vec<redis::Cmd> = FORMS
+/// Every form, to be written together (with the session's reads).
+pub fn commands() -> Vec<redis::Cmd> {
+    FORMS
         .iter()
         .map(|(name, args, _)| {
             let mut cmd = redis::cmd(name);
             cmd.arg(KEY).arg(*args);
             cmd
         })
-        .collect();
-    let replies =
-        futures_util::future::join_all(cmds.iter().map(|cmd| send(conn, cmd, read))).await;
+        .collect()
+}
+
+/// Each form's reply (in the order of [`commands`]) classified.
+pub fn attempts(replies: Vec<Result<redis::Value, Reply>>) -> Observed<WriteAccess> {
     let attempts = FORMS
         .iter()
         .zip(replies)

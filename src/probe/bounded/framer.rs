@@ -44,6 +44,8 @@ pub(super) struct Framer {
     open: Vec<i64>,
     /// Bytes of the current top-level reply so far.
     reply: usize,
+    /// A top-level reply has just ended.
+    ended: bool,
 }
 
 impl Default for Framer {
@@ -52,6 +54,7 @@ impl Default for Framer {
             state: State::Type,
             open: Vec::new(),
             reply: 0,
+            ended: false,
         }
     }
 }
@@ -63,9 +66,23 @@ impl Framer {
     }
 
     /// Takes in `bytes`; `Err` names the first bound broken.
-    pub(super) fn feed(&mut self, bytes: &[u8]) -> Result<(), String> {
+    #[cfg(test)]
+    pub(super) fn feed(&mut self, mut bytes: &[u8]) -> Result<(), String> {
+        while let Some(n) = self.feed_to_end(bytes)? {
+            bytes = &bytes[n..];
+        }
+        Ok(())
+    }
+
+    /// Takes in `bytes` up to the end of the first top-level reply among them: `Some(n)` when
+    /// one ends after `n` of them (the rest is not taken), `None` when all were taken and no
+    /// reply ended. `Err` names the first bound broken.
+    pub(super) fn feed_to_end(&mut self, bytes: &[u8]) -> Result<Option<usize>, String> {
         let mut i = 0;
         while i < bytes.len() {
+            if std::mem::take(&mut self.ended) {
+                return Ok(Some(i));
+            }
             match &mut self.state {
                 State::Bulk(remaining) => {
                     let take = (*remaining).min((bytes.len() - i) as u64);
@@ -134,7 +151,7 @@ impl Framer {
                 }
             }
         }
-        Ok(())
+        Ok(std::mem::take(&mut self.ended).then_some(i))
     }
 
     fn count(&mut self, n: usize) -> Result<(), String> {
@@ -207,6 +224,7 @@ impl Framer {
             self.open.pop();
         }
         self.reply = 0;
+        self.ended = true;
     }
 }
 

@@ -1,7 +1,7 @@
 //! A stream adapter that follows RESP2/RESP3 framing as the bytes arrive and stops a read the
 //! moment a reply breaks a bound: over 1 MiB, an aggregate declaring more than 10,000 elements,
 //! nesting deeper than 16, or a line without end. The bytes that break the bound are never
-//! handed on, so the Redis client never sees (and never allocates for) what the server declares.
+//! handed on, so the parser never sees (and never allocates for) what the server declares.
 //!
 //! It also keeps a server's last words readable: nothing is read before the first command is
 //! written (an error a server sends on accept, such as `-ERR max number of clients reached` or
@@ -9,10 +9,14 @@
 //! write that meets a closed connection is taken as written, so that error is read and answers
 //! the first command, every time.
 //!
+//! Framing the replies, it knows where each one ends: the session's connection reads a reply
+//! when it is whole ([`Bounded::next_end`]).
+//!
 //! The framing and its bounds are in `framer`; here is the stream that applies them.
 
 mod framer;
 
+use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
@@ -53,9 +57,18 @@ pub struct Bounded<S> {
     written: bool,
     /// The reader waiting for the first write.
     waiting: Option<std::task::Waker>,
+    /// Where each whole reply read so far ends, as an offset in the bytes handed on.
+    ends: VecDeque<u64>,
+    /// How many bytes were handed on.
+    handed: u64,
 }
 
 impl<S> Bounded<S> {
+    /// Where the next whole reply ends (an offset in the bytes handed on), once it has arrived.
+    pub fn next_end(&mut self) -> Option<u64> {
+        self.ends.pop_front()
+    }
+
     pub fn new(inner: S) -> (Self, Watch) {
         let watch = Watch::default();
         let stream = Bounded {
@@ -65,6 +78,8 @@ impl<S> Bounded<S> {
             write_closed: false,
             written: false,
             waiting: None,
+            ends: VecDeque::new(),
+            handed: 0,
         };
         (stream, watch)
     }
@@ -108,12 +123,28 @@ impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
                 Poll::Ready(Err(e))
             }
             Poll::Ready(Ok(())) => {
-                if let Err(why) = this.framer.feed(&buf.filled()[before..]) {
-                    // Nothing of the offending read is handed on.
-                    buf.set_filled(before);
-                    let why = this.watch.tripped.get_or_init(|| why).clone();
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)));
+                let read = &buf.filled()[before..];
+                let (mut at, kept) = (0, this.ends.len());
+                loop {
+                    match this.framer.feed_to_end(&read[at..]) {
+                        Ok(Some(n)) => {
+                            at += n;
+                            this.ends.push_back(this.handed + at as u64);
+                        }
+                        Ok(None) => break,
+                        Err(why) => {
+                            // Nothing of the offending read is handed on.
+                            this.ends.truncate(kept);
+                            buf.set_filled(before);
+                            let why = this.watch.tripped.get_or_init(|| why).clone();
+                            return Poll::Ready(Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                why,
+                            )));
+                        }
+                    }
                 }
+                this.handed += read.len() as u64;
                 Poll::Ready(Ok(()))
             }
             other => other,

@@ -6,12 +6,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use checks::facts::{FailureKind, Info, Login, Observed, Refusal, RefusalKind, Reply, Session};
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisConnectionInfo, Value};
-use tokio::io::{AsyncRead, AsyncWrite};
+use redis::Value;
 
-use super::bounded::Bounded;
-use super::command::{Conn, observe, send, send_all};
+use super::command::{Conn, Stream, closed, observe, send};
 use super::elapsed_ms;
 use crate::credentials::Credentials;
 use opt_in::{snapshot_keys, write_probe};
@@ -44,40 +41,19 @@ pub async fn probe<S>(
     extras: Extras,
 ) -> Observed<Session>
 where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Stream + 'static,
 {
     let start = Instant::now();
-    // Every read is bounded by RESP framing before redis-rs sees a byte of it.
-    let (stream, watch) = Bounded::new(stream);
-    // No username, password, db or library name: redis-rs then sends nothing on its own, and
-    // every command on the wire is one this module chose.
-    let info = RedisConnectionInfo::default().set_skip_set_lib_name();
-    let config = AsyncConnectionConfig::new()
-        .set_response_timeout(None)
-        .set_connection_timeout(None);
-    let (redis, driver) = match MultiplexedConnection::new_with_config(&info, stream, config).await
-    {
-        Ok(pair) => pair,
-        Err(e) => {
-            return Observed::failed(
-                FailureKind::Other,
-                format!("could not start a session: {e}"),
-            );
-        }
-    };
-    tokio::spawn(driver);
-    let conn = &Conn { redis, watch };
+    let conn = &mut Conn::new(Box::new(stream));
 
-    let ping = redis::cmd("PING");
     // Each sequential round trip the session makes anyway is a latency sample (behaviour.rs).
     let mut round_trips = Vec::with_capacity(2);
     let login_start = Instant::now();
-    let (unauthenticated_ping, reply) = tokio::join!(send(conn, &ping, read), async {
-        match credentials {
-            Some(c) => Some(send(conn, &auth_command(c), read).await),
-            None => None,
-        }
-    });
+    let mut login_cmds = vec![redis::cmd("PING")];
+    login_cmds.extend(credentials.map(auth_command));
+    let mut replies = conn.round_trip(&login_cmds, read).await.into_iter();
+    let unauthenticated_ping = replies.next().unwrap_or_else(|| Err(closed()));
+    let reply = credentials.map(|_| replies.next().unwrap_or_else(|| Err(closed())));
     round_trips.push(elapsed_ms(login_start));
     let mut login = None;
     if let (Some(c), Some(reply)) = (credentials, reply) {
@@ -135,17 +111,7 @@ where
     }
     if session.admitted() {
         let reads_start = Instant::now();
-        if extras.snapshot {
-            // Sent with the server reads, so the pipeline stays one round trip deep (plus the
-            // TYPE of the sampled members).
-            let (_, snapshot) = tokio::join!(
-                read_server(conn, read, &mut session, extras),
-                snapshot_keys(conn, read)
-            );
-            session.snapshot = snapshot;
-        } else {
-            read_server(conn, read, &mut session, extras).await;
-        }
+        read_server(conn, read, &mut session, extras, extras.snapshot).await;
         // One round trip when every read was answered (the snapshot's TYPE reads make it two).
         let answered = [
             &session.hello.failure(),
@@ -166,7 +132,7 @@ where
         if session.lets_anybody_in() {
             // The login failed, but the server lets anybody in: what it says it is (a
             // Sentinel, say) names the cause. Reads only, as the user everybody is.
-            read_server(conn, read, &mut session, extras).await;
+            read_server(conn, read, &mut session, extras, false).await;
         }
         session.snapshot = Observed::not_attempted("not admitted");
         session.write_probe = Observed::not_attempted("not admitted");
@@ -218,12 +184,16 @@ fn refusal(ping: &Reply, login: Option<&Reply>) -> Option<Refusal> {
         message: message.clone(),
     })
 }
-/// HELLO, INFO, ROLE and CONFIG GET, sent together: the multiplexed connection pipelines them.
-/// On an admitted session the zero-effect writes (`write_access.rs`) go with them.
-async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras: Extras) {
-    let hello = redis::cmd("HELLO").arg(2).clone();
-    let info = redis::cmd("INFO").clone();
-    let role = redis::cmd("ROLE").clone();
+/// HELLO, INFO, ROLE and CONFIG GET, written together: one round trip. On an admitted session
+/// the zero-effect writes (`write_access.rs`) go with them, and the snapshot's reads when asked
+/// (their TYPE reads make a second round trip).
+async fn read_server(
+    conn: &mut Conn,
+    read: Duration,
+    session: &mut Session,
+    extras: Extras,
+    snapshot: bool,
+) {
     // What the checks read (each declares its parameters), then what the rules read.
     let mut params = checks::catalog::config_params();
     for p in extras.config {
@@ -232,26 +202,39 @@ async fn read_server(conn: &Conn, read: Duration, session: &mut Session, extras:
             params.push(p);
         }
     }
-    let gets: Vec<redis::Cmd> = params
-        .iter()
-        .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone())
-        .collect();
-    let admitted = session.admitted();
-    let (hello, info, role, configs, field, write_access) = tokio::join!(
-        send(conn, &hello, read),
-        send(conn, &info, read),
-        send(conn, &role, read),
-        send_all(conn, &gets, read),
-        super::behaviour::reads(conn, read),
-        async {
-            // Not as the user everybody is: the question is what the components' user may do.
-            if admitted {
-                Some(super::write_access::probe(conn, read).await)
-            } else {
-                None
-            }
-        },
+    let mut cmds = vec![
+        redis::cmd("HELLO").arg(2).clone(),
+        redis::cmd("INFO"),
+        redis::cmd("ROLE"),
+    ];
+    cmds.extend(
+        params
+            .iter()
+            .map(|p| redis::cmd("CONFIG").arg("GET").arg(*p).clone()),
     );
+    cmds.push(super::behaviour::latencystats_command());
+    // Not as the user everybody is: the question is what the components' user may do.
+    let writes = if session.admitted() {
+        super::write_access::commands()
+    } else {
+        Vec::new()
+    };
+    let write_count = writes.len();
+    cmds.extend(writes);
+    if snapshot {
+        cmds.extend(opt_in::snapshot_commands());
+    }
+    let mut replies = conn.round_trip(&cmds, read).await.into_iter();
+    let mut next = || replies.next().unwrap_or_else(|| Err(closed()));
+    let (hello, info, role) = (next(), next(), next());
+    let configs: Vec<_> = params.iter().map(|_| next()).collect();
+    let field = super::behaviour::Reads::from_reply(next());
+    let write_access = (write_count > 0)
+        .then(|| super::write_access::attempts((0..write_count).map(|_| next()).collect()));
+    let snapshot_replies = snapshot.then(|| [next(), next(), next()]);
+    if let Some(replies) = snapshot_replies {
+        session.snapshot = snapshot_keys(conn, read, replies).await;
+    }
     field.apply(session);
     if let Some(w) = write_access {
         session.write_access = w;

@@ -8,11 +8,11 @@ use redis::Value;
 
 use super::replies::text;
 use crate::probe::bounded;
-use crate::probe::command::{Conn, observe, send, send_all};
+use crate::probe::command::{Conn, observe, send};
 
 /// `SET` a uniquely named key with a 10-second expiry, `GET` it back, `DEL` it: the only writes
 /// the tool ever makes, and only with `--allow-write`.
-pub(super) async fn write_probe(conn: &Conn, read: Duration) -> Observed<WriteProbe> {
+pub(super) async fn write_probe(conn: &mut Conn, read: Duration) -> Observed<WriteProbe> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -51,16 +51,26 @@ const KEY_SET: &str = "gloo.mesh.key.set";
 /// How many members to sample: bounded, whatever the snapshot's size.
 const SAMPLE: usize = 20;
 
-pub(super) async fn snapshot_keys(conn: &Conn, read: Duration) -> Observed<SnapshotKeys> {
-    let type_of = |key: &str| redis::cmd("TYPE").arg(key).clone();
-    let set_type = type_of(KEY_SET);
-    let scard = redis::cmd("SCARD").arg(KEY_SET).clone();
-    let sample = redis::cmd("SRANDMEMBER").arg(KEY_SET).arg(SAMPLE).clone();
-    let (set_type, members, sample) = tokio::join!(
-        send(conn, &set_type, read),
-        send(conn, &scard, read),
-        send(conn, &sample, read),
-    );
+fn type_of(key: &str) -> redis::Cmd {
+    redis::cmd("TYPE").arg(key).clone()
+}
+
+/// The snapshot's first reads, written with the session's: the set's type, size and a sample.
+pub(super) fn snapshot_commands() -> [redis::Cmd; 3] {
+    [
+        type_of(KEY_SET),
+        redis::cmd("SCARD").arg(KEY_SET).clone(),
+        redis::cmd("SRANDMEMBER").arg(KEY_SET).arg(SAMPLE).clone(),
+    ]
+}
+
+/// The snapshot's keys from the replies to [`snapshot_commands`], and the TYPE of each sampled
+/// member (a second round trip).
+pub(super) async fn snapshot_keys(
+    conn: &mut Conn,
+    read: Duration,
+    [set_type, members, sample]: [Result<Value, Reply>; 3],
+) -> Observed<SnapshotKeys> {
     let refused = |r: Reply| observe::<SnapshotKeys>(Err(r), |_| None);
     let set_type = match set_type {
         Ok(v) => text(&v).unwrap_or_default(),
@@ -88,7 +98,7 @@ pub(super) async fn snapshot_keys(conn: &Conn, read: Duration) -> Observed<Snaps
         Err(r) => return refused(r),
     };
     let types: Vec<redis::Cmd> = names.iter().map(|n| type_of(n)).collect();
-    let replies = send_all(conn, &types, read).await;
+    let replies = conn.round_trip(&types, read).await;
     let sample = names
         .into_iter()
         .zip(replies)
