@@ -268,3 +268,119 @@ pub fn observe<T>(
         Err(Reply::Ok) => Observed::failed(FailureKind::Protocol, "unexpected reply"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    const SHORT: Duration = Duration::from_millis(100);
+
+    fn conn() -> (Conn, DuplexStream) {
+        let (client, server) = tokio::io::duplex(1 << 16);
+        (Conn::new(Box::new(client)), server)
+    }
+
+    async fn heard(server: &mut DuplexStream) -> String {
+        let mut buf = [0u8; 256];
+        let n = server.read(&mut buf).await.unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_written_at_once_and_its_replies_read_in_order() {
+        let (mut conn, mut server) = conn();
+        let cmds = [redis::cmd("PING"), redis::cmd("GET").arg("k").clone()];
+        let (replies, ()) = tokio::join!(conn.round_trip(&cmds, SHORT), async {
+            let sent = heard(&mut server).await;
+            assert_eq!(sent, "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+            // Split across writes, and an error for the second.
+            server.write_all(b"+PO").await.unwrap();
+            server.write_all(b"NG\r\n-NOPERM no").await.unwrap();
+            server.write_all(b" access\r\n").await.unwrap();
+        });
+        assert_eq!(replies[0], Ok(Value::SimpleString("PONG".into())));
+        assert_eq!(
+            replies[1],
+            Err(Reply::Error {
+                code: "NOPERM".into(),
+                message: "no access".into()
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_comes_after_its_deadline_is_not_taken_for_the_next() {
+        let (mut conn, mut server) = conn();
+        let late = send(&mut conn, &redis::cmd("PING"), SHORT).await;
+        assert_eq!(late, Err(Reply::Timeout { after_ms: 100 }));
+        heard(&mut server).await;
+        server.write_all(b"+PONG\r\n").await.unwrap();
+        let echo = redis::cmd("ECHO").arg("x").clone();
+        let (reply, ()) = tokio::join!(send(&mut conn, &echo, SHORT), async {
+            heard(&mut server).await;
+            server.write_all(b"$1\r\nx\r\n").await.unwrap();
+        });
+        assert_eq!(reply, Ok(Value::BulkString(b"x".to_vec())));
+    }
+
+    #[tokio::test]
+    async fn a_closed_connection_fails_the_rest_of_the_batch_and_every_later_one() {
+        let (mut conn, mut server) = conn();
+        let cmds = [redis::cmd("HELLO"), redis::cmd("INFO"), redis::cmd("ROLE")];
+        let (replies, ()) = tokio::join!(conn.round_trip(&cmds, SHORT), async {
+            heard(&mut server).await;
+            server.write_all(b"+OK\r\n$100\r\nredis_ver").await.unwrap();
+            server.shutdown().await.unwrap();
+        });
+        let broken = Err(Reply::Broken {
+            error: "broken pipe".into(),
+        });
+        assert_eq!(replies, [Ok(Value::Okay), broken.clone(), broken.clone()]);
+        assert!(conn.watch.cut_mid_reply());
+        assert_eq!(send(&mut conn, &redis::cmd("PING"), SHORT).await, broken);
+    }
+
+    #[tokio::test]
+    async fn a_reply_over_a_bound_is_too_large_and_closes_the_connection_behind_it() {
+        let (mut conn, mut server) = conn();
+        let cmds = [redis::cmd("INFO"), redis::cmd("ROLE")];
+        let (replies, ()) = tokio::join!(conn.round_trip(&cmds, SHORT), async {
+            heard(&mut server).await;
+            server.write_all(b"*100000000\r\n").await.unwrap();
+        });
+        assert!(
+            matches!(&replies[0], Err(Reply::TooLarge { error }) if error.starts_with(bounded::TOO_LARGE)),
+            "{replies:?}"
+        );
+        assert!(
+            matches!(&replies[1], Err(Reply::Broken { error }) if error.starts_with("the connection was closed after an earlier reply")),
+            "{replies:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_error_inside_a_transaction_stays_in_a_pipeline_and_is_the_reply_in_a_round_trip() {
+        for pipeline in [true, false] {
+            let (mut conn, mut server) = conn();
+            let exec = [redis::cmd("EXEC")];
+            let (replies, ()) = tokio::join!(
+                async {
+                    if pipeline {
+                        conn.pipeline(&exec, SHORT).await
+                    } else {
+                        conn.round_trip(&exec, SHORT).await
+                    }
+                },
+                async {
+                    heard(&mut server).await;
+                    server
+                        .write_all(b"*1\r\n-CROSSSLOT keys\r\n")
+                        .await
+                        .unwrap();
+                }
+            );
+            assert_eq!(replies[0].is_ok(), pipeline, "{replies:?}");
+        }
+    }
+}

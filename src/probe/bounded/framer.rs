@@ -324,6 +324,19 @@ mod tests {
     }
 
     #[test]
+    fn each_reply_ends_where_its_framing_says() {
+        let bytes = b"+OK\r\n*2\r\n$1\r\na\r\n:1\r\n$-1\r\n*0\r\n$3\r\nab";
+        let mut framer = Framer::default();
+        let (mut at, mut ends) = (0, Vec::new());
+        while let Some(n) = framer.feed_to_end(&bytes[at..]).unwrap() {
+            at += n;
+            ends.push(at);
+        }
+        assert_eq!(ends, [5, 20, 25, 29]);
+        assert!(framer.mid_reply(), "the last reply has not ended");
+    }
+
+    #[test]
     fn byte_by_byte_is_the_same_as_all_at_once() {
         let stream = b"*3\r\n$3\r\nfoo\r\n%1\r\n+a\r\n:1\r\n$-1\r\n+PONG\r\n";
         let mut framer = Framer::default();
