@@ -15,8 +15,8 @@ use super::bounded::{self, Bounded, Watch};
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// How much room a read is given: a reply larger than this is read in several.
-const READ_ROOM: usize = 4096;
+/// The least room a read is given; a large bulk string (INFO) gets what it still needs.
+const READ_ROOM: usize = 512;
 
 /// A session's connection: commands are written in batches, one round trip each, and their
 /// replies read in order as the bounded stream frames them (redis-rs parses each). Nothing
@@ -122,8 +122,10 @@ impl Conn {
                 Err(e) => return self.fail(e, replies, cmds.len(), &timeout),
             }
         }
-        // A large reply's room is not kept for the PINGs after it.
-        self.buf.shrink_to(READ_ROOM);
+        // Room is not kept between round trips: hundreds of sessions wait at once.
+        if self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
         replies
     }
 
@@ -169,7 +171,7 @@ impl Conn {
                     Stop::Lost(not_redis())
                 });
             }
-            self.buf.reserve(READ_ROOM);
+            self.buf.reserve(READ_ROOM.max(self.stream.bulk_left()));
             match tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.buf)).await {
                 Err(_) => return Err(Stop::Deadline),
                 Ok(Ok(0)) => {

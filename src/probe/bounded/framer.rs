@@ -65,6 +65,15 @@ impl Framer {
         !matches!(self.state, State::Type) || !self.open.is_empty()
     }
 
+    /// How many more bytes the bulk string under way needs (0 outside one): what a read may
+    /// make room for.
+    pub(super) fn bulk_left(&self) -> usize {
+        match self.state {
+            State::Bulk(left) => left.min(MAX_REPLY as u64) as usize,
+            _ => 0,
+        }
+    }
+
     /// Takes in `bytes`; `Err` names the first bound broken.
     #[cfg(test)]
     pub(super) fn feed(&mut self, mut bytes: &[u8]) -> Result<(), String> {

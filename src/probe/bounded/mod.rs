@@ -69,6 +69,11 @@ impl<S> Bounded<S> {
         self.ends.pop_front()
     }
 
+    /// How many more bytes the bulk string under way needs: room the next read may fill.
+    pub fn bulk_left(&self) -> usize {
+        self.framer.bulk_left()
+    }
+
     pub fn new(inner: S) -> (Self, Watch) {
         let watch = Watch::default();
         let stream = Bounded {
