@@ -91,6 +91,10 @@ impl Conn {
         if let Some(lost) = &self.lost {
             return vec![Err(lost.clone()); cmds.len()];
         }
+        // Nothing to ask: no reply (nor one still owed) is waited for.
+        if cmds.is_empty() {
+            return Vec::new();
+        }
         let mut packed = Vec::new();
         for cmd in cmds {
             cmd.write_packed_command(&mut packed);
@@ -324,6 +328,21 @@ mod tests {
             server.write_all(b"$1\r\nx\r\n").await.unwrap();
         });
         assert_eq!(reply, Ok(Value::BulkString(b"x".to_vec())));
+    }
+
+    #[tokio::test]
+    async fn an_empty_round_trip_waits_for_nothing_not_even_a_late_reply() {
+        let (mut conn, _server) = conn();
+        send(&mut conn, &redis::cmd("PING"), SHORT)
+            .await
+            .unwrap_err();
+        let start = std::time::Instant::now();
+        assert!(
+            conn.round_trip(&[], Duration::from_secs(30))
+                .await
+                .is_empty()
+        );
+        assert!(start.elapsed() < Duration::from_secs(10));
     }
 
     #[tokio::test]
