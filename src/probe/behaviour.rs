@@ -1,5 +1,6 @@
 //! The behaviour probes: what `redis.latency` and `redis.multikey` judge.
-//! Reads only. [`reads`] joins the session's pipelined server reads; [`round_trips`] runs last:
+//! Reads only. [`latencystats_command`] is written with the session's server reads;
+//! [`round_trips`] runs last:
 //! the PINGs must not queue behind other replies, and a sharding proxy may drop the connection
 //! on `MULTI`.
 
@@ -26,36 +27,22 @@ const KEYS: [&str; 2] = [
     "{redis-preflight-b}:multikey-probe",
 ];
 
-/// What [`reads`] observed, put into the session by [`Reads::apply`].
-pub struct Reads {
-    latencystats: Observed<Info>,
-}
-
 /// `INFO latencystats`, written with the other server reads.
 pub fn latencystats_command() -> redis::Cmd {
     redis::cmd("INFO").arg("latencystats").clone()
 }
 
-impl Reads {
-    /// What the reply to [`latencystats_command`] says.
-    pub fn from_reply(reply: Result<Value, Reply>) -> Reads {
-        Reads {
-            latencystats: observe(reply, |v| {
-                let body = match v {
-                    Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-                    Value::VerbatimString { text, .. } => text,
-                    Value::SimpleString(s) => s,
-                    _ => return None,
-                };
-                Some(Info::parse(&body))
-            }),
-        }
-    }
-
-    /// Puts what was read into the session.
-    pub fn apply(self, session: &mut Session) {
-        session.field.latencystats = self.latencystats;
-    }
+/// What the reply to [`latencystats_command`] says.
+pub fn latencystats(reply: Result<Value, Reply>) -> Observed<Info> {
+    observe(reply, |v| {
+        let body = match v {
+            Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+            Value::VerbatimString { text, .. } => text,
+            Value::SimpleString(s) => s,
+            _ => return None,
+        };
+        Some(Info::parse(&body))
+    })
 }
 
 /// Sequential PINGs, then the multi-key probe; after every other command of the session.

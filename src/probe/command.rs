@@ -9,7 +9,7 @@ use redis::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
-use super::bounded::{self, Bounded, Watch};
+use super::bounded::{self, Bounded};
 
 /// What a session's connection runs over: TCP or TLS.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -23,27 +23,40 @@ const READ_ROOM: usize = 512;
 /// runs beside the session: no driver task, no queue, one buffer.
 pub struct Conn {
     stream: Bounded<Box<dyn Stream>>,
-    pub(super) watch: Watch,
     /// Bytes read and not yet handed out as replies; `at` is where `buf[0]` lies in the stream.
     buf: Vec<u8>,
     at: u64,
     /// Replies still owed to commands whose deadline passed: read and dropped before the next.
     owed: usize,
-    /// Why the connection can no longer answer, once it cannot.
-    lost: Option<Reply>,
+    /// The connection can no longer answer ([`Conn::lost_reply`] says how).
+    lost: bool,
 }
 
 impl Conn {
     pub fn new(stream: Box<dyn Stream>) -> Conn {
-        // Every read is bounded by RESP framing before a byte of it is parsed.
-        let (stream, watch) = Bounded::new(stream);
         Conn {
-            stream,
-            watch,
+            // Every read is bounded by RESP framing before a byte of it is parsed.
+            stream: Bounded::new(stream),
             buf: Vec::new(),
             at: 0,
             owed: 0,
-            lost: None,
+            lost: false,
+        }
+    }
+
+    /// The stream ended (closed or reset) after part of a reply had arrived.
+    pub fn cut_mid_reply(&self) -> bool {
+        self.stream.cut_mid_reply()
+    }
+
+    /// What a command gets once the connection is lost: behind a reply that broke a bound,
+    /// the connection was closed after it; otherwise it is closed (as redis-rs words it).
+    fn lost_reply(&self) -> Reply {
+        match self.stream.tripped() {
+            Some(why) => Reply::Broken {
+                error: format!("the connection was closed after an earlier reply: {why}"),
+            },
+            None => closed(),
         }
     }
 
@@ -88,8 +101,8 @@ impl Conn {
         let timeout = Reply::Timeout {
             after_ms: read.as_millis() as u64,
         };
-        if let Some(lost) = &self.lost {
-            return vec![Err(lost.clone()); cmds.len()];
+        if self.lost {
+            return vec![Err(self.lost_reply()); cmds.len()];
         }
         // Nothing to ask: no reply (nor one still owed) is waited for.
         if cmds.is_empty() {
@@ -106,10 +119,18 @@ impl Conn {
         .await;
         match written {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => return self.lose(one_line(&e), cmds.len()),
+            Ok(Err(e)) => {
+                self.lost = true;
+                return vec![
+                    Err(Reply::Broken {
+                        error: one_line(&e)
+                    });
+                    cmds.len()
+                ];
+            }
             // Part of a command may be on the wire: nothing after it can be trusted.
             Err(_) => {
-                self.lost = Some(closed());
+                self.lost = true;
                 return vec![Err(timeout); cmds.len()];
             }
         }
@@ -148,18 +169,12 @@ impl Conn {
                 replies.extend(std::iter::repeat_n(Err(timeout.clone()), left));
             }
             Stop::Lost(first) => {
+                self.lost = true;
                 replies.push(Err(first));
-                let rest = self.lost.clone().unwrap_or_else(closed);
-                replies.extend(std::iter::repeat_n(Err(rest), left - 1));
+                replies.extend(std::iter::repeat_n(Err(self.lost_reply()), left - 1));
             }
         }
         replies
-    }
-
-    /// Every command of a round trip failed to be written with `error`.
-    fn lose(&mut self, error: String, sent: usize) -> Vec<Result<Value, Reply>> {
-        self.lost = Some(closed());
-        vec![Err(Reply::Broken { error }); sent]
     }
 
     /// The next whole reply, parsed.
@@ -171,40 +186,27 @@ impl Conn {
                 let parsed = redis::parse_redis_value(&self.buf[..len]);
                 self.buf.drain(..len);
                 return parsed.map_err(|_| {
-                    self.lost = Some(closed());
-                    Stop::Lost(not_redis())
+                    Stop::Lost(Reply::Broken {
+                        error: bounded::NOT_REDIS.into(),
+                    })
                 });
             }
             self.buf.reserve(READ_ROOM.max(self.stream.bulk_left()));
             match tokio::time::timeout_at(deadline, self.stream.read_buf(&mut self.buf)).await {
                 Err(_) => return Err(Stop::Deadline),
-                Ok(Ok(0)) => {
-                    self.lost = Some(closed());
-                    return Err(Stop::Lost(closed()));
-                }
+                Ok(Ok(0)) => return Err(Stop::Lost(closed())),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => {
-                    let first = match self.watch.tripped() {
-                        // The read that broke a bound: that reply was too large (or not Redis
-                        // at all); the commands behind it had the connection closed under them.
-                        Some(why) => {
-                            self.lost = Some(Reply::Broken {
-                                error: format!(
-                                    "the connection was closed after an earlier reply: {why}"
-                                ),
-                            });
-                            if why.starts_with(bounded::TOO_LARGE) {
-                                Reply::TooLarge { error: why.into() }
-                            } else {
-                                Reply::Broken { error: why.into() }
-                            }
+                    // The read that broke a bound: that reply was too large (or not Redis at
+                    // all); the commands behind it had the connection closed under them.
+                    let first = match self.stream.tripped() {
+                        Some(why) if why.starts_with(bounded::TOO_LARGE) => {
+                            Reply::TooLarge { error: why.into() }
                         }
-                        None => {
-                            self.lost = Some(closed());
-                            Reply::Broken {
-                                error: one_line(&e),
-                            }
-                        }
+                        Some(why) => Reply::Broken { error: why.into() },
+                        None => Reply::Broken {
+                            error: one_line(&e),
+                        },
                     };
                     return Err(Stop::Lost(first));
                 }
@@ -225,12 +227,6 @@ enum Stop {
 pub fn closed() -> Reply {
     Reply::Broken {
         error: std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string(),
-    }
-}
-
-fn not_redis() -> Reply {
-    Reply::Broken {
-        error: "the reply is not Redis protocol".into(),
     }
 }
 
@@ -358,7 +354,7 @@ mod tests {
             error: "broken pipe".into(),
         });
         assert_eq!(replies, [Ok(Value::Okay), broken.clone(), broken.clone()]);
-        assert!(conn.watch.cut_mid_reply());
+        assert!(conn.cut_mid_reply());
         assert_eq!(send(&mut conn, &redis::cmd("PING"), SHORT).await, broken);
     }
 

@@ -15,7 +15,7 @@ const MAX_LINE: usize = 64 * 1024;
 const MAX_HEADER: usize = 24;
 
 /// What a read that is not RESP at all says.
-const NOT_REDIS: &str = "the reply is not Redis protocol";
+pub const NOT_REDIS: &str = "the reply is not Redis protocol";
 
 /// The text every bound-breaking read starts with.
 pub const TOO_LARGE: &str = "reply too large";

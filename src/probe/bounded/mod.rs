@@ -19,38 +19,21 @@ mod framer;
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use framer::Framer;
-pub use framer::TOO_LARGE;
-
-/// What a [`Bounded`] stream saw, readable after the stream is handed over.
-#[derive(Clone, Debug, Default)]
-pub struct Watch {
-    tripped: Arc<OnceLock<String>>,
-    cut: Arc<OnceLock<()>>,
-}
-
-impl Watch {
-    /// The bound a read broke, if one did.
-    pub fn tripped(&self) -> Option<&str> {
-        self.tripped.get().map(String::as_str)
-    }
-
-    /// The stream ended (closed or reset) after part of a reply had arrived.
-    pub fn cut_mid_reply(&self) -> bool {
-        self.cut.get().is_some()
-    }
-}
+pub use framer::{NOT_REDIS, TOO_LARGE};
 
 /// A stream whose reads are bounded by RESP framing (see the module docs).
 pub struct Bounded<S> {
     inner: S,
     framer: Framer,
-    watch: Watch,
+    /// The bound a read broke: every later read fails with it.
+    tripped: Option<String>,
+    /// The stream ended (closed or reset) after part of a reply had arrived.
+    cut: bool,
     /// The peer closed: later writes are taken as written, so its last words are still read.
     write_closed: bool,
     /// A command was written: replies may be read.
@@ -64,6 +47,16 @@ pub struct Bounded<S> {
 }
 
 impl<S> Bounded<S> {
+    /// The bound a read broke, if one did.
+    pub fn tripped(&self) -> Option<&str> {
+        self.tripped.as_deref()
+    }
+
+    /// The stream ended (closed or reset) after part of a reply had arrived.
+    pub fn cut_mid_reply(&self) -> bool {
+        self.cut
+    }
+
     /// Where the next whole reply ends (an offset in the bytes handed on), once it has arrived.
     pub fn next_end(&mut self) -> Option<u64> {
         self.ends.pop_front()
@@ -74,19 +67,18 @@ impl<S> Bounded<S> {
         self.framer.bulk_left()
     }
 
-    pub fn new(inner: S) -> (Self, Watch) {
-        let watch = Watch::default();
-        let stream = Bounded {
+    pub fn new(inner: S) -> Self {
+        Bounded {
             inner,
             framer: Framer::default(),
-            watch: watch.clone(),
+            tripped: None,
+            cut: false,
             write_closed: false,
             written: false,
             waiting: None,
             ends: VecDeque::new(),
             handed: 0,
-        };
-        (stream, watch)
+        }
     }
 }
 
@@ -106,7 +98,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if let Some(why) = this.watch.tripped() {
+        if let Some(why) = this.tripped.as_deref() {
             return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, why)));
         }
         if !this.written {
@@ -117,13 +109,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) if buf.filled().len() == before && buf.remaining() > 0 => {
                 if this.framer.mid_reply() {
-                    let _ = this.watch.cut.set(());
+                    this.cut = true;
                 }
                 Poll::Ready(Ok(()))
             }
             Poll::Ready(Err(e)) if closed(&e) => {
                 if this.framer.mid_reply() {
-                    let _ = this.watch.cut.set(());
+                    this.cut = true;
                 }
                 Poll::Ready(Err(e))
             }
@@ -141,7 +133,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Bounded<S> {
                             // Nothing of the offending read is handed on.
                             this.ends.truncate(kept);
                             buf.set_filled(before);
-                            let why = this.watch.tripped.get_or_init(|| why).clone();
+                            this.tripped = Some(why.clone());
                             return Poll::Ready(Err(io::Error::new(
                                 io::ErrorKind::InvalidData,
                                 why,
@@ -215,7 +207,7 @@ mod tests {
     async fn a_read_that_breaks_a_bound_hands_nothing_on() {
         use tokio::io::AsyncReadExt;
         let (mut server, client) = tokio::io::duplex(1 << 16);
-        let (mut bounded, watch) = Bounded::new(client);
+        let mut bounded = Bounded::new(client);
         tokio::io::AsyncWriteExt::write_all(&mut bounded, b"PING\r\n")
             .await
             .unwrap();
@@ -230,7 +222,7 @@ mod tests {
             .unwrap();
         let e = bounded.read(&mut buf).await.unwrap_err();
         assert!(e.to_string().starts_with(TOO_LARGE), "{e}");
-        assert!(watch.tripped().is_some());
+        assert!(bounded.tripped().is_some());
         assert!(bounded.read(&mut buf).await.is_err(), "stays failed");
     }
 
@@ -239,7 +231,7 @@ mod tests {
         use tokio::io::AsyncReadExt;
         for (bytes, cut) in [(&b"+OK\r\n"[..], false), (&b"$100\r\nredis_ver"[..], true)] {
             let (mut server, client) = tokio::io::duplex(1 << 16);
-            let (mut bounded, watch) = Bounded::new(client);
+            let mut bounded = Bounded::new(client);
             tokio::io::AsyncWriteExt::write_all(&mut bounded, b"HELLO 2\r\n")
                 .await
                 .unwrap();
@@ -249,7 +241,7 @@ mod tests {
             drop(server);
             let mut buf = Vec::new();
             let _ = bounded.read_to_end(&mut buf).await;
-            assert_eq!(watch.cut_mid_reply(), cut, "{bytes:?}");
+            assert_eq!(bounded.cut_mid_reply(), cut, "{bytes:?}");
         }
     }
 }

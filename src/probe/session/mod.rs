@@ -228,14 +228,14 @@ async fn read_server(
     let mut next = || replies.next().unwrap_or_else(|| Err(closed()));
     let (hello, info, role) = (next(), next(), next());
     let configs: Vec<_> = params.iter().map(|_| next()).collect();
-    let field = super::behaviour::Reads::from_reply(next());
+    let latencystats = super::behaviour::latencystats(next());
     let write_access = (write_count > 0)
         .then(|| super::write_access::attempts((0..write_count).map(|_| next()).collect()));
     let snapshot_replies = snapshot.then(|| [next(), next(), next()]);
     if let Some(replies) = snapshot_replies {
         session.snapshot = snapshot_keys(conn, read, replies).await;
     }
-    field.apply(session);
+    session.field.latencystats = latencystats;
     if let Some(w) = write_access {
         session.write_access = w;
     }
@@ -283,7 +283,7 @@ async fn read_server(
     .map(|(command, _)| command.to_string());
     // Cut in the middle of a reply: the server had started to answer, so nothing refused
     // the command; the connection broke under it.
-    if conn.watch.cut_mid_reply() {
+    if conn.cut_mid_reply() {
         session.cut_mid_reply = true;
         session.dropped_at = None;
     }
