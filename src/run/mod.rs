@@ -167,7 +167,9 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             .filter(|(j, _)| selected(&request, j.meta.id))
             .map(|(j, blocker)| undetermined(j, blocker))
             .map(|j| Row {
-                waiver: waivers.find(j.meta.id, &j.target, j.verdict.outcome, today),
+                waiver: waivers
+                    .find(j.meta.id, &j.target, j.verdict.outcome, today)
+                    .map(Box::new),
                 check: j.meta.id.to_string(),
                 target: j.target,
                 outcome: j.verdict.outcome,
