@@ -26,6 +26,57 @@ pub fn keeps(name: &str, value: &str) -> bool {
     name.len() <= MAX_NAME && value.len() <= MAX_VALUE
 }
 
+/// The INFO fields the catalog's checks and the reports read, in name order. With the
+/// replicas (`slaveN`) and a sentinel's masters (`masterN`) they are all a run keeps of INFO
+/// when nothing else may read it (no rules loaded, no facts saved): some 600 bytes a target
+/// instead of 6 KiB. [`Session::info_field`](crate::facts::Session::info_field) asserts, in
+/// debug builds, that a field asked for is one of them.
+pub const CATALOG_FIELDS: &[&str] = &[
+    "aof_enabled",
+    "aof_last_write_status",
+    "cluster_enabled",
+    "connected_clients",
+    "connected_slaves",
+    "evicted_keys",
+    "loading",
+    "master_host",
+    "master_link_status",
+    "master_port",
+    "maxclients",
+    "maxmemory",
+    "maxmemory_policy",
+    "rdb_last_bgsave_status",
+    "redis_mode",
+    "redis_version",
+    "rejected_connections",
+    "replica_read_only",
+    "role",
+    "run_id",
+    "server_name",
+    "slave_read_only",
+    "used_memory",
+    "valkey_version",
+];
+
+/// Whether the catalog reads the INFO field of this name (see [`CATALOG_FIELDS`]).
+pub fn catalog_reads(name: &str) -> bool {
+    let numbered = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    CATALOG_FIELDS.binary_search(&name).is_ok() || numbered("slave") || numbered("master")
+}
+
+/// The fields of an INFO body as [`Info::parse`] takes them, before the duplicates are settled.
+fn fields(body: &str) -> impl Iterator<Item = (&str, &str)> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .filter(|(k, v)| keeps(k, v))
+        .take(MAX_FIELDS)
+}
+
 /// INFO's fields by name, read-only: build one with [`Info::parse`] or by collecting pairs.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Info {
@@ -41,13 +92,19 @@ impl Info {
     /// colon are skipped, names and values trimmed. Of a name given twice the last counts.
     /// At most [`MAX_FIELDS`] fields are kept, the first ones [`keeps`] takes.
     pub fn parse(body: &str) -> Info {
-        body.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim(), v.trim()))
-            .filter(|(k, v)| keeps(k, v))
-            .take(MAX_FIELDS)
-            .collect()
+        fields(body).collect()
+    }
+
+    /// [`Info::parse`], keeping only the fields `wanted` names (of the same first
+    /// [`MAX_FIELDS`], so a field is kept or not whatever else is wanted); `None` when the body
+    /// has no field at all, wanted or not: a reply of the wrong shape is no INFO.
+    pub fn parse_only(body: &str, wanted: impl Fn(&str) -> bool) -> Option<Info> {
+        let mut any = false;
+        let info = fields(body)
+            .inspect(|_| any = true)
+            .filter(|(k, _)| wanted(k))
+            .collect();
+        any.then_some(info)
     }
 
     /// One field's value.
@@ -250,5 +307,43 @@ mod tests {
         let back: Info = serde_json::from_str(&serde_json::to_string(&info).unwrap()).unwrap();
         assert_eq!(back, info);
         assert_eq!(format!("{info:?}"), format!("{map:?}"));
+    }
+
+    #[test]
+    fn keeps_only_the_wanted_fields_and_knows_a_body_without_any() {
+        let kept = Info::parse_only(BODY, catalog_reads).unwrap();
+        let names: Vec<&str> = kept.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["redis_version", "role", "run_id", "slave0"]);
+        // A field kept is the very one the whole parse gives (the last of a name given twice).
+        assert_eq!(kept.get("role"), Info::parse(BODY).get("role"));
+        // Fields, none wanted: an INFO all the same, empty; no field at all: no INFO.
+        let unwanted = Info::parse_only("# CPU\r\nused_cpu_sys:1.5\r\n", catalog_reads);
+        assert_eq!(unwanted.map(|i| i.len()), Some(0));
+        assert_eq!(Info::parse_only("PONG", catalog_reads), None);
+        // Past MAX_FIELDS nothing is kept, wanted or not, as the whole parse keeps nothing.
+        let late = "x:1\n".repeat(MAX_FIELDS) + "role:master\n";
+        assert_eq!(Info::parse(&late).get("role"), None);
+        assert_eq!(
+            Info::parse_only(&late, catalog_reads).unwrap().get("role"),
+            None
+        );
+    }
+
+    #[test]
+    fn the_catalog_reads_its_fields_and_the_numbered_replicas_and_masters() {
+        // Sorted, as the lookup's binary search needs.
+        assert!(CATALOG_FIELDS.windows(2).all(|w| w[0] < w[1]));
+        for name in ["role", "maxmemory_policy", "slave0", "slave12", "master0"] {
+            assert!(catalog_reads(name), "{name}");
+        }
+        for name in [
+            "slave",
+            "master",
+            "slave0x",
+            "used_memory_human",
+            "total_commands_processed",
+        ] {
+            assert!(!catalog_reads(name), "{name}");
+        }
     }
 }

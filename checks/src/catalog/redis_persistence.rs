@@ -78,14 +78,14 @@ impl Check for RedisPersistence {
 }
 
 fn from_info(t: &crate::facts::TargetFacts, s: &Session) -> Verdict {
-        let Some(info) = s.info.ok() else {
+        if s.info.ok().is_none() {
             return Verdict::unknown(format!(
                 "INFO persistence could not be read ({}); verify by hand that the last save and AOF write succeeded",
                 s.info.problem().unwrap_or("no answer")
             ))
             .fix("grant the preflight's user INFO (+info), or check persistence in the provider's console");
-        };
-        let field = |k: &str| info.get(k);
+        }
+        let field = |k: &str| s.info_field(k);
         // An INFO without its persistence section (a proxy, a trimmed managed INFO) tells
         // nothing: never a pass on it.
         if field("rdb_last_bgsave_status").is_none() && field("aof_last_write_status").is_none() {

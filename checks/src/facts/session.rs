@@ -233,8 +233,14 @@ impl Session {
         }
     }
 
-    /// An `INFO` field, when INFO was readable.
+    /// An `INFO` field, when INFO was readable. Only the catalog's fields are kept by a run
+    /// that neither loads rules nor saves facts: a field asked for must be one of
+    /// [`CATALOG_FIELDS`](crate::info::CATALOG_FIELDS), or it would read as absent there.
     pub fn info_field(&self, field: &str) -> Option<&str> {
+        debug_assert!(
+            crate::info::catalog_reads(field),
+            "INFO field `{field}` is read: add it to checks::info::CATALOG_FIELDS"
+        );
         self.info.ok()?.get(field)
     }
 

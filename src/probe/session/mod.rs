@@ -28,8 +28,9 @@ pub struct Extras {
     pub db: i64,
     /// More `CONFIG GET` parameters to read, beside the built-in ones (what `--rules` name).
     pub config: &'static [String],
-    /// Keep the INFO section of every field (`--rules` read `info.<section>.<field>`, and so
-    /// may a later replay of saved facts); otherwise that copy of every field name is spared.
+    /// Keep every INFO field and its section (`--rules` read `info.<section>.<field>`, and so
+    /// may a later replay of saved facts); otherwise INFO keeps only the fields the catalog
+    /// reads (`checks::info::CATALOG_FIELDS`), a tenth of it.
     pub info_sections: bool,
 }
 
@@ -253,7 +254,11 @@ async fn read_server(
             Value::VerbatimString { text, .. } => Cow::Borrowed(text.as_str()),
             _ => return None,
         };
-        Some(Info::parse(&body)).filter(|fields| !fields.is_empty())
+        if extras.info_sections {
+            Some(Info::parse(&body)).filter(|fields| !fields.is_empty())
+        } else {
+            Info::parse_only(&body, checks::info::catalog_reads)
+        }
     });
     session.role = observe(role, |v| Some(flatten_role(&v)).filter(|r| !r.is_empty()));
     let mut config_closed = false;
