@@ -151,8 +151,8 @@ pub struct Row {
     pub evidence: Evidence,
     /// Time of the probe phase the check judged.
     pub duration_ms: f64,
-    /// The waiver that accepts this result: it then does not gate. Boxed: few rows have
-    /// one, and a run at hundreds of targets holds thousands of rows.
+    /// The waiver that accepts this result: it then does not gate.
+    // Boxed: few rows have one, and a run at hundreds of targets holds thousands of rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Box<Waiver>>,
 }
