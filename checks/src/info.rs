@@ -36,7 +36,6 @@ pub const CATALOG_FIELDS: &[&str] = &[
     "aof_last_write_status",
     "cluster_enabled",
     "connected_clients",
-    "connected_slaves",
     "evicted_keys",
     "loading",
     "master_host",
