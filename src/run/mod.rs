@@ -67,10 +67,10 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
                 &rules,
                 waivers.given,
             )?;
-            // INFO's sections are kept for rules: those loaded, or those a replay of the saved
-            // facts may bring.
-            let sections = !rules.rules.is_empty() || args.save_facts.is_some();
-            let observe = || observe(&args, &request, started_at, rules.config, sections);
+            // The whole INFO, with its sections, is kept for rules: those loaded, or those a
+            // replay of the saved facts may bring. Otherwise only the catalog's fields.
+            let whole_info = !rules.rules.is_empty() || args.save_facts.is_some();
+            let observe = || observe(&args, &request, started_at, rules.config, whole_info);
             match request.wait {
                 None => {
                     let facts = observe().await?;
@@ -216,7 +216,7 @@ async fn observe(
     request: &Request,
     started_at: time::OffsetDateTime,
     rule_config: &'static [String],
-    info_sections: bool,
+    whole_info: bool,
 ) -> Result<Facts, InputError> {
     let stdin: Vec<&str> = [("-f", &args.values), ("--manifests", &args.manifests)]
         .iter()
@@ -297,7 +297,7 @@ async fn observe(
         post_upgrade: args.profile == Profile::PostUpgrade,
         allow_write: args.allow_write,
         rule_config,
-        info_sections,
+        whole_info,
     };
     Ok(Facts {
         schema: checks::facts::FACTS_SCHEMA.to_string(),

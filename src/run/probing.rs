@@ -25,7 +25,8 @@ pub(super) struct ProbeOptions {
     pub(super) allow_write: bool,
     /// The CONFIG parameters `--rules` read.
     pub(super) rule_config: &'static [String],
-    pub(super) info_sections: bool,
+    /// Keep every INFO field and its section (see `Extras::whole_info`).
+    pub(super) whole_info: bool,
 }
 
 /// A spinner on stderr while the probes run, on a terminal only: pipes and CI logs stay clean.
@@ -66,7 +67,7 @@ pub(super) async fn probe_all(
                 write: options.allow_write,
                 db: plan.db,
                 config: options.rule_config,
-                info_sections: options.info_sections,
+                whole_info: options.whole_info,
             },
             plan: plan.clone(),
             credentials,

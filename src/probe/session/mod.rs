@@ -31,7 +31,7 @@ pub struct Extras {
     /// Keep every INFO field and its section (`--rules` read `info.<section>.<field>`, and so
     /// may a later replay of saved facts); otherwise INFO keeps only the fields the catalog
     /// reads (`checks::info::CATALOG_FIELDS`), a tenth of it.
-    pub info_sections: bool,
+    pub whole_info: bool,
 }
 
 /// Runs the session over an established stream. `read` bounds every reply.
@@ -243,7 +243,7 @@ async fn read_server(
     // A reply of the wrong shape (a confused server answering PONG to everything) is no
     // observation: an empty INFO must never pass a check.
     session.hello = observe(hello, |v| Some(pairs(&v)).filter(|p| !p.is_empty()));
-    if extras.info_sections {
+    if extras.whole_info {
         let body = info.as_ref().ok().and_then(text);
         session.info_sections = body.as_deref().map(info_sections).unwrap_or_default();
     }
@@ -254,7 +254,7 @@ async fn read_server(
             Value::VerbatimString { text, .. } => Cow::Borrowed(text.as_str()),
             _ => return None,
         };
-        if extras.info_sections {
+        if extras.whole_info {
             Some(Info::parse(&body)).filter(|fields| !fields.is_empty())
         } else {
             Info::parse_only(&body, checks::info::catalog_reads)
