@@ -3,15 +3,15 @@
 //! lab's real servers, whose INFO has every section, both judge alike.
 
 use libtest_mimic::Failed;
+use regex::Regex;
 
 use crate::lab::Lab;
 use crate::scenario;
 use crate::tool::{self, Verdict};
 
 /// Scenarios whose servers tell apart what INFO says: a primary with its replica online, a
-/// replica and its link, a writable
-/// replica, a sentinel and the masters it monitors, cluster mode, an evicting server, failing
-/// persistence, `min-replicas-to-write`.
+/// replica and its link, a writable replica, a sentinel and the masters it monitors, cluster
+/// mode, an evicting server, failing persistence, `min-replicas-to-write`.
 const SCENARIOS: &[&str] = &[
     "healthy-primary",
     "replica-address",
@@ -29,23 +29,9 @@ const MEASURED: &[&str] = &["redis.latency", "redis.capacity"];
 
 /// A message with every time in it (`0.2 ms`) made `# ms`: two runs' times differ.
 fn timeless(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut number = String::new();
-    let mut rest = message;
-    while let Some(c) = rest.chars().next() {
-        rest = &rest[c.len_utf8()..];
-        if c.is_ascii_digit() || (c == '.' && !number.is_empty()) {
-            number.push(c);
-            continue;
-        }
-        if !number.is_empty() {
-            let time = c == ' ' && rest.starts_with("ms");
-            out.push_str(if time { "#" } else { &number });
-            number.clear();
-        }
-        out.push(c);
-    }
-    out + &number
+    static TIME: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| Regex::new(r"\d+(\.\d+)? ms").expect("a valid pattern"));
+    TIME.replace_all(message, "# ms").into_owned()
 }
 
 pub(super) fn trimmed_info_judges_as_whole(lab: &Lab) -> Result<(), Failed> {
